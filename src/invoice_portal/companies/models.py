@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from django.db import models
+
+
+class Company(models.Model):
+    """A trading partner: a customer we bill, a supplier who bills us, or both."""
+
+    name = models.CharField(max_length=200)
+    external_id = models.CharField(max_length=100, null=True, blank=True, unique=True, help_text="The ERP's id")
+    tax_id = models.CharField(max_length=50, blank=True)
+    is_customer = models.BooleanField(default=True)
+    is_supplier = models.BooleanField(default=False)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="subsidiaries")
+    currency = models.CharField(max_length=3, default="USD")
+    payment_terms_days = models.PositiveIntegerField(default=30)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=50, blank=True)
+    address_line1 = models.CharField(max_length=200, blank=True)
+    address_line2 = models.CharField(max_length=200, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    postal_code = models.CharField(max_length=20, blank=True)
+    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "companies"
+        indexes = [models.Index(fields=["name"])]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(is_customer=True) | models.Q(is_supplier=True), name="company_has_a_role"),
+            models.CheckConstraint(condition=~models.Q(parent=models.F("pk")), name="company_not_own_parent"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

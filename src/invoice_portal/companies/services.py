@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+from invoice_portal.audit.services import audit_record, snapshot
+from invoice_portal.companies.models import Company
+from invoice_portal.core.errors import ValidationFailed
+from invoice_portal.core.money import check_currency
+
+_EDITABLE = (
+    "name", "external_id", "tax_id", "is_customer", "is_supplier", "parent", "currency", "payment_terms_days",
+    "email", "phone", "address_line1", "address_line2", "city", "postal_code", "country",
+)  # fmt: skip
+
+
+def _validate(company: Company) -> None:
+    if not company.name.strip():
+        raise ValidationFailed("A company needs a name.", field="name")
+    check_currency(company.currency)
+    if not (company.is_customer or company.is_supplier):
+        raise ValidationFailed("A company is a customer, a supplier or both.", field="is_customer")
+    ancestor = company.parent
+    seen: set[int] = set()
+    while ancestor is not None:
+        if ancestor.pk == company.pk or ancestor.pk in seen:
+            raise ValidationFailed("A company cannot be its own parent, directly or through others.", field="parent")
+        seen.add(ancestor.pk)
+        ancestor = ancestor.parent
+    if company.external_id == "":
+        company.external_id = None
+
+
+@transaction.atomic
+def company_create(*, actor: Any, name: str, **fields: Any) -> Company:
+    unknown = set(fields) - set(_EDITABLE)
+    if unknown:
+        raise ValidationFailed(f"Unknown company fields: {', '.join(sorted(unknown))}.")
+    company = Company(name=name, **fields)
+    _validate(company)
+    if company.external_id and Company.objects.filter(external_id=company.external_id).exists():
+        raise ValidationFailed(f"A company with external id '{company.external_id}' exists already.", field="external_id")
+    company.save()
+    audit_record(actor=actor, obj=company, action="company.create", after=snapshot(company, _EDITABLE))
+    return company
+
+
+@transaction.atomic
+def company_update(*, actor: Any, company: Company, **fields: Any) -> Company:
+    unknown = set(fields) - set(_EDITABLE)
+    if unknown:
+        raise ValidationFailed(f"Unknown company fields: {', '.join(sorted(unknown))}.")
+    company = Company.objects.select_for_update().get(pk=company.pk)
+    before = snapshot(company, _EDITABLE)
+    for key, value in fields.items():
+        setattr(company, key, value)
+    _validate(company)
+    if company.external_id and Company.objects.filter(external_id=company.external_id).exclude(pk=company.pk).exists():
+        raise ValidationFailed(f"A company with external id '{company.external_id}' exists already.", field="external_id")
+    company.save()
+    audit_record(actor=actor, obj=company, action="company.update", before=before, after=snapshot(company, _EDITABLE))
+    return company

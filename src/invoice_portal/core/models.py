@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from django.db import models
+
+
+class InvoicesPerOrder(models.TextChoices):
+    ONE = "one", "One invoice per order"
+    MANY = "many", "Several invoices per order (partial invoicing)"
+
+
+class PortalSettings(models.Model):
+    """The operator's settings: one row (pk=1)."""
+
+    seller_name = models.CharField(max_length=200, default="Demo Supplies Ltd.")
+    seller_tax_id = models.CharField(max_length=50, blank=True)
+    seller_address = models.TextField(blank=True)
+    seller_email = models.EmailField(blank=True)
+    default_currency = models.CharField(max_length=3, default="USD")
+    default_payment_terms_days = models.PositiveIntegerField(default=30)
+    invoices_per_order = models.CharField(max_length=4, choices=InvoicesPerOrder.choices, default=InvoicesPerOrder.ONE)
+    invoice_number_format = models.CharField(max_length=50, default="INV-{year}-{seq:06d}")
+    credit_note_number_format = models.CharField(max_length=50, default="CN-{year}-{seq:06d}")
+    debit_note_number_format = models.CharField(max_length=50, default="DN-{year}-{seq:06d}")
+
+    class Meta:
+        verbose_name = "portal settings"
+        verbose_name_plural = "portal settings"
+        constraints = [models.CheckConstraint(condition=models.Q(pk=1), name="portal_settings_singleton")]
+
+    def __str__(self) -> str:
+        return "Portal settings"
+
+
+class NumberSequence(models.Model):
+    """A gapless counter per key (document kind and year). Incremented inside the issuing transaction."""
+
+    key = models.CharField(max_length=50, unique=True)
+    last_value = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.last_value}"

@@ -1,0 +1,93 @@
+"""Money: exact decimals in a currency's minor units.
+
+The one rounding rule of the project: amounts are quantized to the currency's minor
+units with ROUND_HALF_UP (commercial rounding, as EN 16931 examples use), per line first
+and then summed. Input is never rounded silently: an amount with more decimals than its
+currency allows is refused.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import cache
+
+from babel.numbers import format_currency, get_currency_precision, list_currencies
+
+from invoice_portal.core.errors import InvalidAmount, InvalidCurrency
+
+ZERO = Decimal("0")
+# Quantities and unit prices may carry more precision than the currency (e.g. 0.0125 EUR per unit).
+QUANTITY_PLACES = 4
+UNIT_PRICE_PLACES = 4
+MAX_AMOUNT = Decimal("999999999999.9999")
+
+
+@cache
+def known_currencies() -> frozenset[str]:
+    return frozenset(list_currencies())
+
+
+def check_currency(code: str) -> str:
+    if not isinstance(code, str) or code.upper() != code or code not in known_currencies():
+        raise InvalidCurrency(f"'{code}' is not an ISO 4217 currency code.", field="currency")
+    return code
+
+
+@cache
+def minor_digits(currency: str) -> int:
+    check_currency(currency)
+    return int(get_currency_precision(currency))
+
+
+@cache
+def _exponent(places: int) -> Decimal:
+    return Decimal(1).scaleb(-places)
+
+
+def quantize(amount: Decimal, currency: str) -> Decimal:
+    """Round an exact amount to the currency's minor units (the project's one rounding rule)."""
+    return amount.quantize(_exponent(minor_digits(currency)), rounding=ROUND_HALF_UP)
+
+
+def to_decimal(value: object, *, field: str, places: int, allow_negative: bool = False) -> Decimal:
+    """Parse untrusted input into a Decimal with at most ``places`` decimals.
+
+    Floats are refused on purpose: a float has already lost the exact value.
+    """
+    if isinstance(value, (bool, float)):
+        raise InvalidAmount(f"{field}: give amounts as strings or decimals, not floating point numbers.", field=field)
+    if isinstance(value, Decimal):
+        number = value
+    elif isinstance(value, int | str):
+        try:
+            number = Decimal(str(value).strip())
+        except InvalidOperation:
+            raise InvalidAmount(f"{field}: '{value}' is not a number.", field=field) from None
+    else:
+        raise InvalidAmount(f"{field}: '{value}' is not a number.", field=field)
+    if not number.is_finite():
+        raise InvalidAmount(f"{field}: '{value}' is not a finite number.", field=field)
+    if not allow_negative and number < 0:
+        raise InvalidAmount(f"{field}: must not be negative (got {value}).", field=field)
+    if abs(number) > MAX_AMOUNT:
+        raise InvalidAmount(f"{field}: {value} is too large.", field=field)
+    exponent = number.as_tuple().exponent
+    assert isinstance(exponent, int)
+    if -exponent > places and number != number.quantize(_exponent(places)):
+        raise InvalidAmount(f"{field}: {value} has more than {places} decimal places.", field=field)
+    return number.quantize(_exponent(places)) if -exponent > places else number
+
+
+def parse_money(value: object, currency: str, *, field: str = "amount", allow_negative: bool = False) -> Decimal:
+    """An amount in ``currency``: exact, finite, within the currency's minor units."""
+    digits = minor_digits(currency)
+    return quantize(to_decimal(value, field=field, places=digits, allow_negative=allow_negative), currency)
+
+
+def format_money(amount: Decimal, currency: str, locale: str = "en_US") -> str:
+    return str(format_currency(amount, currency, locale=locale))
+
+
+def as_str(amount: Decimal, currency: str) -> str:
+    """The wire format: a plain string with exactly the currency's digits ("118.00")."""
+    return f"{quantize(amount, currency):f}"

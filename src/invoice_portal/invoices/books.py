@@ -1,0 +1,152 @@
+"""``check-books``: verify the whole database against the money rules and the seal chain.
+
+Every stored derived value is recomputed by the same function that wrote it and compared.
+Reads in batches so it runs in flat memory over millions of documents.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Sum
+
+from invoice_portal.audit.models import ChainHead, DocumentSeal
+from invoice_portal.audit.services import chain_hash, content_hash
+from invoice_portal.core.money import ZERO
+from invoice_portal.invoices.models import Direction, Invoice, InvoiceLine, Status
+from invoice_portal.invoices.services.documents import invoice_content, settled_status
+from invoice_portal.invoices.totals import LineInput, compute_totals
+from invoice_portal.payments.models import SETTLED_STATUSES, Allocation, Payment
+
+BATCH = 2000
+
+
+@dataclass(frozen=True)
+class Violation:
+    object: str
+    rule: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.object}: {self.rule}: {self.detail}"
+
+
+def _invoice_label(invoice: Invoice) -> str:
+    return f"invoice {invoice.pk} ({invoice.number or 'draft'})"
+
+
+def _batches() -> Iterator[list[Invoice]]:
+    last = 0
+    while True:
+        batch = list(Invoice.objects.filter(pk__gt=last).order_by("pk")[:BATCH])
+        if not batch:
+            return
+        yield batch
+        last = batch[-1].pk
+
+
+def _check_invoices() -> Iterator[Violation]:
+    for batch in _batches():
+        ids = [inv.pk for inv in batch]
+        lines: dict[int, list[InvoiceLine]] = defaultdict(list)
+        for line in InvoiceLine.objects.filter(invoice_id__in=ids).order_by("invoice_id", "line_no"):
+            lines[line.invoice_id].append(line)
+        allocated_to: dict[int, Decimal] = defaultdict(lambda: ZERO)
+        for inv_id, amount in Allocation.objects.filter(invoice_id__in=ids).values_list("invoice_id").annotate(s=Sum("amount")):
+            allocated_to[inv_id] = amount
+        applied_from: dict[int, Decimal] = defaultdict(lambda: ZERO)
+        for inv_id, amount in Allocation.objects.filter(credit_note_id__in=ids).values_list("credit_note_id").annotate(s=Sum("amount")):
+            applied_from[inv_id] = amount
+        for inv in batch:
+            label = _invoice_label(inv)
+            own = lines[inv.pk]
+            totals = compute_totals(
+                (LineInput(ln.quantity, ln.unit_price, ln.discount, ln.tax_category, ln.tax_rate) for ln in own),
+                currency=inv.currency, discount=inv.discount, discount_tax_category=inv.discount_tax_category,
+                discount_tax_rate=inv.discount_tax_rate,
+            )  # fmt: skip
+            for ln, net in zip(own, totals.line_nets, strict=True):
+                if ln.net_amount != net:
+                    yield Violation(label, "line_net", f"line {ln.line_no} stores {ln.net_amount}, its quantity × price gives {net}")
+            for name in ("line_net_total", "allowance_total", "tax_exclusive_total", "tax_total", "total"):
+                if getattr(inv, name) != getattr(totals, name):
+                    yield Violation(label, "totals", f"{name} is {getattr(inv, name)}, the lines give {getattr(totals, name)}")
+            allocated = allocated_to[inv.pk] + applied_from[inv.pk]
+            if inv.allocated_total != allocated:
+                yield Violation(label, "allocated", f"stores {inv.allocated_total} allocated, allocations add up to {allocated}")
+            if inv.balance != inv.total - inv.allocated_total:
+                yield Violation(label, "balance", f"balance {inv.balance} ≠ total {inv.total} − allocated {inv.allocated_total}")
+            if allocated > inv.total:
+                yield Violation(label, "over_allocated", f"{allocated} allocated to a total of {inv.total}")
+            if inv.status in (Status.DRAFT, Status.CANCELED):
+                if allocated:
+                    yield Violation(label, "allocation_to_dead_document", f"{allocated} allocated while {inv.status}")
+            elif inv.direction == Direction.ISSUED:
+                expected = settled_status(total=inv.total, allocated=inv.allocated_total)
+                if inv.status != expected:
+                    yield Violation(label, "status", f"is {inv.status}, its allocations make it {expected}")
+            if inv.status != Status.DRAFT and inv.direction == Direction.ISSUED and not inv.number:
+                yield Violation(label, "number", "issued without a number")
+
+
+def _check_payments() -> Iterator[Violation]:
+    sums = dict(Allocation.objects.filter(payment__isnull=False).values_list("payment_id").annotate(s=Sum("amount")))
+    for payment in Payment.objects.order_by("pk").iterator(chunk_size=BATCH):
+        label = f"payment {payment.pk}"
+        allocated = sums.get(payment.pk, ZERO)
+        if payment.allocated_total != allocated:
+            yield Violation(label, "allocated", f"stores {payment.allocated_total} allocated, allocations add up to {allocated}")
+        if allocated > payment.amount - payment.refunded_amount:
+            yield Violation(label, "over_allocated", f"{allocated} allocated from {payment.amount} less {payment.refunded_amount} refunded")
+        if allocated and payment.status not in SETTLED_STATUSES:
+            yield Violation(label, "allocation_from_unsettled_payment", f"{allocated} allocated while {payment.status}")
+        refunds = payment.refunds.aggregate(s=Sum("amount"))["s"] or ZERO
+        if refunds != payment.refunded_amount:
+            yield Violation(label, "refunds", f"stores {payment.refunded_amount} refunded, refunds add up to {refunds}")
+    for allocation in (
+        Allocation.objects.filter(amount__gt=0).select_related("invoice", "payment", "credit_note").iterator(chunk_size=BATCH)
+    ):
+        source_currency = allocation.payment.currency if allocation.payment else allocation.credit_note.currency  # type: ignore[union-attr]
+        if source_currency != allocation.invoice.currency:
+            yield Violation(
+                f"allocation {allocation.pk}", "currency", f"{source_currency} money on a {allocation.invoice.currency} invoice"
+            )
+
+
+def _check_seals() -> Iterator[Violation]:
+    previous = "0" * 64
+    count = 0
+    for seal in DocumentSeal.objects.order_by("pk").iterator(chunk_size=BATCH):
+        count += 1
+        if seal.prev_chain_hash != previous:
+            yield Violation(f"seal {seal.pk}", "chain", "does not link to the seal before it")
+        if chain_hash(seal.prev_chain_hash, seal.content_hash, seal.invoice_id, seal.version) != seal.chain_hash:
+            yield Violation(f"seal {seal.pk}", "chain", "its chain hash does not match its content")
+        previous = seal.chain_hash
+    head = ChainHead.objects.filter(pk=1).first()
+    if head is not None and (head.last_hash != previous or head.length != count):
+        yield Violation("seal chain", "chain", "the chain head does not match the last seal (seals removed?)")
+    issued = Invoice.objects.filter(direction=Direction.ISSUED).exclude(status=Status.DRAFT).order_by("pk")
+    last = 0
+    while batch := list(issued.filter(pk__gt=last)[:BATCH].prefetch_related("lines")):
+        last = batch[-1].pk
+        latest: dict[int, tuple[int, str]] = {}
+        for invoice_id, version, digest in (
+            DocumentSeal.objects.filter(invoice_id__in=[i.pk for i in batch])
+            .order_by("pk")
+            .values_list("invoice_id", "version", "content_hash")
+        ):
+            latest[invoice_id] = (version, digest)
+        for inv in batch:
+            sealed = latest.get(inv.pk)
+            if sealed is None:
+                yield Violation(_invoice_label(inv), "seal", "issued but never sealed")
+            elif sealed[0] != inv.version or content_hash(invoice_content(inv)) != sealed[1]:
+                yield Violation(_invoice_label(inv), "tampered", "its stored content no longer matches its seal")
+
+
+def check_books() -> list[Violation]:
+    return [*_check_invoices(), *_check_payments(), *_check_seals()]

@@ -1,0 +1,225 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from invoice_portal.core.db import at_most, equals
+
+
+class Kind(models.TextChoices):
+    INVOICE = "invoice", "Invoice"
+    CREDIT_NOTE = "credit_note", "Credit note"
+    DEBIT_NOTE = "debit_note", "Debit note"
+
+
+class Direction(models.TextChoices):
+    ISSUED = "issued", "Issued (we bill a customer)"
+    RECEIVED = "received", "Received (a supplier bills us)"
+
+
+class Source(models.TextChoices):
+    ORDER = "order", "Order"
+    MANUAL = "manual", "Manual"
+    ERP = "erp", "ERP"
+    CSV = "csv", "CSV import"
+    UBL = "ubl", "UBL"
+    CII = "cii", "CII"
+    API = "api", "API"
+    SUPPLIER_PORTAL = "supplier_portal", "Supplier portal"
+
+
+class Status(models.TextChoices):
+    """The lifecycle of an issued document. Fixed by the product; only labels may be reworded."""
+
+    DRAFT = "draft", "Draft"
+    OPEN = "open", "Open"
+    PARTIALLY_PAID = "partially_paid", "Partially paid"
+    PAID = "paid", "Paid"
+    CANCELED = "canceled", "Canceled"
+
+    @classmethod
+    def colour(cls, value: str) -> str:
+        return {"draft": "grey", "open": "blue", "partially_paid": "amber", "paid": "green", "canceled": "red"}[value]
+
+
+class TaxCategory(models.TextChoices):
+    """UNCL5305 VAT category codes used by EN 16931."""
+
+    STANDARD = "S", "Standard rate"
+    ZERO = "Z", "Zero rated"
+    EXEMPT = "E", "Exempt"
+    REVERSE_CHARGE = "AE", "Reverse charge"
+    INTRA_EU = "K", "Intra-community supply"
+    EXPORT = "G", "Export outside the EU"
+    NOT_SUBJECT = "O", "Not subject to VAT"
+    CANARY = "L", "Canary Islands IGIC"
+    CEUTA = "M", "Ceuta and Melilla IPSI"
+
+
+class LineKind(models.TextChoices):
+    ITEM = "item", "Item"
+    COST = "cost", "Cost (shipping, handling, fee)"
+
+
+class Invoice(models.Model):
+    """Every kind of invoice document: invoice, credit note, debit note; issued or received.
+
+    Totals, allocated amount and balance are stored for speed and always written by the
+    domain functions (``invoices.totals.compute_totals`` and ``invoice_settle``), which
+    ``check-books`` re-runs against the stored values.
+    """
+
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.INVOICE)
+    direction = models.CharField(max_length=8, choices=Direction.choices, default=Direction.ISSUED)
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.MANUAL)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="invoices")
+    order = models.ForeignKey("orders.Order", null=True, blank=True, on_delete=models.PROTECT, related_name="invoices")
+    related_invoice = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="memos", help_text="The invoice a memo refers to"
+    )
+    external_id = models.CharField(max_length=100, null=True, blank=True)
+    number = models.CharField(max_length=50, null=True, blank=True)
+    po_number = models.CharField(max_length=100, blank=True)
+    currency = models.CharField(max_length=3)
+    issue_date = models.DateField(null=True, blank=True)
+    due_date = models.DateField(null=True, blank=True)
+    service_start = models.DateField(null=True, blank=True)
+    service_end = models.DateField(null=True, blank=True)
+    notes = models.TextField(blank=True)
+    payment_instructions = models.TextField(blank=True)
+
+    discount = models.DecimalField(max_digits=18, decimal_places=4, default=Decimal(0), help_text="Document-level allowance, net")
+    discount_tax_category = models.CharField(max_length=2, choices=TaxCategory.choices, blank=True)
+    discount_tax_rate = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+
+    line_net_total = models.DecimalField(max_digits=18, decimal_places=4, default=Decimal(0))
+    allowance_total = models.DecimalField(max_digits=18, decimal_places=4, default=Decimal(0))
+    tax_exclusive_total = models.DecimalField(max_digits=18, decimal_places=4, default=Decimal(0))
+    tax_total = models.DecimalField(max_digits=18, decimal_places=4, default=Decimal(0))
+    total = models.DecimalField(max_digits=18, decimal_places=4, default=Decimal(0))
+    allocated_total = models.DecimalField(max_digits=18, decimal_places=4, default=Decimal(0))
+    balance = models.DecimalField(max_digits=18, decimal_places=4, default=Decimal(0))
+
+    version = models.PositiveIntegerField(default=1)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    issued_at = models.DateTimeField(null=True, blank=True)
+    canceled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "external_id"], condition=Q(external_id__isnull=False), name="invoice_unique_source_external_id"
+            ),
+            models.UniqueConstraint(fields=["number"], condition=Q(direction="issued"), name="invoice_unique_issued_number"),
+            models.UniqueConstraint(fields=["company", "number"], condition=Q(direction="received"), name="invoice_unique_received_number"),
+            models.CheckConstraint(
+                condition=equals("balance", F("total") - F("allocated_total")), name="invoice_balance_is_total_minus_allocated"
+            ),
+            models.CheckConstraint(
+                condition=Q(allocated_total__gte=0) & at_most("allocated_total", F("total")), name="invoice_allocated_within_total"
+            ),
+            models.CheckConstraint(condition=Q(discount__gte=0), name="invoice_discount_not_negative"),
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(direction="received") | Q(number__isnull=False), name="invoice_issued_has_number"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=["draft", "canceled"]) | Q(allocated_total=0), name="invoice_no_allocation_when_draft_or_canceled"
+            ),
+            models.CheckConstraint(condition=Q(status__in=[s.value for s in Status]), name="invoice_status_valid"),
+            models.CheckConstraint(condition=Q(kind__in=[k.value for k in Kind]), name="invoice_kind_valid"),
+        ]
+        indexes = [
+            models.Index(fields=["company", "-issue_date"]),
+            models.Index(fields=["status", "due_date"]),
+            models.Index(fields=["-issue_date", "-id"]),
+            models.Index(fields=["order"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.number or f"Draft {self.get_kind_display().lower()} #{self.pk}"
+
+    @property
+    def is_debit(self) -> bool:
+        return self.kind != Kind.CREDIT_NOTE
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.status in (Status.OPEN, Status.PARTIALLY_PAID) and self.due_date is not None and self.due_date < timezone.localdate()
+
+
+class InvoiceLine(models.Model):
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    line_no = models.PositiveIntegerField()
+    kind = models.CharField(max_length=4, choices=LineKind.choices, default=LineKind.ITEM)
+    sku = models.CharField(max_length=100, blank=True)
+    description = models.CharField(max_length=500)
+    quantity = models.DecimalField(max_digits=16, decimal_places=4)
+    unit_code = models.CharField(max_length=3, default="C62", help_text="UN/ECE Rec 20 unit (C62 = one)")
+    unit_price = models.DecimalField(max_digits=18, decimal_places=4)
+    discount = models.DecimalField(max_digits=18, decimal_places=4, default=Decimal(0), help_text="Line allowance, net")
+    tax_category = models.CharField(max_length=2, choices=TaxCategory.choices, default=TaxCategory.STANDARD)
+    tax_rate = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal(0))
+    net_amount = models.DecimalField(max_digits=18, decimal_places=4, default=Decimal(0))
+    order_line = models.ForeignKey("orders.OrderLine", null=True, blank=True, on_delete=models.SET_NULL, related_name="invoice_lines")
+
+    class Meta:
+        ordering = ["invoice", "line_no"]
+        constraints = [
+            models.UniqueConstraint(fields=["invoice", "line_no"], name="invoice_line_unique_no"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="invoice_line_qty_positive"),
+            models.CheckConstraint(condition=Q(unit_price__gte=0), name="invoice_line_price_not_negative"),
+            models.CheckConstraint(condition=Q(discount__gte=0), name="invoice_line_discount_not_negative"),
+            models.CheckConstraint(condition=Q(net_amount__gte=0), name="invoice_line_net_not_negative"),
+            models.CheckConstraint(condition=Q(tax_rate__gte=0) & Q(tax_rate__lte=100), name="invoice_line_tax_rate_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.line_no}. {self.description}"
+
+
+class DisputeStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    CREDITED = "credited", "Resolved by credit note"
+    REJECTED = "rejected", "Rejected"
+
+
+class DisputeReason(models.TextChoices):
+    PRICE = "price", "Wrong price"
+    QUANTITY = "quantity", "Wrong quantity"
+    DAMAGED = "damaged", "Damaged goods"
+    NOT_RECEIVED = "not_received", "Not received"
+    DUPLICATE = "duplicate", "Billed twice"
+    OTHER = "other", "Other"
+
+
+class Dispute(models.Model):
+    """A buyer's objection to one invoice line. While open, the invoice gets no reminders."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="disputes")
+    line = models.ForeignKey(InvoiceLine, on_delete=models.PROTECT, related_name="disputes")
+    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    reason = models.CharField(max_length=20, choices=DisputeReason.choices)
+    text = models.TextField()
+    status = models.CharField(max_length=10, choices=DisputeStatus.choices, default=DisputeStatus.OPEN)
+    resolution_comment = models.TextField(blank=True)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    credit_note = models.ForeignKey(Invoice, null=True, blank=True, on_delete=models.PROTECT, related_name="resolved_disputes")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["line"], condition=Q(status="open"), name="dispute_one_open_per_line"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Dispute on {self.invoice} line {self.line.line_no}: {self.get_reason_display()}"

@@ -1,0 +1,313 @@
+"""Invoice documents: create, edit, issue, cancel, delete — the status table's rules live here."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from invoice_portal.audit.services import audit_record, seal_append
+from invoice_portal.companies.models import Company
+from invoice_portal.core.errors import (
+    InvalidTransition,
+    InvoiceNotDeletable,
+    InvoiceNotEditable,
+    TotalBelowAllocated,
+    ValidationFailed,
+)
+from invoice_portal.core.locks import lock_one
+from invoice_portal.core.money import ZERO, check_currency, minor_digits, to_decimal
+from invoice_portal.core.numbering import format_number, next_value
+from invoice_portal.core.settings_store import portal_settings
+from invoice_portal.invoices.lines import LineSpec, parse_lines, resolve_discount_tax
+from invoice_portal.invoices.models import Direction, Invoice, InvoiceLine, Kind, Source, Status
+from invoice_portal.invoices.totals import compute_totals
+from invoice_portal.orders.models import Order
+
+EDITABLE_STATUSES = (Status.DRAFT, Status.OPEN, Status.PARTIALLY_PAID)
+_HEADER_FIELDS = (
+    "issue_date", "due_date", "service_start", "service_end", "po_number", "notes", "payment_instructions",
+    "discount", "discount_tax_category", "discount_tax_rate",
+)  # fmt: skip
+
+
+def settled_status(*, total: Decimal, allocated: Decimal) -> Status:
+    """The status of an issued, live document from what is allocated to it (the one rule)."""
+    if allocated >= total:
+        return Status.PAID
+    if allocated == ZERO:
+        return Status.OPEN
+    return Status.PARTIALLY_PAID
+
+
+def invoice_content(invoice: Invoice) -> dict[str, Any]:
+    """What an issued document says: the content its seal's hash covers (not status or allocations)."""
+    lines = sorted(invoice.lines.all(), key=lambda ln: ln.line_no)
+    return {
+        "id": invoice.pk, "kind": invoice.kind, "direction": invoice.direction, "number": invoice.number,
+        "company": invoice.company_id, "currency": invoice.currency, "issue_date": invoice.issue_date,
+        "due_date": invoice.due_date, "service_start": invoice.service_start, "service_end": invoice.service_end,
+        "po_number": invoice.po_number, "related_invoice": invoice.related_invoice_id, "order": invoice.order_id,
+        "discount": _dec(invoice.discount), "discount_tax_category": invoice.discount_tax_category,
+        "discount_tax_rate": _dec(invoice.discount_tax_rate), "total": _dec(invoice.total),
+        "tax_total": _dec(invoice.tax_total), "version": invoice.version,
+        "lines": [
+            {
+                "no": ln.line_no, "kind": ln.kind, "sku": ln.sku, "description": ln.description,
+                "quantity": _dec(ln.quantity), "unit_price": _dec(ln.unit_price), "discount": _dec(ln.discount),
+                "tax_category": ln.tax_category, "tax_rate": _dec(ln.tax_rate), "net": _dec(ln.net_amount),
+            }
+            for ln in lines
+        ],
+    }  # fmt: skip
+
+
+def _dec(value: Decimal | None) -> str | None:
+    return None if value is None else f"{value.normalize():f}"
+
+
+def invoice_audit_view(invoice: Invoice) -> dict[str, Any]:
+    view = invoice_content(invoice)
+    view.update(status=invoice.status, allocated_total=_dec(invoice.allocated_total), balance=_dec(invoice.balance))
+    return view
+
+
+def _apply_totals(invoice: Invoice, specs: list[LineSpec]) -> None:
+    totals = compute_totals(
+        (s.as_input() for s in specs),
+        currency=invoice.currency,
+        discount=invoice.discount,
+        discount_tax_category=invoice.discount_tax_category,
+        discount_tax_rate=invoice.discount_tax_rate,
+    )
+    if totals.tax_exclusive_total < ZERO:
+        raise ValidationFailed("discount: larger than the sum of the lines.", field="discount")
+    for tax in totals.breakdown:
+        if tax.base < ZERO:
+            raise ValidationFailed(f"discount: larger than the lines taxed {tax.category} {tax.rate} %.", field="discount")
+    invoice.line_net_total = totals.line_net_total
+    invoice.allowance_total = totals.allowance_total
+    invoice.tax_exclusive_total = totals.tax_exclusive_total
+    invoice.tax_total = totals.tax_total
+    invoice.total = totals.total
+    invoice.balance = invoice.total - invoice.allocated_total
+    invoice._pending_lines = [(spec, net) for spec, net in zip(specs, totals.line_nets, strict=True)]  # type: ignore[attr-defined]
+
+
+def _write_lines(invoice: Invoice) -> None:
+    pending: list[tuple[LineSpec, Decimal]] = invoice._pending_lines  # type: ignore[attr-defined]
+    invoice.lines.all().delete()
+    InvoiceLine.objects.bulk_create(
+        InvoiceLine(
+            invoice=invoice, line_no=i, kind=s.kind, sku=s.sku, description=s.description, quantity=s.quantity,
+            unit_code=s.unit_code, unit_price=s.unit_price, discount=s.discount, tax_category=s.tax_category,
+            tax_rate=s.tax_rate, net_amount=net, order_line_id=s.order_line_id,
+        )
+        for i, (s, net) in enumerate(pending, start=1)
+    )  # fmt: skip
+
+
+def _set_header(invoice: Invoice, fields: dict[str, Any], specs: list[LineSpec]) -> None:
+    unknown = set(fields) - set(_HEADER_FIELDS)
+    if unknown:
+        raise ValidationFailed(f"Unknown invoice fields: {', '.join(sorted(unknown))}.")
+    for name in ("issue_date", "due_date", "service_start", "service_end"):
+        if name in fields:
+            value = fields[name]
+            if isinstance(value, str):
+                try:
+                    value = dt.date.fromisoformat(value) if value else None
+                except ValueError:
+                    raise ValidationFailed(f"{name}: '{value}' is not a date (YYYY-MM-DD).", field=name) from None
+            if value is not None and not isinstance(value, dt.date):
+                raise ValidationFailed(f"{name}: not a date.", field=name)
+            setattr(invoice, name, value)
+    for name in ("po_number", "notes", "payment_instructions"):
+        if name in fields:
+            setattr(invoice, name, str(fields[name] or ""))
+    if "discount" in fields:
+        invoice.discount = to_decimal(fields["discount"] or "0", field="discount", places=minor_digits(invoice.currency))
+    category = fields.get("discount_tax_category", invoice.discount_tax_category) or ""
+    raw_rate = fields.get("discount_tax_rate", invoice.discount_tax_rate)
+    rate = None if raw_rate in (None, "") else to_decimal(raw_rate, field="discount_tax_rate", places=2)
+    invoice.discount_tax_category, invoice.discount_tax_rate = resolve_discount_tax(specs, invoice.discount, category, rate)
+    if invoice.due_date and invoice.issue_date and invoice.due_date < invoice.issue_date:
+        raise ValidationFailed("due_date: before the issue date.", field="due_date")
+    if invoice.service_start and invoice.service_end and invoice.service_end < invoice.service_start:
+        raise ValidationFailed("service_end: before the start of the service period.", field="service_end")
+
+
+def _current_specs(invoice: Invoice) -> list[LineSpec]:
+    return [
+        LineSpec(
+            kind=ln.kind, sku=ln.sku, description=ln.description, quantity=ln.quantity, unit_code=ln.unit_code,
+            unit_price=ln.unit_price, discount=ln.discount, tax_category=ln.tax_category, tax_rate=ln.tax_rate,
+            order_line_id=ln.order_line_id,
+        )
+        for ln in invoice.lines.order_by("line_no")
+    ]  # fmt: skip
+
+
+@transaction.atomic
+def invoice_create(
+    *,
+    actor: Any,
+    company: Company,
+    lines: list[dict[str, Any]],
+    kind: str = Kind.INVOICE,
+    direction: str = Direction.ISSUED,
+    source: str = Source.MANUAL,
+    currency: str | None = None,
+    order: Order | None = None,
+    related_invoice: Invoice | None = None,
+    external_id: str | None = None,
+    **header: Any,
+) -> Invoice:
+    """Create a draft document with its lines. Nothing is numbered until it is issued."""
+    if kind not in Kind.values:
+        raise ValidationFailed(f"kind: must be one of {', '.join(Kind.values)}.", field="kind")
+    if direction not in Direction.values:
+        raise ValidationFailed(f"direction: must be one of {', '.join(Direction.values)}.", field="direction")
+    if source not in Source.values:
+        raise ValidationFailed(f"source: must be one of {', '.join(Source.values)}.", field="source")
+    currency = check_currency(currency or company.currency)
+    if order is not None and order.company_id != company.pk:
+        raise ValidationFailed("order: belongs to another company.", field="order")
+    if order is not None and order.currency != currency:
+        raise ValidationFailed(f"currency: the order is in {order.currency}.", field="currency")
+    if related_invoice is not None:
+        if related_invoice.company_id != company.pk:
+            raise ValidationFailed("related_invoice: belongs to another company.", field="related_invoice")
+        if related_invoice.currency != currency:
+            raise ValidationFailed(f"currency: the related invoice is in {related_invoice.currency}.", field="currency")
+    if external_id and Invoice.objects.filter(source=source, external_id=external_id).exists():
+        raise ValidationFailed(f"external_id: '{external_id}' from {source} exists already.", field="external_id")
+    specs = parse_lines(lines, currency)
+    invoice = Invoice(
+        kind=kind, direction=direction, source=source, company=company, currency=currency, order=order,
+        related_invoice=related_invoice, external_id=external_id or None, created_by=_user(actor),
+        po_number=order.po_number if order is not None else "",
+    )  # fmt: skip
+    _set_header(invoice, header, specs)
+    _apply_totals(invoice, specs)
+    invoice.save()
+    _write_lines(invoice)
+    audit_record(actor=actor, obj=invoice, action="invoice.create", after=invoice_audit_view(invoice))
+    return invoice
+
+
+@transaction.atomic
+def invoice_update(*, actor: Any, invoice: Invoice, lines: list[dict[str, Any]] | None = None, **header: Any) -> Invoice:
+    """Edit lines and header fields.
+
+    Draft, open and partially paid documents may be edited; a partially paid one never
+    below what is allocated to it. Edits after issue bump the version and re-seal it.
+    """
+    invoice = lock_one(Invoice, invoice.pk)
+    if invoice.status not in EDITABLE_STATUSES:
+        raise InvoiceNotEditable(f"{invoice} is {invoice.get_status_display().lower()} and can no longer be edited.")
+    before = invoice_audit_view(invoice)
+    specs = parse_lines(lines, invoice.currency) if lines is not None else _current_specs(invoice)
+    _set_header(invoice, header, specs)
+    _apply_totals(invoice, specs)
+    if invoice.total < invoice.allocated_total:
+        raise TotalBelowAllocated(f"The new total {invoice.total} is below the {invoice.allocated_total} already allocated to {invoice}.")
+    if invoice.status != Status.DRAFT:
+        if not specs:
+            raise ValidationFailed("lines: an issued document keeps at least one line.", field="lines")
+        invoice.version += 1
+        invoice.status = settled_status(total=invoice.total, allocated=invoice.allocated_total)
+    invoice.save()
+    _write_lines(invoice)
+    if invoice.status != Status.DRAFT:
+        seal_append(invoice_id=invoice.pk, version=invoice.version, content=invoice_content(invoice))
+    audit_record(actor=actor, obj=invoice, action="invoice.update", before=before, after=invoice_audit_view(invoice))
+    return invoice
+
+
+@transaction.atomic
+def invoice_issue(*, actor: Any, invoice: Invoice, issue_date: dt.date | None = None) -> Invoice:
+    """Draft → open: take the next gapless number of its kind, set dates, seal the content."""
+    invoice = lock_one(Invoice, invoice.pk)
+    if invoice.status != Status.DRAFT:
+        raise InvalidTransition(f"{invoice} is {invoice.get_status_display().lower()}; only drafts can be issued.")
+    if invoice.direction != Direction.ISSUED:
+        raise InvalidTransition("Received invoices carry their supplier's number and are not issued here.")
+    if not invoice.lines.exists():
+        raise ValidationFailed("lines: a document needs at least one line to be issued.", field="lines")
+    before = invoice_audit_view(invoice)
+    invoice.issue_date = issue_date or invoice.issue_date or timezone.localdate()
+    if invoice.due_date is None:
+        invoice.due_date = invoice.issue_date + dt.timedelta(days=invoice.company.payment_terms_days)
+    elif invoice.due_date < invoice.issue_date:
+        raise ValidationFailed("due_date: before the issue date.", field="due_date")
+    settings = portal_settings()
+    template = {
+        Kind.INVOICE: settings.invoice_number_format,
+        Kind.CREDIT_NOTE: settings.credit_note_number_format,
+        Kind.DEBIT_NOTE: settings.debit_note_number_format,
+    }[Kind(invoice.kind)]
+    year = invoice.issue_date.year
+    invoice.number = format_number(template, year=year, seq=next_value(f"{invoice.kind}:{year}"))
+    invoice.issued_at = timezone.now()
+    invoice.status = settled_status(total=invoice.total, allocated=invoice.allocated_total)
+    invoice.save()
+    seal_append(invoice_id=invoice.pk, version=invoice.version, content=invoice_content(invoice))
+    audit_record(actor=actor, obj=invoice, action="invoice.issue", before=before, after=invoice_audit_view(invoice))
+    return invoice
+
+
+@transaction.atomic
+def invoice_cancel(*, actor: Any, invoice: Invoice, reason: str = "") -> Invoice:
+    """Open → canceled: voided and excluded from balances; the number stays used."""
+    invoice = lock_one(Invoice, invoice.pk)
+    if invoice.status == Status.DRAFT:
+        raise InvalidTransition(f"{invoice} is a draft: delete it instead of canceling.")
+    if invoice.status != Status.OPEN:
+        raise InvoiceNotDeletable(
+            f"{invoice} is {invoice.get_status_display().lower()}; only an open document with nothing allocated can be canceled."
+        )
+    if invoice.kind == Kind.CREDIT_NOTE and invoice.allocated_total:
+        raise InvoiceNotDeletable(f"{invoice} has been applied; unapply it first.")
+    before = invoice_audit_view(invoice)
+    invoice.status = Status.CANCELED
+    invoice.canceled_at = timezone.now()
+    invoice.save(update_fields=["status", "canceled_at", "updated_at"])
+    audit_record(actor=actor, obj=invoice, action="invoice.cancel", before=before, after={**invoice_audit_view(invoice), "reason": reason})
+    return invoice
+
+
+@transaction.atomic
+def invoice_delete(*, actor: Any, invoice: Invoice) -> Invoice | None:
+    """Delete as the status table says: a draft is removed, an open document is canceled, nothing else."""
+    invoice = lock_one(Invoice, invoice.pk)
+    if invoice.status == Status.DRAFT:
+        before = invoice_audit_view(invoice)
+        audit_record(actor=actor, obj=invoice, action="invoice.delete", before=before)
+        invoice.delete()
+        return None
+    if invoice.status == Status.OPEN:
+        return invoice_cancel(actor=actor, invoice=invoice, reason="deleted")
+    raise InvoiceNotDeletable(f"{invoice} is {invoice.get_status_display().lower()} and cannot be deleted.")
+
+
+def invoice_settle(invoice: Invoice, *, allocated: Decimal) -> None:
+    """Store a new allocated amount on a locked, issued document and derive balance and status.
+
+    Callers hold the row lock (``core.locks``) and have checked the amount fits.
+    """
+    if invoice.status in (Status.DRAFT, Status.CANCELED):
+        raise InvalidTransition(f"{invoice} is {invoice.get_status_display().lower()}; nothing can be allocated to it.")
+    if allocated < ZERO or allocated > invoice.total:
+        raise ValueError(f"allocated {allocated} outside 0..{invoice.total} for {invoice}")
+    invoice.allocated_total = allocated
+    invoice.balance = invoice.total - allocated
+    invoice.status = settled_status(total=invoice.total, allocated=allocated)
+    invoice.save(update_fields=["allocated_total", "balance", "status", "updated_at"])
+
+
+def _user(actor: Any) -> Any:
+    return actor if getattr(actor, "pk", None) is not None else None

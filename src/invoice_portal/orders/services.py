@@ -1,0 +1,155 @@
+"""Orders mirrored from the store or ERP: upsert by (source, external id), flags after invoicing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from invoice_portal.audit.services import audit_record
+from invoice_portal.companies.models import Company
+from invoice_portal.core.errors import ValidationFailed
+from invoice_portal.core.money import QUANTITY_PLACES, UNIT_PRICE_PLACES, ZERO, check_currency, quantize, to_decimal
+from invoice_portal.invoices.lines import check_tax
+from invoice_portal.orders.models import Direction, Order, OrderLine, OrderSource
+
+
+def _parse_lines(raw_lines: list[dict[str, Any]], currency: str) -> list[dict[str, Any]]:
+    if not raw_lines:
+        raise ValidationFailed("lines: an order has at least one line.", field="lines")
+    parsed = []
+    for i, raw in enumerate(raw_lines):
+        prefix = f"lines[{i}]"
+        description = str(raw.get("description") or "").strip()
+        if not description:
+            raise ValidationFailed(f"{prefix}.description: required.", field=f"{prefix}.description")
+        quantity = to_decimal(raw.get("quantity", "1"), field=f"{prefix}.quantity", places=QUANTITY_PLACES)
+        if quantity <= 0:
+            raise ValidationFailed(f"{prefix}.quantity: must be above zero.", field=f"{prefix}.quantity")
+        price = to_decimal(raw.get("unit_price"), field=f"{prefix}.unit_price", places=UNIT_PRICE_PLACES)
+        rate = to_decimal(raw.get("tax_rate", "0"), field=f"{prefix}.tax_rate", places=2)
+        category = str(raw.get("tax_category") or ("S" if rate else "Z"))
+        check_tax(category, rate, field=f"{prefix}.tax_rate")
+        parsed.append({"line_no": i + 1, "sku": str(raw.get("sku") or ""), "description": description,
+                       "quantity": quantity, "unit_price": price, "tax_category": category, "tax_rate": rate})  # fmt: skip
+    return parsed
+
+
+def _content(order: Order) -> dict[str, Any]:
+    return {
+        "status": order.status, "is_canceled": order.is_canceled, "total": str(order.total), "po_number": order.po_number,
+        "lines": [
+            [ln.sku, ln.description, f"{ln.quantity.normalize():f}", f"{ln.unit_price.normalize():f}", f"{ln.tax_rate.normalize():f}"]
+            for ln in order.lines.order_by("line_no")
+        ],
+    }  # fmt: skip
+
+
+def _is_invoiced(order: Order) -> bool:
+    return order.invoices.exclude(status="canceled").exists()
+
+
+@transaction.atomic
+def order_upsert(
+    *,
+    actor: Any,
+    source: str,
+    external_id: str,
+    company: Company,
+    lines: list[dict[str, Any]],
+    currency: str | None = None,
+    order_date: dt.date | None = None,
+    status: str = "pending",
+    placed_by: Any = None,
+    po_number: str = "",
+    direction: str = Direction.SALES,
+) -> tuple[Order, bool]:
+    """Create or update the order known as (source, external_id). Returns (order, created).
+
+    A change to an order that was already invoiced raises its ``updated`` flag; a replay of
+    the same content changes nothing.
+    """
+    if source not in OrderSource.values:
+        raise ValidationFailed(f"source: one of {', '.join(OrderSource.values)}.", field="source")
+    if not external_id:
+        raise ValidationFailed("external_id: required.", field="external_id")
+    if direction not in Direction.values:
+        raise ValidationFailed("direction: sales or purchase.", field="direction")
+    currency = check_currency(currency or company.currency)
+    parsed = _parse_lines(lines, currency)
+    if placed_by is not None and placed_by.company_id not in (company.pk, None):
+        raise ValidationFailed("placed_by: a user of another company.", field="placed_by")
+    order = Order.objects.select_for_update().filter(source=source, external_id=external_id).first()
+    created = order is None
+    if order is None:
+        try:
+            with transaction.atomic():
+                order = Order.objects.create(
+                    source=source, external_id=external_id, company=company, currency=currency, direction=direction,
+                    order_date=order_date or dt.date.today(), status=status, placed_by=placed_by, po_number=po_number,
+                )  # fmt: skip
+        except IntegrityError:
+            # A concurrent delivery of the same order created it first: update that one.
+            order = Order.objects.select_for_update().get(source=source, external_id=external_id)
+            created = False
+    before = None if created else _content(order)
+    if not created and order.company_id != company.pk:
+        raise ValidationFailed("company: an order cannot move to another company.", field="company")
+    if not created and order.currency != currency:
+        raise ValidationFailed(f"currency: the order is in {order.currency}.", field="currency")
+    order.status, order.po_number = status, po_number
+    if order_date:
+        order.order_date = order_date
+    if placed_by is not None:
+        order.placed_by = placed_by
+    subtotal = sum((quantize(p["quantity"] * p["unit_price"], currency) for p in parsed), ZERO)
+    tax = sum((quantize(quantize(p["quantity"] * p["unit_price"], currency) * p["tax_rate"] / 100, currency) for p in parsed), ZERO)
+    order.subtotal, order.tax_total, order.total = subtotal, tax, subtotal + tax
+    if created:
+        OrderLine.objects.bulk_create(OrderLine(order=order, **p) for p in parsed)
+    else:
+        existing = {ln.line_no: ln for ln in order.lines.all()}
+        for p in parsed:
+            line = existing.pop(p["line_no"], None)
+            if line is None:
+                OrderLine.objects.create(order=order, **p)
+            elif any(getattr(line, key) != value for key, value in p.items()):
+                for key, value in p.items():
+                    setattr(line, key, value)
+                line.save()
+        # Lines the source removed; invoice lines copied from them keep their text and lose the link.
+        OrderLine.objects.filter(pk__in=[ln.pk for ln in existing.values()]).delete()
+    order.save()
+    after = _content(order)
+    if not created and after != before and _is_invoiced(order):
+        order.flag_updated = True
+        order.save(update_fields=["flag_updated"])
+    if created or after != before:
+        audit_record(actor=actor, obj=order, action="order.create" if created else "order.update", before=before, after=after)
+    return order, created
+
+
+@transaction.atomic
+def order_cancel(*, actor: Any, order: Order, status: str = "canceled") -> Order:
+    """The source canceled the order; if it was invoiced already, flag it for the seller."""
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    if order.is_canceled:
+        return order
+    order.is_canceled = True
+    order.status = status
+    if _is_invoiced(order):
+        order.flag_canceled = True
+    order.save()
+    audit_record(actor=actor, obj=order, action="order.cancel", after={"status": status, "flagged": order.flag_canceled})
+    return order
+
+
+@transaction.atomic
+def order_acknowledge_flags(*, actor: Any, order: Order) -> Order:
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    before = {"flag_updated": order.flag_updated, "flag_canceled": order.flag_canceled}
+    order.flag_updated = order.flag_canceled = False
+    order.save(update_fields=["flag_updated", "flag_canceled", "updated_at"])
+    audit_record(actor=actor, obj=order, action="order.acknowledge", before=before, after={"flag_updated": False, "flag_canceled": False})
+    return order

@@ -1,0 +1,286 @@
+"""Payments and allocations: the money invariants live here.
+
+- allocated to an invoice ≤ its total (its balance never goes below zero);
+- allocated from a payment ≤ its amount minus refunds; from a credit note ≤ its total;
+- nothing is allocated to a draft, canceled or received document, nor across currencies;
+- what a payment does not allocate stays as credit on the company's account.
+
+Every change locks the payment first, then the documents by ascending id (``core.locks``),
+so concurrent allocations to the same invoices queue instead of overpaying.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from invoice_portal.audit.services import audit_record, snapshot
+from invoice_portal.companies.models import Company
+from invoice_portal.companies.selectors import company_tree_ids
+from invoice_portal.core.errors import (
+    AllocationExceedsBalance,
+    AllocationExceedsPayment,
+    AllocationNotAllowed,
+    CurrencyMismatch,
+    InvalidTransition,
+    RefundExceedsPayment,
+    ValidationFailed,
+)
+from invoice_portal.core.locks import lock_one, lock_rows
+from invoice_portal.core.money import ZERO, check_currency, parse_money
+from invoice_portal.invoices.models import Direction, Invoice, Kind, Status
+from invoice_portal.invoices.services.documents import invoice_settle
+from invoice_portal.payments.models import SETTLED_STATUSES, Allocation, Method, Payment, PaymentStatus
+
+_PAYMENT_FIELDS = ("company", "amount", "currency", "method", "reference", "received_on", "status", "refunded_amount", "allocated_total")
+
+
+@dataclass(frozen=True)
+class AllocationRequest:
+    invoice_id: int
+    amount: Decimal
+
+
+def _requests(allocations: Iterable[Any], currency: str) -> list[AllocationRequest]:
+    """Accept (invoice, amount) pairs or {"invoice": …, "amount": …} dicts; merge repeats of one invoice."""
+    merged: dict[int, Decimal] = {}
+    for i, item in enumerate(allocations):
+        if isinstance(item, dict):
+            invoice, raw = item.get("invoice"), item.get("amount")
+        else:
+            invoice, raw = item
+        invoice_id = getattr(invoice, "pk", invoice)
+        if not isinstance(invoice_id, int) and not (isinstance(invoice_id, str) and invoice_id.isdigit()):
+            raise ValidationFailed(f"allocations[{i}].invoice: not an invoice id.", field=f"allocations[{i}].invoice")
+        amount = parse_money(raw, currency, field=f"allocations[{i}].amount")
+        if amount == ZERO:
+            raise ValidationFailed(f"allocations[{i}].amount: must be above zero.", field=f"allocations[{i}].amount")
+        merged[int(invoice_id)] = merged.get(int(invoice_id), ZERO) + amount
+    return [AllocationRequest(k, v) for k, v in merged.items()]
+
+
+def _check_targets(requests: Sequence[AllocationRequest], invoices: dict[int, Invoice], *, company: Company, currency: str) -> None:
+    allowed_companies = company_tree_ids(company.pk)
+    for req in requests:
+        invoice = invoices.get(req.invoice_id)
+        if invoice is None or invoice.company_id not in allowed_companies:
+            raise AllocationNotAllowed(f"Invoice {req.invoice_id} does not exist for {company}.")
+        if invoice.direction != Direction.ISSUED or invoice.kind == Kind.CREDIT_NOTE:
+            raise AllocationNotAllowed(f"{invoice} is not something the customer owes; it cannot take an allocation.")
+        if invoice.status in (Status.DRAFT, Status.CANCELED):
+            raise AllocationNotAllowed(f"{invoice} is {invoice.get_status_display().lower()}; nothing can be allocated to it.")
+        if invoice.currency != currency:
+            raise CurrencyMismatch(f"{invoice} is in {invoice.currency}, the money is in {currency}.")
+        if req.amount > invoice.balance:
+            raise AllocationExceedsBalance(f"{req.amount} is more than the {invoice.balance} {invoice.currency} still due on {invoice}.")
+
+
+def _apply(
+    *, payment: Payment | None, credit_note: Invoice | None, requests: Sequence[AllocationRequest], invoices: dict[int, Invoice]
+) -> None:
+    for req in requests:
+        invoice = invoices[req.invoice_id]
+        row, created = Allocation.objects.get_or_create(
+            payment=payment, credit_note=credit_note, invoice=invoice, defaults={"amount": req.amount}
+        )
+        if not created:
+            row.amount += req.amount
+            row.save(update_fields=["amount", "updated_at"])
+        invoice_settle(invoice, allocated=invoice.allocated_total + req.amount)
+
+
+def _release(allocation: Allocation, amount: Decimal, invoice: Invoice) -> None:
+    allocation.amount -= amount
+    allocation.save(update_fields=["amount", "updated_at"])
+    invoice_settle(invoice, allocated=invoice.allocated_total - amount)
+
+
+@transaction.atomic
+def payment_record(
+    *,
+    actor: Any,
+    company: Company,
+    amount: object,
+    currency: str,
+    method: str,
+    reference: str = "",
+    received_on: dt.date | None = None,
+    allocations: Iterable[Any] = (),
+    status: str = PaymentStatus.SUCCEEDED,
+    gateway: str = "",
+    gateway_reference: str = "",
+    external_id: str | None = None,
+    notes: str = "",
+) -> Payment:
+    """Record money received and allocate it across one or many invoices; the rest is credit on account."""
+    check_currency(currency)
+    value = parse_money(amount, currency)
+    if value == ZERO:
+        raise ValidationFailed("amount: a payment is above zero.", field="amount")
+    if method not in Method.values:
+        raise ValidationFailed(f"method: must be one of {', '.join(Method.values)}.", field="method")
+    if status not in (PaymentStatus.SUCCEEDED, PaymentStatus.PENDING):
+        raise ValidationFailed("status: a new payment is succeeded or pending.", field="status")
+    if len(reference) > 200:
+        raise ValidationFailed("reference: at most 200 characters.", field="reference")
+    requests = _requests(allocations, currency)
+    if requests and status != PaymentStatus.SUCCEEDED:
+        raise ValidationFailed("allocations: a pending payment is allocated when it succeeds.", field="allocations")
+    wanted = sum((r.amount for r in requests), ZERO)
+    if wanted > value:
+        raise AllocationExceedsPayment(f"The allocations add up to {wanted}, more than the payment of {value} {currency}.")
+    payment = Payment.objects.create(
+        company=company, amount=value, currency=currency, method=method, reference=reference,
+        received_on=received_on or timezone.localdate(), status=status, gateway=gateway,
+        gateway_reference=gateway_reference, external_id=external_id or None, notes=notes,
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )  # fmt: skip
+    invoices = lock_rows(Invoice, (r.invoice_id for r in requests))
+    _check_targets(requests, invoices, company=company, currency=currency)
+    _apply(payment=payment, credit_note=None, requests=requests, invoices=invoices)
+    payment.allocated_total = wanted
+    payment.save(update_fields=["allocated_total"])
+    audit_record(
+        actor=actor, obj=payment, action="payment.record",
+        after={**snapshot(payment, _PAYMENT_FIELDS), "allocations": {str(r.invoice_id): str(r.amount) for r in requests}},
+    )  # fmt: skip
+    return payment
+
+
+@transaction.atomic
+def payment_allocate(*, actor: Any, payment: Payment, allocations: Iterable[Any]) -> Payment:
+    """Use a payment's unallocated credit to settle invoices."""
+    payment = lock_one(Payment, payment.pk)
+    if payment.status not in SETTLED_STATUSES:
+        raise AllocationNotAllowed(f"Payment #{payment.pk} is {payment.get_status_display().lower()}; it has nothing to allocate.")
+    requests = _requests(allocations, payment.currency)
+    wanted = sum((r.amount for r in requests), ZERO)
+    if wanted > payment.unallocated:
+        raise AllocationExceedsPayment(
+            f"Payment #{payment.pk} has {payment.unallocated} {payment.currency} left to allocate, not {wanted}."
+        )
+    invoices = lock_rows(Invoice, (r.invoice_id for r in requests))
+    _check_targets(requests, invoices, company=payment.company, currency=payment.currency)
+    before = snapshot(payment, _PAYMENT_FIELDS)
+    _apply(payment=payment, credit_note=None, requests=requests, invoices=invoices)
+    payment.allocated_total += wanted
+    payment.save(update_fields=["allocated_total"])
+    audit_record(
+        actor=actor, obj=payment, action="payment.allocate", before=before,
+        after={**snapshot(payment, _PAYMENT_FIELDS), "allocations": {str(r.invoice_id): str(r.amount) for r in requests}},
+    )  # fmt: skip
+    return payment
+
+
+@transaction.atomic
+def credit_note_apply(*, actor: Any, credit_note: Invoice, allocations: Iterable[Any]) -> Invoice:
+    """Apply an issued credit note to open invoices of the same company; the rest stays on account."""
+    requests = _requests(allocations, credit_note.currency)
+    invoices = lock_rows(Invoice, [credit_note.pk, *(r.invoice_id for r in requests)])
+    credit = invoices.pop(credit_note.pk)
+    if credit.kind != Kind.CREDIT_NOTE or credit.direction != Direction.ISSUED:
+        raise AllocationNotAllowed(f"{credit} is not an issued credit note.")
+    if credit.status in (Status.DRAFT, Status.CANCELED):
+        raise AllocationNotAllowed(f"{credit} is {credit.get_status_display().lower()}; issue it before applying it.")
+    wanted = sum((r.amount for r in requests), ZERO)
+    if wanted > credit.balance:
+        raise AllocationExceedsPayment(f"{credit} has {credit.balance} {credit.currency} left to apply, not {wanted}.")
+    if any(r.invoice_id == credit.pk for r in requests):
+        raise AllocationNotAllowed("A credit note cannot be applied to itself.")
+    _check_targets(requests, invoices, company=credit.company, currency=credit.currency)
+    _apply(payment=None, credit_note=credit, requests=requests, invoices=invoices)
+    invoice_settle(credit, allocated=credit.allocated_total + wanted)
+    audit_record(
+        actor=actor, obj=credit, action="credit_note.apply",
+        after={"applied": {str(r.invoice_id): str(r.amount) for r in requests}, "remaining": str(credit.balance)},
+    )  # fmt: skip
+    return credit
+
+
+def _locked_allocations(payment: Payment) -> tuple[list[Allocation], dict[int, Invoice]]:
+    allocations = list(payment.allocations.filter(amount__gt=0).order_by("-created_at", "-pk"))
+    invoices = lock_rows(Invoice, (a.invoice_id for a in allocations))
+    return allocations, invoices
+
+
+@transaction.atomic
+def payment_refund(*, actor: Any, payment: Payment, amount: object, reason: str = "", gateway_reference: str = "") -> Payment:
+    """Give money back. Unallocated credit is refunded first; beyond it, the newest allocations are released
+    and their invoices reopen."""
+    payment = lock_one(Payment, payment.pk)
+    if payment.status not in SETTLED_STATUSES:
+        raise InvalidTransition(f"Payment #{payment.pk} is {payment.get_status_display().lower()}; it cannot be refunded.")
+    value = parse_money(amount, payment.currency)
+    if value == ZERO:
+        raise ValidationFailed("amount: a refund is above zero.", field="amount")
+    refundable = payment.amount - payment.refunded_amount
+    if value > refundable:
+        raise RefundExceedsPayment(f"Payment #{payment.pk} has {refundable} {payment.currency} left to refund, not {value}.")
+    before = snapshot(payment, _PAYMENT_FIELDS)
+    to_release = value - payment.unallocated
+    released: dict[str, str] = {}
+    if to_release > ZERO:
+        allocations, invoices = _locked_allocations(payment)
+        for allocation in allocations:
+            if to_release == ZERO:
+                break
+            part = min(allocation.amount, to_release)
+            _release(allocation, part, invoices[allocation.invoice_id])
+            released[str(allocation.invoice_id)] = str(part)
+            payment.allocated_total -= part
+            to_release -= part
+    payment.refunded_amount += value
+    payment.status = PaymentStatus.REFUNDED if payment.refunded_amount == payment.amount else PaymentStatus.PARTIALLY_REFUNDED
+    payment.save(update_fields=["refunded_amount", "allocated_total", "status"])
+    payment.refunds.create(
+        amount=value, reason=reason, gateway_reference=gateway_reference, created_by=actor if getattr(actor, "pk", None) else None
+    )
+    audit_record(
+        actor=actor, obj=payment, action="payment.refund", before=before,
+        after={**snapshot(payment, _PAYMENT_FIELDS), "refund": str(value), "released": released, "reason": reason},
+    )  # fmt: skip
+    return payment
+
+
+@transaction.atomic
+def payment_reverse(*, actor: Any, payment: Payment, reason: str = "") -> Payment:
+    """A payment that did not happen after all (a bounced check): every allocation is released, invoices reopen."""
+    payment = lock_one(Payment, payment.pk)
+    if payment.status not in SETTLED_STATUSES:
+        raise InvalidTransition(f"Payment #{payment.pk} is {payment.get_status_display().lower()}; it cannot be reversed.")
+    before = snapshot(payment, _PAYMENT_FIELDS)
+    allocations, invoices = _locked_allocations(payment)
+    for allocation in allocations:
+        _release(allocation, allocation.amount, invoices[allocation.invoice_id])
+    payment.allocated_total = ZERO
+    payment.status = PaymentStatus.REVERSED
+    payment.reversed_at = timezone.now()
+    payment.save(update_fields=["allocated_total", "status", "reversed_at"])
+    audit_record(
+        actor=actor, obj=payment, action="payment.reverse", before=before,
+        after={**snapshot(payment, _PAYMENT_FIELDS), "reason": reason, "released": {str(a.invoice_id): str(a.amount) for a in allocations}},
+    )  # fmt: skip
+    return payment
+
+
+@transaction.atomic
+def payment_resolve_pending(*, actor: Any, payment: Payment, status: str, allocations: Iterable[Any] = ()) -> Payment:
+    """A pending (gateway) payment ends: succeeded with its allocations, or failed, or canceled."""
+    payment = lock_one(Payment, payment.pk)
+    if payment.status != PaymentStatus.PENDING:
+        raise InvalidTransition(f"Payment #{payment.pk} is {payment.get_status_display().lower()}, not pending.")
+    if status not in (PaymentStatus.SUCCEEDED, PaymentStatus.FAILED, PaymentStatus.CANCELED):
+        raise ValidationFailed("status: a pending payment ends succeeded, failed or canceled.", field="status")
+    before = snapshot(payment, _PAYMENT_FIELDS)
+    payment.status = status
+    payment.save(update_fields=["status"])
+    audit_record(actor=actor, obj=payment, action="payment.resolve", before=before, after=snapshot(payment, _PAYMENT_FIELDS))
+    if status == PaymentStatus.SUCCEEDED and allocations:
+        payment = payment_allocate(actor=actor, payment=payment, allocations=allocations)
+    return payment
