@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "invoice_portal.invoices",
     "invoice_portal.payments",
     "invoice_portal.audit",
+    "invoice_portal.api",
+    "invoice_portal.seller",
 ]
 
 MIDDLEWARE = [

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from invoice_portal.core.money import ZERO, quantize
-from invoice_portal.invoices.models import Dispute, DisputeStatus, Invoice, InvoiceLine, Kind, Status
+from invoice_portal.invoices.models import Direction, Dispute, DisputeStatus, Invoice, InvoiceLine, Kind, Status
 
 
 class LineStatus:
@@ -83,3 +85,116 @@ def invoice_summary_status(invoice: Invoice) -> str:
     if invoice.allocated_total > ZERO:
         return "Partially Paid"
     return "New"
+
+
+# --- Scoping: the one door every buyer-facing read goes through ------------------------------------
+
+
+def invoices_visible_to(user: Any, permission: str = "portal.view") -> QuerySet[Invoice]:
+    """The issued documents ``user`` may see under ``permission``.
+
+    Seller staff with ``invoices.view`` see every document. A company user sees, at the
+    level their role grants the permission: the invoices of orders they placed (own), their
+    company's (company), or their company's and its subsidiaries' (tree) — never a company
+    outside that tree, and never drafts. Anyone else sees nothing.
+    """
+    from invoice_portal.accounts.permissions import Level
+    from invoice_portal.accounts.selectors import user_has_perm, user_perm_level
+    from invoice_portal.companies.selectors import company_tree_ids
+
+    documents = Invoice.objects.filter(direction=Direction.ISSUED)
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return documents.none()
+    if user.company_id is None:
+        return documents if user_has_perm(user, "invoices.view") else documents.none()
+    level = user_perm_level(user, permission)
+    if level is None:
+        return documents.none()
+    documents = documents.exclude(status=Status.DRAFT)
+    if level is Level.OWN:
+        return documents.filter(company_id=user.company_id, order__placed_by=user)
+    if level is Level.COMPANY:
+        return documents.filter(company_id=user.company_id)
+    return documents.filter(company_id__in=company_tree_ids(user.company_id))
+
+
+# --- Dashboard filters, shared by the seller pages, the buyer portal, the API and CSV exports ---------
+
+
+@dataclass(frozen=True)
+class InvoiceFilters:
+    number: str = ""
+    customer: str = ""  # company name (contains) or external id (exact)
+    company_id: int | None = None
+    order: str = ""  # order id or the order's external id
+    status: str = ""
+    kind: str = ""
+    direction: str = ""
+    source: str = ""
+    issued_from: dt.date | None = None
+    issued_to: dt.date | None = None
+    due_from: dt.date | None = None
+    due_to: dt.date | None = None
+    overdue: bool | None = None
+    disputed: bool | None = None
+    tab: str = ""  # buyer portal: "web" (store orders), "erp", or "" for all
+    sort: str = "-issue_date"
+
+
+SORTS = {
+    "issue_date": ("issue_date", "id"), "-issue_date": ("-issue_date", "-id"),
+    "due_date": ("due_date", "id"), "-due_date": ("-due_date", "-id"),
+    "number": ("number", "id"), "-number": ("-number", "-id"),
+    "total": ("total", "id"), "-total": ("-total", "-id"),
+    "balance": ("balance", "id"), "-balance": ("-balance", "-id"),
+    "customer": ("company__name", "id"), "-customer": ("-company__name", "-id"),
+}  # fmt: skip
+
+
+def invoice_filter(invoices: QuerySet[Invoice], filters: InvoiceFilters) -> QuerySet[Invoice]:
+    """Apply the dashboard filters to an already scoped queryset (see ``invoices_visible_to``)."""
+    f = filters
+    if f.number:
+        invoices = invoices.filter(number__istartswith=f.number.strip())
+    if f.customer:
+        term = f.customer.strip()
+        invoices = invoices.filter(Q(company__name__icontains=term) | Q(company__external_id=term))
+    if f.company_id is not None:
+        invoices = invoices.filter(company_id=f.company_id)
+    if f.order:
+        term = f.order.strip()
+        by_external = Q(order__external_id=term)
+        invoices = invoices.filter(by_external | Q(order_id=int(term)) if term.isdigit() else by_external)
+    if f.status:
+        invoices = invoices.filter(status=f.status)
+    if f.kind:
+        invoices = invoices.filter(kind=f.kind)
+    if f.direction:
+        invoices = invoices.filter(direction=f.direction)
+    if f.source:
+        invoices = invoices.filter(source=f.source)
+    if f.issued_from:
+        invoices = invoices.filter(issue_date__gte=f.issued_from)
+    if f.issued_to:
+        invoices = invoices.filter(issue_date__lte=f.issued_to)
+    if f.due_from:
+        invoices = invoices.filter(due_date__gte=f.due_from)
+    if f.due_to:
+        invoices = invoices.filter(due_date__lte=f.due_to)
+    if f.overdue is True:
+        invoices = overdue(invoices)
+    elif f.overdue is False:
+        invoices = invoices.exclude(pk__in=overdue(Invoice.objects.all()).values("pk"))
+    if f.disputed is not None:
+        has_dispute = Exists(open_disputes().filter(invoice=OuterRef("pk")))
+        invoices = invoices.filter(has_dispute if f.disputed else ~has_dispute)
+    if f.tab == "web":
+        invoices = invoices.filter(order__source="bigcommerce")
+    elif f.tab == "erp":
+        invoices = invoices.filter(source__in=["erp", "csv"])
+    return invoices.order_by(*SORTS.get(f.sort, SORTS["-issue_date"]))
+
+
+def invoice_list(invoices: QuerySet[Invoice], filters: InvoiceFilters) -> QuerySet[Invoice]:
+    """Filtered, sorted rows ready for a list page: company and order joined, dispute badge annotated."""
+    return with_flags(invoice_filter(invoices, filters)).select_related("company", "order")

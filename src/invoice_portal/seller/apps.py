@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SellerConfig(AppConfig):
+    name = "invoice_portal.seller"
+    label = "seller"
