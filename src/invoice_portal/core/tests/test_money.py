@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from invoice_portal.core.errors import InvalidAmount, InvalidCurrency
+from invoice_portal.core.money import as_str, minor_digits, parse_money, quantize
+
+
+def test_currency_digits_come_from_iso_4217() -> None:
+    assert minor_digits("USD") == 2
+    assert minor_digits("JPY") == 0
+    assert minor_digits("KWD") == 3
+
+
+def test_rounding_is_half_up_to_the_minor_unit() -> None:
+    assert quantize(Decimal("2.345"), "EUR") == Decimal("2.35")
+    assert quantize(Decimal("2.344"), "EUR") == Decimal("2.34")
+    assert quantize(Decimal("0.5"), "JPY") == Decimal("1")
+
+
+@pytest.mark.parametrize("value", ["-1.00", "1.001", "NaN", "Infinity", "-Infinity", "abc", "", 1.5, True, None, [1]])
+def test_bad_amounts_are_refused(value: object) -> None:
+    with pytest.raises(InvalidAmount):
+        parse_money(value, "USD")
+
+
+def test_over_precise_amount_is_refused_not_rounded() -> None:
+    with pytest.raises(InvalidAmount, match="more than 0 decimal places"):
+        parse_money("100.5", "JPY")
+
+
+def test_trailing_zeros_beyond_the_digits_are_accepted() -> None:
+    assert parse_money("10.5000", "USD") == Decimal("10.50")
+
+
+def test_unknown_currency_is_refused() -> None:
+    with pytest.raises(InvalidCurrency):
+        minor_digits("XYZ")
+    with pytest.raises(InvalidCurrency):
+        minor_digits("usd")
+
+
+@given(st.decimals(min_value=0, max_value=10**9, places=2, allow_nan=False, allow_infinity=False))
+def test_wire_format_round_trips_exactly(amount: Decimal) -> None:
+    text = as_str(amount, "USD")
+    assert parse_money(text, "USD") == amount
+    assert len(text.split(".")[1]) == 2

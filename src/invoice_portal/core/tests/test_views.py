@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.test import Client, override_settings
+
+from invoice_portal.testing import make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def test_healthz_reports_the_database_as_ok(client: Client) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    body = json.loads(response.content)
+    assert body["status"] == "ok"
+    assert body["database"]["status"] == "ok"
+    assert body["database"]["vendor"] in {"sqlite", "postgresql"}
+
+
+def test_login_page_renders_with_labelled_fields(client: Client) -> None:
+    response = client.get("/login/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<label for="id_username">Email</label>' in html
+    assert '<label for="id_password">Password</label>' in html
+
+
+def test_home_requires_login(client: Client) -> None:
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/")
+
+
+def test_user_logs_in_with_email_in_any_case_and_sees_their_role(client: Client) -> None:
+    make_user(email="finance@demo.test", role="finance", password="correct-horse-1")
+    response = client.post("/login/", {"username": "Finance@Demo.test", "password": "correct-horse-1"}, follow=True)
+    assert response.status_code == 200
+    assert "Finance" in response.content.decode()
+
+
+def test_wrong_password_is_refused_with_a_message(client: Client) -> None:
+    make_user(email="finance@demo.test", role="finance", password="correct-horse-1")
+    response = client.post("/login/", {"username": "finance@demo.test", "password": "wrong"})
+    assert response.status_code == 200
+    assert "didn't match" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_demo_password_is_refused_when_demo_passwords_are_not_allowed(client: Client) -> None:
+    make_user(email="admin@demo.test", role="admin", password="portal-demo-1")
+    with override_settings(ALLOW_DEMO_PASSWORD=False):
+        client.post("/login/", {"username": "admin@demo.test", "password": "portal-demo-1"})
+        assert "_auth_user_id" not in client.session
+    client.post("/login/", {"username": "admin@demo.test", "password": "portal-demo-1"})
+    assert "_auth_user_id" in client.session
+
+
+def test_pages_carry_a_content_security_policy_without_remote_sources(client: Client) -> None:
+    response = client.get("/login/")
+    policy = response.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in policy
+    assert "http" not in policy
