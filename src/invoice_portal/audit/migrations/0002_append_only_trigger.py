@@ -6,10 +6,11 @@ from typing import Any
 
 from django.db import migrations
 
+# The doubled percent sign survives Django's parameter formatting as a single one.
 FUNCTION = """
 CREATE OR REPLACE FUNCTION invoice_portal_append_only() RETURNS trigger AS $$
 BEGIN
-    RAISE EXCEPTION '% is append-only', TG_TABLE_NAME;
+    RAISE EXCEPTION '%% is append-only', TG_TABLE_NAME;
 END;
 $$ LANGUAGE plpgsql;
 """
