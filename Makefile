@@ -14,6 +14,7 @@ PYTEST_ARGS ?=
 help:
 	@echo "make demo   - install, migrate the embedded SQLite database, load demo data, serve on 127.0.0.1:$(PORT)"
 	@echo "make test   - lint, type-check, migration check, the suite on SQLite and again on PostgreSQL"
+	@echo "make bench  - the benchmark suite on PostgreSQL (BENCH_SCALE, default 1,000,000 invoices); one JSON line per figure"
 	@echo "make lint | fmt | typecheck | migrate | check-books | clean"
 
 # The virtualenv is rebuilt whenever pyproject.toml changes.
@@ -37,12 +38,12 @@ demo: venv
 	@scripts/serve-demo $(PORT)
 
 lint: venv
-	$(BIN)/ruff check src conftest.py
-	$(BIN)/ruff format --check src conftest.py
+	$(BIN)/ruff check src bench conftest.py
+	$(BIN)/ruff format --check src bench conftest.py
 
 fmt: venv
-	$(BIN)/ruff format src conftest.py
-	$(BIN)/ruff check --fix src conftest.py
+	$(BIN)/ruff format src bench conftest.py
+	$(BIN)/ruff check --fix src bench conftest.py
 
 typecheck: venv
 	$(BIN)/mypy
@@ -66,6 +67,9 @@ test-postgres: venv
 	  echo "!!! Concurrency and locking tests did NOT run. Set TEST_DATABASE_URL to run them."; \
 	  echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"; echo; \
 	fi
+
+bench: venv
+	$(BIN)/python -m bench
 
 check-books: venv
 	$(BIN)/invoice-portal check-books

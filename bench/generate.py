@@ -177,7 +177,9 @@ def _chunk(
         if allocated:
             ids["payment"] += 1
             pid = ids["payment"]
-            payments.append((pid, company, _money(allocated), currency, rng.choice(("card", "check", "wire", "bank")), f"REF-{pid}",
-                             issue + dt.timedelta(days=rng.randint(0, 30)), "succeeded", 0, _money(allocated), "", "", "", now))  # fmt: skip
+            method = rng.choice(("card", "check", "wire", "bank"))
+            received = issue + dt.timedelta(days=rng.randint(0, 30))
+            payments.append((pid, company, _money(allocated), currency, method, f"REF-{pid}", received, "succeeded", 0,
+                             _money(allocated), "", "", "", now))  # fmt: skip
             allocations.append((pid, pid, inv_id, _money(allocated), now, now))
     return orders, docs, lines, payments, allocations

@@ -53,7 +53,15 @@ def run(per_client: int = 60, invoices: int = 8) -> None:
     elapsed = time.perf_counter() - started
     close_old_connections()
     over = Invoice.objects.filter(pk__in=[t.pk for t in targets], allocated_total__gt=F("total")).count()
-    emit("payments.allocations_per_s", sum(done) / elapsed, "allocations/s", sum(done), clients=CLIENTS, refused=sum(refused), errors=len(errors))
+    emit(
+        "payments.allocations_per_s",
+        sum(done) / elapsed,
+        "allocations/s",
+        sum(done),
+        clients=CLIENTS,
+        refused=sum(refused),
+        errors=len(errors),
+    )
     emit("payments.over_allocated_invoices", over, "invoices", invoices)
     total_allocated = sum((Invoice.objects.get(pk=t.pk).allocated_total for t in targets), Decimal(0))
     emit("payments.allocated_sum_matches", float(total_allocated == Decimal(sum(done) // 2 * 10)), "bool", 1)
