@@ -19,3 +19,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
 else:
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME", "invoice_portal_test")}
+
+import tempfile  # noqa: E402
+
+# Uploaded files and rendered-PDF caches of a test run go to a throwaway folder.
+MEDIA_ROOT = tempfile.mkdtemp(prefix="invoice-portal-test-media-")
