@@ -18,7 +18,8 @@ help:
 	@echo "make lint | fmt | typecheck | migrate | check-books | clean"
 
 # The virtualenv is rebuilt whenever pyproject.toml changes.
-$(BIN)/.installed: pyproject.toml scripts/find-python
+$(BIN)/.installed: pyproject.toml scripts/find-python scripts/sysdeps
+	scripts/sysdeps
 	@py=$$(scripts/find-python) || exit 1; \
 	  if [ ! -x $(BIN)/python ] || ! $(BIN)/python -c 'import sys; sys.exit(sys.version_info < (3, 12))'; then \
 	    rm -rf $(VENV); echo "Creating $(VENV) with $$py"; $$py -m venv $(VENV); fi
