@@ -107,3 +107,15 @@ def user_set_role(*, actor: Any, user: User, role: Role) -> User:
     user.save(update_fields=["role"])
     audit_record(actor=actor, obj=user, action="user.set_role", before={"role": before}, after={"role": role.code})
     return user
+
+
+@transaction.atomic
+def user_set_staff(*, actor: Any, user: User, staff: bool) -> User:
+    """Grant or withdraw access to the read-only data administration (the Django admin)."""
+    if staff and user.company_id is not None:
+        raise ValidationFailed("Only the operator's own staff may use the data administration.", field="is_staff")
+    before = user.is_staff
+    user.is_staff = staff
+    user.save(update_fields=["is_staff"])
+    audit_record(actor=actor, obj=user, action="user.set_staff", before={"is_staff": before}, after={"is_staff": staff})
+    return user

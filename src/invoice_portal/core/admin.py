@@ -12,6 +12,14 @@ from invoice_portal.core.models import NumberSequence, PortalSettings
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
+    """Seller staff flagged ``is_staff`` may look at every table; nobody writes here."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_active and request.user.is_staff)
+
+    def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return bool(request.user.is_active and request.user.is_staff)
+
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 

@@ -62,3 +62,27 @@ def test_pages_carry_a_content_security_policy_without_remote_sources(client: Cl
     policy = response.headers["Content-Security-Policy"]
     assert "default-src 'self'" in policy
     assert "http" not in policy
+
+
+def test_staff_user_can_browse_the_read_only_data_administration(client: Client) -> None:
+    from invoice_portal.accounts.services import user_set_staff
+    from invoice_portal.testing import make_company, make_invoice
+
+    admin_user = make_user(email="admin@demo.test", role="admin")
+    user_set_staff(actor=None, user=admin_user, staff=True)
+    invoice = make_invoice(company=make_company())
+    client.force_login(admin_user)
+    assert client.get("/admin/invoices/invoice/").status_code == 200
+    page = client.get(f"/admin/invoices/invoice/{invoice.pk}/change/")
+    assert page.status_code == 200
+    assert "Save" not in page.content.decode()
+
+
+def test_company_users_cannot_be_made_staff() -> None:
+    from invoice_portal.accounts.services import user_set_staff
+    from invoice_portal.core.errors import ValidationFailed
+    from invoice_portal.testing import make_company
+
+    buyer = make_user(role="buyer", company=make_company())
+    with pytest.raises(ValidationFailed):
+        user_set_staff(actor=None, user=buyer, staff=True)
