@@ -17,6 +17,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
+@pytest.fixture(autouse=True)
+def _builtin_roles(request: pytest.FixtureRequest) -> None:
+    """The built-in roles come from a data migration; a transactional test's flush removes them, so every
+    database test gets them back before it starts."""
+    uses_db = request.node.get_closest_marker("django_db") is not None or bool(
+        {"db", "transactional_db", "live_server"} & set(request.fixturenames)
+    )
+    if not uses_db:
+        return
+    request.getfixturevalue("_django_db_helper")
+    from invoice_portal.accounts.services import roles_ensure_builtin
+
+    roles_ensure_builtin()
+
+
 @pytest.fixture
 def personas(db: Any) -> Any:
     from invoice_portal.testing import make_personas

@@ -1,0 +1,70 @@
+"""Bearer-token authentication and the wrapper every API call runs in.
+
+The wrapper resolves the token once, makes the token's owner the request's user, marks
+every audit event written during the call as coming from that token, and applies the
+``Idempotency-Key`` rules to POSTs. The ninja auth class then only confirms the result,
+so an endpoint without a valid token answers 401.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
+from ninja.security import HttpBearer
+
+from invoice_portal.accounts.models import User
+from invoice_portal.api.idempotency import idempotent_call
+from invoice_portal.api.models import ApiToken
+from invoice_portal.api.problems import problem
+from invoice_portal.api.services import api_token_resolve
+from invoice_portal.audit.context import origin
+
+logger = logging.getLogger(__name__)
+_UNRESOLVED = object()
+
+
+def request_token(request: HttpRequest) -> ApiToken | None:
+    """The live token the request carries (resolved once per request)."""
+    cached = getattr(request, "_api_token", _UNRESOLVED)
+    if cached is not _UNRESOLVED:
+        return cached  # type: ignore[return-value]
+    token: ApiToken | None = None
+    scheme, _, raw = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and raw.strip():
+        token = api_token_resolve(raw.strip())
+    request._api_token = token  # type: ignore[attr-defined]
+    return token
+
+
+class TokenAuth(HttpBearer):
+    """``Authorization: Bearer <token>``; the owner must be active and the token unrevoked."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> User | None:
+        resolved = request_token(request)
+        return resolved.user if resolved is not None else None
+
+
+def api_call(run: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """Wraps every operation (ninja "view" decorator: before parsing, so a replay skips the work entirely)."""
+
+    @wraps(run)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        try:
+            token = request_token(request)
+            if token is None:
+                return run(request, *args, **kwargs)  # ninja's auth answers 401
+            request.user = token.user
+            with origin("api", f"token:{token.pk}"):
+                if request.method == "POST":
+                    return idempotent_call(request, token.user, lambda: run(request, *args, **kwargs))
+                return run(request, *args, **kwargs)
+        except Exception:
+            logger.exception("Unhandled error around API call %s %s", request.method, request.path)
+            return problem(status=500, code="internal_error", detail="Something went wrong on our side; it has been logged.")
+
+    return wrapper

@@ -1,0 +1,111 @@
+"""``Idempotency-Key`` on POST: the same key and body get the first answer again, without the work.
+
+The key is claimed by inserting its row in the same transaction that does the work and
+stores the answer. A concurrent request with the same key blocks on the unique index
+until the first one commits, then finds the stored answer and replays it; if the first
+one fails (a 5xx), its claim rolls back with its work and the retry does the work.
+Keys are per user and kept at least 24 hours.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable
+
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.utils import timezone
+
+from invoice_portal.accounts.models import User
+from invoice_portal.api.models import IdempotencyKey
+from invoice_portal.api.problems import problem
+from invoice_portal.api.services import IDEMPOTENCY_RETENTION
+
+HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"
+_KEY_RE = re.compile(r"^[\x21-\x7e]{1,255}$")
+
+
+class _Discard(Exception):
+    """Leaves the transaction rolled back, carrying the (5xx) answer to send."""
+
+    def __init__(self, response: HttpResponseBase) -> None:
+        super().__init__()
+        self.response = response
+
+
+def request_fingerprint(request: HttpRequest) -> str:
+    """A hash of what the request asks for: method, path, query and body (JSON compared by content, not spacing)."""
+    try:
+        body = json.dumps(json.loads(request.body), sort_keys=True, separators=(",", ":")).encode()
+    except ValueError:
+        body = request.body
+    query = "&".join(sorted(request.META.get("QUERY_STRING", "").split("&")))
+    digest = hashlib.sha256()
+    for part in (request.method or "", request.path, query):
+        digest.update(part.encode())
+        digest.update(b"\x00")
+    digest.update(body)
+    return digest.hexdigest()
+
+
+def _claim(user: User, key: str, fingerprint: str, request: HttpRequest) -> IdempotencyKey | None:
+    IdempotencyKey.objects.filter(user=user, key=key, created_at__lt=timezone.now() - IDEMPOTENCY_RETENTION).delete()
+    try:
+        with transaction.atomic():
+            return IdempotencyKey.objects.create(
+                user=user, key=key, request_hash=fingerprint, method=request.method or "", path=request.path[:500]
+            )
+    except IntegrityError:
+        return None
+
+
+def _replay(row: IdempotencyKey, fingerprint: str) -> HttpResponse:
+    if row.request_hash != fingerprint:
+        return problem(
+            status=422,
+            code="idempotency_key_reused",
+            detail=f"This {HEADER} was used for a different request; use a new key for a new request.",
+            errors=[(HEADER, "already used with another request body or path")],
+        )
+    if row.response_status is None:  # pragma: no cover - answers are stored in the claiming transaction
+        return problem(status=409, code="idempotency_key_in_progress", detail="A request with this key is still being processed.")
+    response = HttpResponse(row.response_body, status=row.response_status, content_type=row.response_content_type or None)
+    response[REPLAYED_HEADER] = "true"
+    return response
+
+
+def idempotent_call(request: HttpRequest, user: User, call: Callable[[], HttpResponseBase]) -> HttpResponseBase:
+    key = request.headers.get(HEADER)
+    if key is None:
+        return call()
+    if not _KEY_RE.match(key):
+        return problem(
+            status=422,
+            code="invalid",
+            detail=f"{HEADER}: 1 to 255 printable ASCII characters.",
+            errors=[(HEADER, "1 to 255 printable ASCII characters")],
+        )
+    fingerprint = request_fingerprint(request)
+    try:
+        with transaction.atomic():
+            claimed = _claim(user, key, fingerprint, request)
+            if claimed is None:
+                existing = IdempotencyKey.objects.filter(user=user, key=key).first()
+            else:
+                response = call()
+                if response.status_code >= 500 or not isinstance(response, HttpResponse):
+                    raise _Discard(response)
+                claimed.response_status = response.status_code
+                claimed.response_body = response.content.decode()
+                claimed.response_content_type = response.get("Content-Type", "")
+                claimed.save(update_fields=["response_status", "response_body", "response_content_type"])
+                return response
+    except _Discard as discard:
+        return discard.response
+    if existing is None:  # purged between our insert attempt and the read: nothing left to replay, so do the work
+        return idempotent_call(request, user, call)
+    return _replay(existing, fingerprint)

@@ -1,0 +1,80 @@
+"""The JSON API v1: one NinjaAPI, each noun's router mounted from that noun's ``api.py``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ninja import NinjaAPI
+from ninja.openapi.schema import OpenAPISchema
+
+from invoice_portal.api.auth import TokenAuth, api_call
+from invoice_portal.api.docs import LocalSwagger
+from invoice_portal.api.idempotency import HEADER as IDEMPOTENCY_HEADER
+from invoice_portal.api.problems import PROBLEM_CONTENT_TYPE, install_handlers
+
+DESCRIPTION = """
+The Invoice Portal API: companies, orders, invoices, payments and their audit trail.
+
+**Authentication.** Send `Authorization: Bearer <token>`. Tokens are personal: a call acts with the
+token owner's role and company scope (`invoice-portal token create <email>` makes one).
+
+**Idempotency.** Every POST accepts an `Idempotency-Key` header (1–255 printable ASCII characters).
+Repeating a request with the same key and body returns the first answer again (status and body,
+with `Idempotent-Replayed: true`) without doing the work twice; the same key with another body is
+refused with 422. Keys are per user and kept for at least 24 hours.
+
+**Errors** are `application/problem+json`: `type`, `title`, `status`, `detail`, a stable `code`
+and `errors` (a list of `{field, message}`). Objects that do not exist or lie outside the caller's
+scope are 404; a missing permission is 403; a request the current state forbids is 409.
+
+**Money** travels as strings with exactly the currency's digits (`"118.00"`); amounts you send are
+strings too (floats are refused). Ids are integers.
+
+**Lists** are cursor-paginated: `?limit=` (≤ 200) and `?cursor=` from the previous page's
+`next_cursor` (null on the last page).
+"""
+
+
+class PortalAPI(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None) -> OpenAPISchema:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        for methods in schema.get("paths", {}).values():
+            for method, operation in methods.items():
+                for status, response in operation.get("responses", {}).items():
+                    content = response.get("content")
+                    if int(status) >= 400 and content and "application/json" in content:
+                        response["content"] = {PROBLEM_CONTENT_TYPE: content.pop("application/json")}
+                if method == "post":
+                    operation.setdefault("parameters", []).append(
+                        {
+                            "in": "header",
+                            "name": IDEMPOTENCY_HEADER,
+                            "required": False,
+                            "description": "Repeat-safe POST: the same key and body replay the first answer.",
+                            "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x21-\\x7e]+$"},
+                        }
+                    )
+        return schema
+
+
+def build_api() -> NinjaAPI:
+    api = PortalAPI(
+        title="Invoice Portal API",
+        version="1",
+        description=DESCRIPTION,
+        urls_namespace="api-v1",
+        docs=LocalSwagger(),
+        auth=TokenAuth(),
+    )
+    install_handlers(api)
+    api.add_decorator(api_call, mode="view")
+    api.add_router("/companies", "invoice_portal.companies.api.router", tags=["companies"])
+    api.add_router("/orders", "invoice_portal.orders.api.router", tags=["orders"])
+    api.add_router("/invoices", "invoice_portal.invoices.api.router", tags=["invoices"])
+    api.add_router("/disputes", "invoice_portal.invoices.api.disputes_router", tags=["disputes"])
+    api.add_router("/payments", "invoice_portal.payments.api.router", tags=["payments"])
+    api.add_router("/audit-events", "invoice_portal.audit.api.router", tags=["audit-events"])
+    return api
+
+
+api = build_api()
