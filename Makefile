@@ -9,7 +9,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
 PYTEST_ARGS ?=
 
-.PHONY: help venv demo serve worker migrate test test-sqlite test-postgres lint fmt typecheck check-books bench clean
+.PHONY: help venv demo testdeps serve worker migrate test test-sqlite test-postgres lint fmt typecheck check-books bench clean
 
 help:
 	@echo "make demo   - install, migrate the embedded SQLite database, load demo data, serve on 127.0.0.1:$(PORT)"
@@ -49,10 +49,16 @@ fmt: venv
 typecheck: venv
 	$(BIN)/mypy
 
-test: lint typecheck
+# Browser tests drive Debian's Chromium (Playwright's own browser download does not work here).
+testdeps:
+	scripts/sysdeps chromium
+
+test: lint typecheck testdeps
 	DJANGO_SETTINGS_MODULE=invoice_portal.test_settings $(BIN)/invoice-portal makemigrations --check --dry-run
 	@$(MAKE) --no-print-directory test-sqlite
 	@$(MAKE) --no-print-directory test-postgres
+
+export INVOICE_PORTAL_REQUIRE_BROWSER := 1
 
 test-sqlite: venv
 	@echo "=== test suite on SQLite ==="

@@ -1,5 +1,52 @@
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from invoice_portal.seller.views import admin, customers, home, invoice_actions, invoices, orders, payments, reports
+
+app_name = "seller"
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", home.home, name="home"),
+    # Orders
+    path("orders/", orders.order_dashboard, name="orders"),
+    path("orders/<int:pk>/", orders.order_detail, name="order_detail"),
+    path("orders/<int:pk>/invoice", orders.order_create_invoice, name="order_invoice"),
+    path("orders/<int:pk>/acknowledge", orders.order_acknowledge, name="order_acknowledge"),
+    # Invoices
+    path("invoices/", invoices.invoice_dashboard, name="invoices"),
+    path("invoices/export.csv", invoices.invoice_export, name="invoices_export"),
+    path("invoices/issue", invoice_actions.bulk_issue, name="invoices_bulk_issue"),
+    path("invoices/new/", invoices.invoice_new, name="invoice_new"),
+    path("invoices/new/preview", invoices.invoice_preview, name="invoice_new_preview"),
+    path("invoices/<int:pk>/", invoices.invoice_detail, name="invoice_detail"),
+    path("invoices/<int:pk>/save", invoices.invoice_save, name="invoice_save"),
+    path("invoices/<int:pk>/pdf", invoices.invoice_pdf_download, name="invoice_pdf"),
+    path("invoices/<int:pk>/preview", invoices.invoice_preview, name="invoice_preview"),
+    path("invoices/<int:pk>/issue", invoice_actions.issue, name="invoice_issue"),
+    path("invoices/<int:pk>/cancel", invoice_actions.cancel, name="invoice_cancel"),
+    path("invoices/<int:pk>/delete", invoice_actions.delete, name="invoice_delete"),
+    path("invoices/<int:pk>/credit-note", invoice_actions.credit_note, name="invoice_credit_note"),
+    path("invoices/<int:pk>/debit-note", invoice_actions.debit_note, name="invoice_debit_note"),
+    path("invoices/<int:pk>/disputes/<int:dispute_pk>/reject", invoice_actions.dispute_reject_view, name="dispute_reject"),
+    path("invoices/<int:pk>/disputes/<int:dispute_pk>/credit", invoice_actions.dispute_credit_view, name="dispute_credit"),
+    # Payments
+    path("payments/", payments.payment_dashboard, name="payments"),
+    path("payments/new/", payments.payment_new, name="payment_new"),
+    path("payments/<int:pk>/", payments.payment_detail, name="payment_detail"),
+    path("payments/<int:pk>/refund", payments.payment_refund_view, name="payment_refund"),
+    path("payments/<int:pk>/reverse", payments.payment_reverse_view, name="payment_reverse"),
+    path("payments/<int:pk>/allocate", payments.payment_allocate_view, name="payment_allocate"),
+    # Customers and reports
+    path("customers/", customers.customer_list, name="customers"),
+    path("customers/<int:pk>/", customers.customer_detail, name="customer_detail"),
+    path("reports/", reports.reports, name="reports"),
+    path("reports/<slug:name>.csv", reports.report_export, name="report_export"),
+    # Administration
+    path("users/", admin.users, name="users"),
+    path("users/<int:pk>/active", admin.user_active, name="user_active"),
+    path("users/<int:pk>/role", admin.user_role, name="user_role"),
+    path("roles/", admin.roles, name="roles"),
+    path("roles/<int:pk>/", admin.role_detail, name="role_detail"),
+    path("settings/", admin.settings_view, name="settings"),
+]

@@ -1,0 +1,362 @@
+"""Forms of the seller pages. They parse input; every rule is the domain service's (its errors land here)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.contrib.auth.password_validation import validate_password
+from django.utils import timezone
+
+from invoice_portal.accounts.models import Role
+from invoice_portal.accounts.permissions import Audience
+from invoice_portal.core.errors import DomainError
+from invoice_portal.core.models import InvoicesPerOrder
+from invoice_portal.invoices.models import Invoice, Kind, Source, Status, TaxCategory
+from invoice_portal.invoices.selectors import SORTS as INVOICE_SORTS
+from invoice_portal.invoices.selectors import InvoiceFilters
+from invoice_portal.orders.models import OrderSource
+from invoice_portal.payments.models import Method, PaymentStatus
+from invoice_portal.payments.selectors import SORTS as PAYMENT_SORTS
+from invoice_portal.payments.selectors import PaymentFilters
+from invoice_portal.seller.selectors import CUSTOMER_SORTS, CustomerFilters, OrderFilters, UserFilters
+
+YES_NO = [("", "Any"), ("yes", "Yes"), ("no", "No")]
+OFFLINE_METHODS = [(m.value, m.label) for m in (Method.CHECK, Method.WIRE, Method.CASH, Method.OTHER)]
+_FIELD_PREFIX = re.compile(r"^[\w\[\].]+: ")
+
+
+def _choices(blank: str, choices: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    return [("", blank), *choices]
+
+
+def _yes_no(value: str) -> bool | None:
+    return {"yes": True, "no": False}.get(value)
+
+
+def domain_message(exc: DomainError) -> str:
+    """The service's message without its leading ``field:`` (the form shows it beside the field)."""
+    return _FIELD_PREFIX.sub("", exc.message, count=1) if exc.field else exc.message
+
+
+def attach_error(form: forms.Form, exc: DomainError, *, fields: dict[str, str] | None = None) -> None:
+    """Show a domain error on the field it names (``fields`` maps service names to form names), else on the form."""
+    name = (fields or {}).get(exc.field or "", exc.field)
+    if name and name in form.fields:
+        form.add_error(name, domain_message(exc))
+    else:
+        form.add_error(None, exc.message)
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+# --- Dashboard filters ----------------------------------------------------------------------------
+
+
+class InvoiceFilterForm(forms.Form):
+    number = forms.CharField(required=False, label="Invoice number")
+    customer = forms.CharField(required=False, label="Customer", help_text="Name or external id")
+    order = forms.CharField(required=False, label="Order id")
+    status = forms.ChoiceField(required=False, choices=_choices("Any status", Status.choices))
+    kind = forms.ChoiceField(required=False, choices=_choices("Any kind", Kind.choices))
+    source = forms.ChoiceField(required=False, choices=_choices("Any source", Source.choices))
+    issued_from = forms.DateField(required=False, label="Issued from", widget=DateInput())
+    issued_to = forms.DateField(required=False, label="Issued to", widget=DateInput())
+    due_from = forms.DateField(required=False, label="Due from", widget=DateInput())
+    due_to = forms.DateField(required=False, label="Due to", widget=DateInput())
+    overdue = forms.ChoiceField(required=False, choices=YES_NO)
+    disputed = forms.ChoiceField(required=False, choices=YES_NO)
+    company = forms.IntegerField(required=False, widget=forms.HiddenInput())
+    sort = forms.ChoiceField(required=False, choices=[(s, s) for s in INVOICE_SORTS], widget=forms.HiddenInput())
+
+    def to_filters(self) -> InvoiceFilters:
+        """The valid part of the input as selector filters (an invalid field filters nothing and shows its error)."""
+        self.is_valid()
+        cd = self.cleaned_data
+        return InvoiceFilters(
+            number=cd.get("number") or "", customer=cd.get("customer") or "", order=cd.get("order") or "",
+            status=cd.get("status") or "", kind=cd.get("kind") or "", source=cd.get("source") or "",
+            issued_from=cd.get("issued_from"), issued_to=cd.get("issued_to"), due_from=cd.get("due_from"), due_to=cd.get("due_to"),
+            overdue=_yes_no(cd.get("overdue") or ""), disputed=_yes_no(cd.get("disputed") or ""),
+            company_id=cd.get("company"), sort=cd.get("sort") or "-issue_date",
+        )  # fmt: skip
+
+
+class PaymentFilterForm(forms.Form):
+    payment_id = forms.IntegerField(required=False, label="Payment #", min_value=1)
+    customer = forms.CharField(required=False, help_text="Name or external id")
+    status = forms.ChoiceField(required=False, choices=_choices("Any status", PaymentStatus.choices))
+    method = forms.ChoiceField(required=False, choices=_choices("Any method", Method.choices))
+    received_from = forms.DateField(required=False, label="Received from", widget=DateInput())
+    received_to = forms.DateField(required=False, label="Received to", widget=DateInput())
+    company = forms.IntegerField(required=False, widget=forms.HiddenInput())
+    sort = forms.ChoiceField(required=False, choices=[(s, s) for s in PAYMENT_SORTS], widget=forms.HiddenInput())
+
+    def to_filters(self) -> PaymentFilters:
+        self.is_valid()
+        cd = self.cleaned_data
+        return PaymentFilters(
+            payment_id=cd.get("payment_id"), customer=cd.get("customer") or "", status=cd.get("status") or "",
+            method=cd.get("method") or "", received_from=cd.get("received_from"), received_to=cd.get("received_to"),
+            company_id=cd.get("company"), sort=cd.get("sort") or "-received_on",
+        )  # fmt: skip
+
+
+class OrderFilterForm(forms.Form):
+    q = forms.CharField(required=False, label="Order or customer", help_text="Order id, customer name or external id")
+    source = forms.ChoiceField(required=False, choices=_choices("Any source", OrderSource.choices))
+    status = forms.CharField(required=False, label="Status")
+    flagged = forms.BooleanField(required=False, label="Flagged only")
+    invoiced = forms.ChoiceField(required=False, choices=YES_NO, label="Invoiced")
+    company = forms.IntegerField(required=False, widget=forms.HiddenInput())
+
+    def to_filters(self) -> OrderFilters:
+        self.is_valid()
+        cd = self.cleaned_data
+        return OrderFilters(
+            q=cd.get("q") or "", source=cd.get("source") or "", status=cd.get("status") or "", flagged=bool(cd.get("flagged")),
+            invoiced=_yes_no(cd.get("invoiced") or ""), company_id=cd.get("company"),
+        )  # fmt: skip
+
+
+class CustomerFilterForm(forms.Form):
+    q = forms.CharField(required=False, label="Customer", help_text="Name or external id")
+    with_balance = forms.BooleanField(required=False, label="With open balance")
+    overdue = forms.BooleanField(required=False, label="Overdue only")
+    sort = forms.ChoiceField(required=False, choices=[(s, s) for s in CUSTOMER_SORTS], widget=forms.HiddenInput())
+
+    def to_filters(self) -> CustomerFilters:
+        self.is_valid()
+        cd = self.cleaned_data
+        return CustomerFilters(
+            q=cd.get("q") or "", with_balance=bool(cd.get("with_balance")), overdue=bool(cd.get("overdue")), sort=cd.get("sort") or "name"
+        )
+
+
+class UserFilterForm(forms.Form):
+    q = forms.CharField(required=False, label="Search", help_text="Email, name or company")
+    kind = forms.ChoiceField(required=False, choices=[("", "Everyone"), ("staff", "Seller staff"), ("company", "Company users")])
+    active = forms.ChoiceField(required=False, choices=YES_NO, label="Active")
+
+    def to_filters(self) -> UserFilters:
+        self.is_valid()
+        cd = self.cleaned_data
+        return UserFilters(q=cd.get("q") or "", kind=cd.get("kind") or "", active=_yes_no(cd.get("active") or ""))
+
+
+class CustomerSearchForm(forms.Form):
+    q = forms.CharField(required=False, label="Find a customer", help_text="Name or external company id")
+
+
+# --- Payments -------------------------------------------------------------------------------------
+
+
+class AllocationFieldsMixin:
+    """One optional amount field per open invoice, named ``alloc_<invoice id>``."""
+
+    fields: dict[str, forms.Field]
+    cleaned_data: dict[str, Any]
+
+    def add_allocation_fields(self, invoices: list[Invoice]) -> None:
+        self.invoices = invoices
+        for invoice in invoices:
+            self.fields[f"alloc_{invoice.pk}"] = forms.CharField(
+                required=False, label=f"Amount for {invoice}", widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 10})
+            )
+
+    def allocation_rows(self) -> list[tuple[Invoice, forms.BoundField]]:
+        return [(inv, self[f"alloc_{inv.pk}"]) for inv in self.invoices]  # type: ignore[index]
+
+    def allocations(self) -> list[tuple[int, str]]:
+        """(invoice id, amount as typed) for every filled row; the service parses and checks the amounts."""
+        return [(inv.pk, value.strip()) for inv in self.invoices if (value := self.cleaned_data.get(f"alloc_{inv.pk}") or "").strip()]
+
+    def error_fields(self, service_field: str | None, requested: list[tuple[int, str]]) -> dict[str, str]:
+        """Map the service's ``allocations[i]…`` field to the amount field of the i-th requested invoice."""
+        match = re.match(r"allocations\[(\d+)\]", service_field or "")
+        if service_field and match and int(match.group(1)) < len(requested):
+            return {service_field: f"alloc_{requested[int(match.group(1))][0]}"}
+        return {}
+
+
+class OfflinePaymentForm(AllocationFieldsMixin, forms.Form):
+    amount = forms.CharField(label="Amount received", widget=forms.TextInput(attrs={"inputmode": "decimal"}))
+    method = forms.ChoiceField(choices=OFFLINE_METHODS, initial=Method.CHECK)
+    reference = forms.CharField(required=False, max_length=200, label="Check number or cash payment memo", help_text="Shown to the buyer")
+    received_on = forms.DateField(label="Received on", widget=DateInput(), initial=timezone.localdate)
+    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Internal notes")
+
+    def __init__(self, *args: Any, invoices: list[Invoice], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.add_allocation_fields(invoices)
+
+
+class AllocateForm(AllocationFieldsMixin, forms.Form):
+    def __init__(self, *args: Any, invoices: list[Invoice], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.add_allocation_fields(invoices)
+
+
+class RefundForm(forms.Form):
+    amount = forms.CharField(label="Amount to refund", widget=forms.TextInput(attrs={"inputmode": "decimal"}))
+    reason = forms.CharField(required=False, max_length=500)
+
+
+class ReverseForm(forms.Form):
+    reason = forms.CharField(max_length=500, label="Reason", help_text="For example: check returned unpaid")
+
+
+# --- Invoice actions ------------------------------------------------------------------------------
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(required=False, max_length=500)
+
+
+class DisputeRejectForm(forms.Form):
+    comment = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), label="Why is the dispute rejected?", help_text="Shown to the buyer"
+    )
+
+
+class DisputeCreditForm(forms.Form):
+    amount = forms.CharField(
+        required=False,
+        label="Net amount to credit",
+        help_text="Leave empty to credit the whole line",
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
+    comment = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+def plain_number(value: Decimal) -> str:
+    """A decimal as a person types it: no exponent, no trailing zeros ("10", "12.5")."""
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def tax_choices(invoice: Invoice) -> list[tuple[str, str]]:
+    rates = sorted({(ln.tax_category, ln.tax_rate) for ln in invoice.lines.all()})
+    return [(f"{cat}|{rate}", f"{TaxCategory(cat).label} {plain_number(rate)} %") for cat, rate in rates]
+
+
+def split_tax(value: str) -> tuple[str, str]:
+    category, _, rate = value.partition("|")
+    return category, rate or "0"
+
+
+class CreditNoteForm(forms.Form):
+    MODES = [("whole", "The whole invoice"), ("lines", "Some lines"), ("amount", "An amount")]
+    mode = forms.ChoiceField(choices=MODES, widget=forms.RadioSelect, initial="amount", label="Credit")
+    amount = forms.CharField(required=False, label="Net amount", widget=forms.TextInput(attrs={"inputmode": "decimal"}))
+    tax = forms.ChoiceField(required=False, label="VAT of the amount")
+    description = forms.CharField(required=False, max_length=500)
+    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, invoice: Invoice, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        tax = self.fields["tax"]
+        assert isinstance(tax, forms.ChoiceField)
+        tax.choices = tax_choices(invoice)
+        self.lines = list(invoice.lines.order_by("line_no"))
+        for line in self.lines:
+            self.fields[f"line_{line.pk}"] = forms.DecimalField(
+                required=False, min_value=0, decimal_places=4, label=f"Quantity of line {line.line_no} to credit",
+                widget=forms.NumberInput(attrs={"step": "any", "size": 6}),
+            )  # fmt: skip
+
+    def line_rows(self) -> list[tuple[Any, forms.BoundField]]:
+        return [(line, self[f"line_{line.pk}"]) for line in self.lines]
+
+    def service_arguments(self) -> dict[str, Any]:
+        cd = self.cleaned_data
+        mode = cd["mode"]
+        common = {"notes": cd.get("notes") or "", "description": cd.get("description") or ""}
+        if mode == "whole":
+            return common
+        if mode == "lines":
+            picked = {line.pk: cd[f"line_{line.pk}"] for line in self.lines if cd.get(f"line_{line.pk}")}
+            return {**common, "lines": picked}
+        category, rate = split_tax(cd.get("tax") or "")
+        return {**common, "amount": (cd.get("amount") or "").strip() or "0", "tax_category": category, "tax_rate": rate}
+
+
+class DebitNoteForm(forms.Form):
+    description = forms.CharField(max_length=500)
+    amount = forms.CharField(label="Net amount", widget=forms.TextInput(attrs={"inputmode": "decimal"}))
+    tax_category = forms.ChoiceField(choices=TaxCategory.choices, initial=TaxCategory.STANDARD, label="VAT category")
+    tax_rate = forms.CharField(initial="0", label="VAT rate %", widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 5}))
+    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def line(self) -> dict[str, Any]:
+        cd = self.cleaned_data
+        return {
+            "kind": "cost", "description": cd["description"], "quantity": "1", "unit_price": cd["amount"].strip(),
+            "tax_category": cd["tax_category"], "tax_rate": (cd.get("tax_rate") or "0").strip(),
+        }  # fmt: skip
+
+
+# --- Administration -------------------------------------------------------------------------------
+
+
+class UserCreateForm(forms.Form):
+    email = forms.EmailField()
+    full_name = forms.CharField(required=False, max_length=200, label="Full name")
+    role = forms.ModelChoiceField(queryset=Role.objects.order_by("audience", "name"))
+    company = forms.CharField(required=False, label="Company", help_text="External id or exact name; empty for seller staff")
+    password = forms.CharField(widget=forms.PasswordInput(render_value=False), label="Initial password", min_length=10)
+
+    def clean_password(self) -> str:
+        password: str = self.cleaned_data["password"]
+        validate_password(password)
+        return password
+
+
+class UserRoleForm(forms.Form):
+    role = forms.ModelChoiceField(queryset=Role.objects.order_by("audience", "name"))
+
+
+class RoleCreateForm(forms.Form):
+    name = forms.CharField(max_length=100)
+    code = forms.SlugField(max_length=50, help_text="Letters, digits, dashes and underscores")
+    audience = forms.ChoiceField(choices=[(a.value, a.value.title()) for a in Audience])
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class SettingsForm(forms.Form):
+    seller_name = forms.CharField(max_length=200, label="Company name")
+    seller_tax_id = forms.CharField(max_length=50, required=False, label="Tax id")
+    seller_address = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}), label="Address")
+    seller_email = forms.EmailField(required=False, label="Billing email")
+    default_currency = forms.CharField(max_length=3, label="Default currency")
+    default_payment_terms_days = forms.IntegerField(min_value=0, max_value=365, label="Default payment terms (days)")
+    invoices_per_order = forms.ChoiceField(choices=InvoicesPerOrder.choices, label="Invoices per order")
+    invoice_number_format = forms.CharField(max_length=50, help_text="{year} and {seq:06d} are replaced")
+    credit_note_number_format = forms.CharField(max_length=50)
+    debit_note_number_format = forms.CharField(max_length=50)
+
+
+def default_statement_period() -> tuple[dt.date, dt.date]:
+    """The current month and the two before it."""
+    today = timezone.localdate()
+    index = today.year * 12 + today.month - 1 - 2
+    return dt.date(index // 12, index % 12 + 1, 1), today
+
+
+class StatementForm(forms.Form):
+    start = forms.DateField(required=False, widget=DateInput(), label="From")
+    end = forms.DateField(required=False, widget=DateInput(), label="To")
+    currency = forms.CharField(required=False, widget=forms.HiddenInput())
+
+    def period(self) -> tuple[dt.date, dt.date]:
+        self.is_valid()
+        start, end = default_statement_period()
+        return self.cleaned_data.get("start") or start, self.cleaned_data.get("end") or end

@@ -1,0 +1,46 @@
+"""The seller app's navigation: each entry is shown only when the user's role allows its page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.urls import reverse
+
+from invoice_portal.seller.permissions import seller_can
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    label: str
+    url_name: str
+    permission: str
+    section: str  # the prefix of the url names that belong to this entry, to mark it current
+
+
+NAV: tuple[NavEntry, ...] = (
+    NavEntry("Home", "seller:home", "invoices.view", "home"),
+    NavEntry("Orders", "seller:orders", "orders.view", "order"),
+    NavEntry("Invoices", "seller:invoices", "invoices.view", "invoice"),
+    NavEntry("Payments", "seller:payments", "payments.view", "payment"),
+    NavEntry("Customers", "seller:customers", "customers.view", "customer"),
+    NavEntry("Reports", "seller:reports", "reports.view", "report"),
+    NavEntry("Users", "seller:users", "users.manage", "user"),
+    NavEntry("Roles", "seller:roles", "roles.manage", "role"),
+    NavEntry("Settings", "seller:settings", "settings.manage", "setting"),
+)
+
+
+@dataclass(frozen=True)
+class NavLink:
+    label: str
+    url: str
+    current: bool
+
+
+def nav_for(user: Any, current_url_name: str = "") -> list[NavLink]:
+    return [
+        NavLink(entry.label, reverse(entry.url_name), current_url_name.startswith(entry.section))
+        for entry in NAV
+        if seller_can(user, entry.permission)
+    ]

@@ -1,0 +1,182 @@
+"""The buttons of the invoice page: issue, cancel, delete, credit and debit notes, dispute resolutions.
+
+Each is a POST that calls one domain transition. A refusal from the domain comes back as a
+message on the page (buttons) or as form errors (forms with input); nothing is written then.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.views.decorators.http import require_POST
+
+from invoice_portal.core.errors import DomainError
+from invoice_portal.invoices.models import Dispute
+from invoice_portal.invoices.selectors import invoices_visible_to
+from invoice_portal.invoices.services import (
+    credit_note_create,
+    debit_note_create,
+    dispute_reject,
+    dispute_resolve_by_credit,
+    invoice_cancel,
+    invoice_delete,
+    invoice_issue,
+)
+from invoice_portal.seller.forms import CancelForm, CreditNoteForm, DebitNoteForm, DisputeCreditForm, DisputeRejectForm, attach_error
+from invoice_portal.seller.permissions import seller_required
+from invoice_portal.seller.views.common import safe_next
+from invoice_portal.seller.views.invoices import invoice_page, visible_invoice
+
+MAX_BULK = 200
+
+
+@require_POST
+@seller_required("invoices.issue")
+def bulk_issue(request: HttpRequest) -> HttpResponse:
+    """Issue the ticked drafts one by one (oldest first, so numbers follow creation); report each refusal."""
+    ids = sorted({int(v) for v in request.POST.getlist("invoice") if v.isdigit()})[:MAX_BULK]
+    issued: list[str] = []
+    for invoice in invoices_visible_to(request.user).filter(pk__in=ids).order_by("pk"):
+        try:
+            issued.append(str(invoice_issue(actor=request.user, invoice=invoice).number))
+        except DomainError as exc:
+            messages.error(request, f"{invoice}: {exc.message}")
+    if issued:
+        messages.success(request, f"Issued {len(issued)}: {', '.join(issued)}.")
+    elif not ids:
+        messages.error(request, "Tick the drafts to issue first.")
+    return redirect(safe_next(request, "seller:invoices"))
+
+
+def _back(pk: int) -> HttpResponse:
+    return redirect("seller:invoice_detail", pk=pk)
+
+
+@require_POST
+@seller_required("invoices.issue")
+def issue(request: HttpRequest, pk: int) -> HttpResponse:
+    invoice = visible_invoice(request, pk)
+    try:
+        invoice = invoice_issue(actor=request.user, invoice=invoice)
+    except DomainError as exc:
+        messages.error(request, f"Not issued: {exc.message}")
+    else:
+        messages.success(request, f"Issued as {invoice.number}, due {invoice.due_date:%d %b %Y}.")
+    return _back(pk)
+
+
+@require_POST
+@seller_required("invoices.delete")
+def cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    invoice = visible_invoice(request, pk)
+    form = CancelForm(request.POST, prefix="cancel")
+    form.is_valid()
+    try:
+        invoice_cancel(actor=request.user, invoice=invoice, reason=form.cleaned_data.get("reason") or "")
+    except DomainError as exc:
+        messages.error(request, f"Not canceled: {exc.message}")
+    else:
+        messages.success(request, f"{invoice} canceled; its number stays used.")
+    return _back(pk)
+
+
+@require_POST
+@seller_required("invoices.delete")
+def delete(request: HttpRequest, pk: int) -> HttpResponse:
+    invoice = visible_invoice(request, pk)
+    label = str(invoice)
+    try:
+        kept = invoice_delete(actor=request.user, invoice=invoice)
+    except DomainError as exc:
+        messages.error(request, f"Not deleted: {exc.message}")
+        return _back(pk)
+    if kept is None:
+        messages.success(request, f"{label} deleted.")
+        return redirect("seller:invoices")
+    messages.success(request, f"{label} was issued, so it is canceled instead; its number stays used.")
+    return _back(pk)
+
+
+@require_POST
+@seller_required("memos.create")
+def credit_note(request: HttpRequest, pk: int) -> HttpResponse:
+    invoice = visible_invoice(request, pk)
+    form = CreditNoteForm(request.POST, invoice=invoice, prefix="credit")
+    if form.is_valid():
+        try:
+            credit = credit_note_create(actor=request.user, invoice=invoice, **form.service_arguments())
+        except DomainError as exc:
+            attach_error(form, exc, fields={"lines": "mode"})
+        else:
+            messages.success(request, f"Credit note {credit.number} issued for {invoice}.")
+            return redirect("seller:invoice_detail", pk=credit.pk)
+    invoice.refresh_from_db()
+    return invoice_page(request, invoice, credit_form=form)
+
+
+@require_POST
+@seller_required("memos.create")
+def debit_note(request: HttpRequest, pk: int) -> HttpResponse:
+    invoice = visible_invoice(request, pk)
+    form = DebitNoteForm(request.POST, prefix="debit")
+    if form.is_valid():
+        try:
+            debit = debit_note_create(
+                actor=request.user,
+                company=invoice.company,
+                invoice=invoice,
+                lines=[form.line()],
+                notes=form.cleaned_data.get("notes") or "",
+            )
+        except DomainError as exc:
+            attach_error(
+                form, exc, fields={"lines[0].unit_price": "amount", "lines[0].tax_rate": "tax_rate", "lines[0].description": "description"}
+            )
+        else:
+            messages.success(request, f"Debit note {debit.number} issued for {invoice}.")
+            return redirect("seller:invoice_detail", pk=debit.pk)
+    return invoice_page(request, invoice, debit_form=form)
+
+
+def _dispute(invoice_pk: int, dispute_pk: int) -> Dispute:
+    return get_object_or_404(Dispute.objects.select_related("invoice", "line"), pk=dispute_pk, invoice_id=invoice_pk)
+
+
+@require_POST
+@seller_required("disputes.resolve")
+def dispute_reject_view(request: HttpRequest, pk: int, dispute_pk: int) -> HttpResponse:
+    invoice = visible_invoice(request, pk)
+    dispute = _dispute(pk, dispute_pk)
+    form = DisputeRejectForm(request.POST, prefix=f"reject-{dispute.pk}")
+    if form.is_valid():
+        try:
+            dispute_reject(actor=request.user, dispute=dispute, comment=form.cleaned_data["comment"])
+        except DomainError as exc:
+            attach_error(form, exc)
+        else:
+            messages.success(request, f"Dispute on line {dispute.line.line_no} rejected; the buyer sees your comment.")
+            return _back(pk)
+    return invoice_page(request, invoice, dispute_forms={dispute.pk: form})
+
+
+@require_POST
+@seller_required("disputes.resolve")
+def dispute_credit_view(request: HttpRequest, pk: int, dispute_pk: int) -> HttpResponse:
+    invoice = visible_invoice(request, pk)
+    dispute = _dispute(pk, dispute_pk)
+    form = DisputeCreditForm(request.POST, prefix=f"credit-{dispute.pk}")
+    if form.is_valid():
+        amount = (form.cleaned_data.get("amount") or "").strip() or None
+        try:
+            dispute = dispute_resolve_by_credit(
+                actor=request.user, dispute=dispute, amount=amount, comment=form.cleaned_data.get("comment") or ""
+            )
+        except DomainError as exc:
+            attach_error(form, exc)
+        else:
+            number = dispute.credit_note.number if dispute.credit_note else ""
+            messages.success(request, f"Dispute on line {dispute.line.line_no} resolved by credit note {number}.")
+            return _back(pk)
+    invoice.refresh_from_db()
+    return invoice_page(request, invoice, dispute_forms={dispute.pk: form})
