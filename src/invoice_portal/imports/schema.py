@@ -1,0 +1,127 @@
+"""The column schema of each import kind: one definition read by the parser, the API docs and a test
+that keeps ``docs/imports.md`` complete.
+
+A batch is a table. A *document* column (the invoice's company, the payment's amount…) belongs to
+the document and may repeat on each of its rows or be left empty after the first; a *line* column
+belongs to the row (one invoice line, one order line, one payment allocation).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from invoice_portal.imports.models import ImportKind
+from invoice_portal.invoices.models import Kind, LineKind, TaxCategory
+from invoice_portal.orders.models import Direction as OrderDirection
+from invoice_portal.payments.models import Method
+
+
+class Level(StrEnum):
+    DOCUMENT = "document"
+    LINE = "line"
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    level: Level
+    type: str  # text, date, decimal, money, choice, currency, email
+    description: str
+    example: str = ""
+    required: bool = False
+    default: str = ""
+    choices: tuple[str, ...] = ()
+    max_length: int | None = None
+
+
+D, L = Level.DOCUMENT, Level.LINE
+_TAX_CATEGORIES = tuple(TaxCategory.values)
+
+INVOICE_COLUMNS: tuple[Column, ...] = (
+    Column("external_id", D, "text", "The ERP's id of the document. With `source`, the key the import upserts by; "
+           "consecutive rows with the same value are the lines of one document.", "ERP-2026-0042", required=True, max_length=100),
+    Column("source", D, "choice", "Where the document comes from.", "erp", default="erp", choices=("erp", "csv")),
+    Column("company_external_id", D, "text", "The customer's external company id (`Company.external_id`); it must exist.",
+           "ACME", required=True, max_length=100),
+    Column("kind", D, "choice", "Document kind. Credit notes are imported standalone (their credit stays on the account).",
+           "invoice", default="invoice", choices=tuple(Kind.values)),
+    Column("status", D, "choice", "`open` issues the document (our gapless number, sealed); `draft` leaves it unissued. "
+           "An existing document is never taken back to draft.", "open", default="open", choices=("draft", "open")),
+    Column("currency", D, "currency", "ISO 4217 code.", "USD", default="the company's currency"),
+    Column("issue_date", D, "date", "YYYY-MM-DD.", "2026-11-02", default="the day it is issued"),
+    Column("due_date", D, "date", "YYYY-MM-DD, not before the issue date.", "2026-12-02", default="issue date + the company's terms"),
+    Column("service_start", D, "date", "Start of the service period.", "2026-10-01"),
+    Column("service_end", D, "date", "End of the service period.", "2026-10-31"),
+    Column("po_number", D, "text", "The customer's purchase order number.", "PO-7781", default="the linked order's", max_length=100),
+    Column("notes", D, "text", "Free text printed on the document.", "Thank you for your business"),
+    Column("payment_instructions", D, "text", "Printed on the document.", "IBAN DE02 1203 0000 0000 2020 51"),
+    Column("discount", D, "money", "Document-level discount (net allowance) in the currency's minor units.", "10.00", default="0"),
+    Column("discount_tax_category", D, "choice", "VAT category the discount reduces; needed when the lines carry several rates.",
+           "S", choices=_TAX_CATEGORIES),
+    Column("discount_tax_rate", D, "decimal", "VAT rate (percent) of the discount.", "20"),
+    Column("store_order_id", D, "text", "The web store's order id: links the document to the order synced from the store "
+           "(source `bigcommerce`). The order must exist and belong to the same company.", "100245", max_length=100),
+    Column("erp_order_id", D, "text", "Links the document to an order imported from the ERP (source `erp`).", "SO-5512",
+           max_length=100),
+    Column("line_kind", L, "choice", "`item` or `cost` (shipping, handling, fees).", "item", default="item",
+           choices=tuple(LineKind.values)),
+    Column("sku", L, "text", "Article number.", "WID-1", max_length=100),
+    Column("description", L, "text", "What the line bills.", "Widget, blue", required=True, max_length=500),
+    Column("quantity", L, "decimal", "Above zero, at most 4 decimals.", "3", default="1"),
+    Column("unit_code", L, "text", "UN/ECE Rec 20 unit.", "C62", default="C62", max_length=3),
+    Column("unit_price", L, "decimal", "Net price per unit, at most 4 decimals, not negative.", "19.99", required=True),
+    Column("line_discount", L, "money", "Discount on this line (net), not above its amount.", "5.00", default="0"),
+    Column("tax_category", L, "choice", "UNCL5305 VAT category.", "S", default="S, or Z when the rate is 0", choices=_TAX_CATEGORIES),
+    Column("tax_rate", L, "decimal", "VAT rate in percent (0–100, at most 2 decimals).", "20", default="0"),
+)  # fmt: skip
+
+ORDER_COLUMNS: tuple[Column, ...] = (
+    Column("external_id", D, "text", "The ERP's order id; with `source`, the key the import upserts by. Consecutive rows "
+           "with the same value are the lines of one order.", "SO-5512", required=True, max_length=100),
+    Column("source", D, "choice", "Where the order comes from.", "erp", default="erp", choices=("erp", "csv")),
+    Column("company_external_id", D, "text", "The customer's external company id; it must exist.", "ACME", required=True, max_length=100),
+    Column("direction", D, "choice", "Sales order or purchase order.", "sales", default="sales", choices=tuple(OrderDirection.values)),
+    Column("status", D, "text", "The order status as the ERP names it (mirrored, not interpreted).", "shipped",
+           default="pending (kept on update)", max_length=50),
+    Column("currency", D, "currency", "ISO 4217 code.", "USD", default="the company's currency"),
+    Column("order_date", D, "date", "YYYY-MM-DD.", "2026-10-28", default="today (kept on update)"),
+    Column("po_number", D, "text", "The customer's purchase order number.", "PO-7781", max_length=100),
+    Column("placed_by_email", D, "email", "E-mail of the portal user who placed the order (a user of the same company); "
+           "buyers see the invoices of the orders they placed.", "alice@acme.test"),
+    Column("sku", L, "text", "Article number.", "WID-1", max_length=100),
+    Column("description", L, "text", "What was ordered.", "Widget, blue", required=True, max_length=500),
+    Column("quantity", L, "decimal", "Above zero, at most 4 decimals.", "3", default="1"),
+    Column("unit_price", L, "decimal", "Net price per unit, at most 4 decimals.", "19.99", required=True),
+    Column("tax_category", L, "choice", "UNCL5305 VAT category.", "S", default="S, or Z when the rate is 0", choices=_TAX_CATEGORIES),
+    Column("tax_rate", L, "decimal", "VAT rate in percent.", "20", default="0"),
+)  # fmt: skip
+
+PAYMENT_COLUMNS: tuple[Column, ...] = (
+    Column("external_id", D, "text", "The ERP's payment id, the key the import upserts by. Consecutive rows with the same "
+           "value are the allocations of one payment.", "PAY-88120", required=True, max_length=100),
+    Column("company_external_id", D, "text", "The paying company's external id; it must exist.", "ACME", required=True, max_length=100),
+    Column("amount", D, "money", "Amount received, above zero, in the currency's minor units.", "1180.00", required=True),
+    Column("currency", D, "currency", "ISO 4217 code.", "USD", default="the company's currency"),
+    Column("method", D, "choice", "How the money came.", "wire", required=True, choices=tuple(Method.values)),
+    Column("reference", D, "text", "Check number or memo; shown to the buyer.", "CHK 004512", max_length=200),
+    Column("received_on", D, "date", "YYYY-MM-DD.", "2026-11-20", default="today"),
+    Column("notes", D, "text", "Internal note.", "Lockbox batch 17"),
+    Column("invoice_external_id", L, "text", "Allocation: the ERP id of the invoice this row pays (with `invoice_source`).",
+           "ERP-2026-0042", max_length=100),
+    Column("invoice_source", L, "choice", "Source of `invoice_external_id`.", "erp", default="erp", choices=("erp", "csv")),
+    Column("invoice_number", L, "text", "Allocation: the portal's invoice number, instead of `invoice_external_id`.",
+           "INV-2026-000123", max_length=50),
+    Column("allocation_amount", L, "money", "Allocation: how much of the payment goes to that invoice; at most its balance.",
+           "1180.00"),
+)  # fmt: skip
+
+COLUMNS: dict[str, tuple[Column, ...]] = {
+    ImportKind.INVOICES: INVOICE_COLUMNS,
+    ImportKind.ORDERS: ORDER_COLUMNS,
+    ImportKind.PAYMENTS: PAYMENT_COLUMNS,
+}
+
+
+def columns_by_name(kind: str) -> dict[str, Column]:
+    return {c.name: c for c in COLUMNS[kind]}
