@@ -43,8 +43,11 @@ INSTALLED_APPS = [
     "invoice_portal.invoices",
     "invoice_portal.payments",
     "invoice_portal.audit",
+    "invoice_portal.documents",
+    "invoice_portal.imports",
     "invoice_portal.api",
     "invoice_portal.seller",
+    "invoice_portal.integrations",
 ]
 
 MIDDLEWARE = [
@@ -119,6 +122,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
 # Static assets are served by the app itself (WhiteNoise), never from a CDN.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
@@ -161,4 +165,5 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {name: {"level": "WARNING"} for name in ("weasyprint", "fontTools")},
 }

@@ -14,4 +14,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("invoice_portal.api.urls")),
     path("seller/", include("invoice_portal.seller.urls")),
+    path("integrations/", include("invoice_portal.integrations.urls")),
 ]

@@ -139,3 +139,94 @@ class Refund(models.Model):
 
     def __str__(self) -> str:
         return f"Refund {self.amount} of payment {self.payment_id}"
+
+
+# --- Online checkout: a buyer paying invoices through a payment gateway ----------------------------------
+
+
+class CheckoutStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for the gateway"
+    SUCCEEDED = "succeeded", "Paid"
+    FAILED = "failed", "Failed"
+    CANCELED = "canceled", "Canceled"
+    EXPIRED = "expired", "Expired"
+
+    @classmethod
+    def colour(cls, value: str) -> str:
+        return {"pending": "grey", "succeeded": "green", "failed": "red", "canceled": "grey", "expired": "grey"}[value]
+
+
+class Checkout(models.Model):
+    """One online payment of one or many invoices through a gateway.
+
+    While it is pending and not expired, its lines reserve their amounts: they count against
+    what may still be paid on each invoice, so a second tab or a double click cannot pay an
+    invoice twice beyond its balance. Credit from the account is applied when the checkout
+    starts; ``amount`` is what the gateway charges (``payment`` is that money, pending until
+    the gateway's webhook says how it ended).
+    """
+
+    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="checkouts")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    currency = models.CharField(max_length=3)
+    amount = models.DecimalField(max_digits=18, decimal_places=4, help_text="Charged through the gateway")
+    credit_applied = models.DecimalField(max_digits=18, decimal_places=4, default=Decimal(0), help_text="Applied from the account")
+    status = models.CharField(max_length=10, choices=CheckoutStatus.choices, default=CheckoutStatus.PENDING)
+    gateway = models.CharField(max_length=30, blank=True)
+    provider_reference = models.CharField(max_length=200, blank=True, help_text="The gateway's checkout session id")
+    redirect_url = models.URLField(max_length=2000, blank=True, help_text="The gateway's hosted checkout page")
+    return_url = models.CharField(max_length=2000, blank=True)
+    payment = models.OneToOneField(Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="checkout")
+    failure_reason = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="checkout_amount_not_negative"),
+            models.CheckConstraint(condition=Q(credit_applied__gte=0), name="checkout_credit_not_negative"),
+            models.CheckConstraint(condition=Q(status__in=[s.value for s in CheckoutStatus]), name="checkout_status_valid"),
+            models.UniqueConstraint(
+                fields=["gateway", "provider_reference"], condition=~Q(provider_reference=""), name="checkout_unique_provider_reference"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "expires_at"], name="checkout_status_expiry")]
+
+    def __str__(self) -> str:
+        return f"Checkout #{self.pk} {self.amount} {self.currency} ({self.status})"
+
+    @property
+    def total(self) -> Decimal:
+        return self.amount + self.credit_applied
+
+    @property
+    def is_expired(self) -> bool:
+        return self.status == CheckoutStatus.PENDING and self.expires_at <= timezone.now()
+
+
+class CheckoutLine(models.Model):
+    """What a checkout pays on one invoice: ``amount`` through the gateway, ``credit`` from the account.
+
+    ``allocated`` is what the gateway's money actually settled when it arrived (never more than
+    the invoice's balance at that moment; the rest stayed on the account as credit).
+    """
+
+    checkout = models.ForeignKey(Checkout, on_delete=models.CASCADE, related_name="lines")
+    invoice = models.ForeignKey("invoices.Invoice", on_delete=models.PROTECT, related_name="checkout_lines")
+    amount = models.DecimalField(max_digits=18, decimal_places=4)
+    credit = models.DecimalField(max_digits=18, decimal_places=4, default=Decimal(0))
+    allocated = models.DecimalField(max_digits=18, decimal_places=4, default=Decimal(0))
+
+    class Meta:
+        ordering = ["checkout", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["checkout", "invoice"], name="checkout_line_unique_invoice"),
+            models.CheckConstraint(condition=Q(amount__gte=0) & Q(credit__gte=0) & Q(allocated__gte=0), name="checkout_line_not_negative"),
+            models.CheckConstraint(condition=Q(amount__gt=0) | Q(credit__gt=0), name="checkout_line_pays_something"),
+            models.CheckConstraint(condition=at_most("allocated", F("amount")), name="checkout_line_allocated_within_amount"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount} (+{self.credit} credit) on invoice {self.invoice_id}"
