@@ -21,6 +21,7 @@ else:
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME", "invoice_portal_test")}
 
 import tempfile  # noqa: E402
+from pathlib import Path  # noqa: E402
 
 # Uploaded files and rendered-PDF caches of a test run go to a throwaway folder.
-MEDIA_ROOT = tempfile.mkdtemp(prefix="invoice-portal-test-media-")
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="invoice-portal-test-media-"))

@@ -9,17 +9,22 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from invoice_portal.accounts.models import Role, User
+from invoice_portal.audit.models import AuditEvent, DocumentSeal
 from invoice_portal.companies.models import Company
-from invoice_portal.invoices.models import Invoice
+from invoice_portal.core.errors import DomainError
+from invoice_portal.core.models import NumberSequence
+from invoice_portal.invoices.models import Invoice, InvoiceLine
 from invoice_portal.invoices.services import invoice_create, invoice_issue
 from invoice_portal.orders.models import Order
 from invoice_portal.orders.services import order_upsert
-from invoice_portal.payments.models import Payment
+from invoice_portal.payments.models import Allocation, Payment, Refund
 from invoice_portal.payments.services import payment_record
 
 _seq = itertools.count(1)
@@ -131,3 +136,30 @@ def make_personas() -> Personas:
         walt=make_user(email="walt@acmewest.test", role="buyer", company=acme_west),
         charlie=make_user(email="charlie@globex.test", role="buyer", company=globex),
     )  # fmt: skip
+
+
+def database_state() -> dict[str, Any]:
+    """Every row of the tables a money transition writes, so "nothing was written" can be asserted exactly."""
+    state: dict[str, Any] = {
+        model.__name__: model.objects.count()
+        for model in (Invoice, InvoiceLine, Payment, Allocation, Refund, AuditEvent, DocumentSeal, NumberSequence)
+    }
+    state["invoices"] = list(Invoice.objects.order_by("pk").values())
+    state["lines"] = list(InvoiceLine.objects.order_by("pk").values())
+    state["payments"] = list(Payment.objects.order_by("pk").values())
+    state["allocations"] = list(Allocation.objects.order_by("pk").values())
+    state["sequences"] = list(NumberSequence.objects.order_by("pk").values())
+    return state
+
+
+@contextmanager
+def refused(error: type[DomainError], match: str) -> Iterator[None]:
+    """The block raises ``error`` (a typed domain error with a message matching ``match``) and writes nothing."""
+    import pytest
+
+    before = database_state()
+    with pytest.raises(error, match=match) as raised:
+        yield
+    assert raised.value.message
+    assert raised.value.code
+    assert database_state() == before

@@ -37,6 +37,18 @@ def require(request: HttpRequest, *codes: str) -> User:
     return user
 
 
+def require_seller_staff(request: HttpRequest) -> User:
+    """The caller, if seller staff; a company user (buyer or supplier) gets PermissionDenied (403).
+
+    For seller-side reads scoped by who made the object rather than by one permission code
+    (import batches: their author, or everyone's with ``integrations.manage``).
+    """
+    user = caller(request)
+    if not user.is_seller_staff:
+        raise PermissionDenied("Only the seller's staff may do this; company users may not.", code="permission_denied")
+    return user
+
+
 def visible_invoices(request: HttpRequest, *, seller_perm: str = "invoices.view", buyer_perm: str = "portal.view") -> QuerySet[Invoice]:
     """The invoices the caller may read: through ``invoices_visible_to``, the one scoping selector.
 

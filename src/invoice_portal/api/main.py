@@ -69,6 +69,8 @@ def build_api() -> NinjaAPI:
     install_handlers(api)
     api.add_decorator(api_call, mode="view")
     api.add_router("/companies", "invoice_portal.companies.api.router", tags=["companies"])
+    # Before /invoices and /payments: /invoices/export.csv must be routed before /invoices/{invoice_id}.
+    api.add_router("", "invoice_portal.imports.api.router", tags=["imports"])
     api.add_router("/orders", "invoice_portal.orders.api.router", tags=["orders"])
     api.add_router("/invoices", "invoice_portal.invoices.api.router", tags=["invoices"])
     api.add_router("/disputes", "invoice_portal.invoices.api.disputes_router", tags=["disputes"])

@@ -97,5 +97,9 @@ class RefundExceedsPayment(Conflict):
     code = "refund_exceeds_payment"
 
 
+class CreditExceedsInvoice(Conflict):
+    code = "credit_exceeds_invoice"
+
+
 class OrderAlreadyInvoiced(Conflict):
     code = "order_already_invoiced"

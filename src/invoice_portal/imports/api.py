@@ -16,10 +16,10 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
-from invoice_portal.api.access import caller, require, visible_invoices
+from invoice_portal.api.access import caller, require, require_seller_staff, visible_invoices
 from invoice_portal.api.pagination import paginate
 from invoice_portal.api.problems import PROBLEM_CONTENT_TYPE, TYPE_PREFIX, problem
-from invoice_portal.api.schemas import READ_ERRORS, READ_ONE_ERRORS, Cursor, Date, Id, Limit, Page, SearchText, responses
+from invoice_portal.api.schemas import READ_ERRORS, READ_ONE_ERRORS, Cursor, Date, FieldError, Id, Limit, Page, SearchText, responses
 from invoice_portal.core.errors import NotFound, ValidationFailed
 from invoice_portal.imports.exports import csv_chunks, invoice_rows, payment_rows
 from invoice_portal.imports.models import ImportBatch, ImportFormat, ImportKind, ImportStatus
@@ -101,21 +101,21 @@ class ImportOut(Schema):
     finished_at: dt.datetime | None
 
 
-class ImportErrorOut(Schema):
-    field: str
-    row: int
-    column: str
-    message: str
+class ImportErrorOut(FieldError):
+    row: int | None = Field(None, description="A row error of the batch: the row (as in RowErrorOut); absent for a request error")
+    column: str | None = Field(None, description="A row error of the batch: the column (empty: the whole row); absent otherwise")
 
 
 class ImportProblem(Schema):
+    """A 422: a request error (a Problem), or a batch with invalid rows (every row's errors, and the failed batch)."""
+
     type: str
     title: str
     status: int
     detail: str
-    code: str
-    errors: list[ImportErrorOut]
-    import_: ImportOut | None = Field(None, alias="import")
+    code: str = Field(description="Stable machine-readable reason (import_invalid: rows are invalid)")
+    errors: list[ImportErrorOut] = Field(default_factory=list, description="Per-field or per-row problems")
+    import_: ImportOut | None = Field(None, alias="import", description="The failed batch, when rows were invalid")
 
 
 class ImportQuery(Schema):
@@ -245,7 +245,7 @@ def _upload(request: HttpRequest, kind: str | None) -> tuple[str, str, bytes | N
 
 @router.post(
     "/imports",
-    response=responses({200: ImportOut, 202: ImportOut, 422: ImportProblem}, (400, 401, 403, 413)),
+    response=responses({200: ImportOut, 202: ImportOut, 422: ImportProblem}, (400, 401, 403, 409, 413)),
     summary="Import invoices, orders or payments (CSV or JSON batch)",
     description=(
         "The whole batch is validated first; any invalid row → nothing is written and the 422 lists every row's errors "
@@ -279,18 +279,26 @@ def create_import(request: HttpRequest, response: HttpResponse, params: Query[Im
     return Status(200, import_out(batch))
 
 
-@router.get("/imports", response=responses({200: Page[ImportOut]}, READ_ERRORS), summary="List import batches")
+@router.get(
+    "/imports",
+    response=responses({200: Page[ImportOut]}, READ_ERRORS),
+    summary="List import batches",
+    description="Seller staff: the batches they started; with integrations.manage, every batch. Company users: 403.",
+)
 def list_imports(request: HttpRequest, params: Query[ImportListQuery]) -> dict[str, Any]:
-    batches = import_batches_visible_to(caller(request)).order_by("-pk")
+    batches = import_batches_visible_to(require_seller_staff(request)).order_by("-pk")
     rows, cursor = paginate(batches, cursor=params.cursor, limit=params.limit)
     return {"items": [import_out(b) for b in rows], "next_cursor": cursor}
 
 
 @router.get(
-    "/imports/{batch_id}", response=responses({200: ImportOut}, READ_ONE_ERRORS), summary="An import batch: status, progress, errors"
+    "/imports/{batch_id}",
+    response=responses({200: ImportOut}, READ_ONE_ERRORS),
+    summary="An import batch: status, progress, errors",
+    description="A batch you started (any batch with integrations.manage); another is a 404. Company users: 403.",
 )
 def get_import(request: HttpRequest, batch_id: Id) -> dict[str, Any]:
-    batch = import_batches_visible_to(caller(request)).filter(pk=batch_id).first()
+    batch = import_batches_visible_to(require_seller_staff(request)).filter(pk=batch_id).first()
     if batch is None:
         raise NotFound(f"No import {batch_id} that you can see.")
     return import_out(import_batch_reap(batch))

@@ -19,7 +19,7 @@ from invoice_portal.core.money import ZERO
 from invoice_portal.invoices.models import Direction, Invoice, InvoiceLine, Status
 from invoice_portal.invoices.services.documents import invoice_content, settled_status
 from invoice_portal.invoices.totals import LineInput, compute_totals
-from invoice_portal.payments.models import SETTLED_STATUSES, Allocation, Payment
+from invoice_portal.payments.models import SETTLED_STATUSES, Allocation, Payment, Refund
 
 BATCH = 2000
 
@@ -45,6 +45,8 @@ def _batches() -> Iterator[list[Invoice]]:
         if not batch:
             return
         yield batch
+        if len(batch) < BATCH:
+            return
         last = batch[-1].pk
 
 
@@ -92,9 +94,27 @@ def _check_invoices() -> Iterator[Violation]:
                 yield Violation(label, "number", "issued without a number")
 
 
+def _payment_batches() -> Iterator[tuple[list[Payment], dict[int, Decimal], dict[int, Decimal]]]:
+    """Payments in pk order, a batch at a time, with their allocation and refund sums (two grouped queries per batch)."""
+    last = 0
+    while batch := list(Payment.objects.filter(pk__gt=last).order_by("pk")[:BATCH]):
+        last = batch[-1].pk
+        ids = [p.pk for p in batch]
+        allocated = dict(Allocation.objects.filter(payment_id__in=ids).values_list("payment_id").annotate(s=Sum("amount")))
+        refunded = dict(Refund.objects.filter(payment_id__in=ids).values_list("payment_id").annotate(s=Sum("amount")))
+        yield batch, allocated, refunded
+        if len(batch) < BATCH:
+            return
+
+
 def _check_payments() -> Iterator[Violation]:
-    sums = dict(Allocation.objects.filter(payment__isnull=False).values_list("payment_id").annotate(s=Sum("amount")))
-    for payment in Payment.objects.order_by("pk").iterator(chunk_size=BATCH):
+    for batch, sums, refund_sums in _payment_batches():
+        yield from _check_payment_batch(batch, sums, refund_sums)
+    yield from _check_allocation_currencies()
+
+
+def _check_payment_batch(batch: list[Payment], sums: dict[int, Decimal], refund_sums: dict[int, Decimal]) -> Iterator[Violation]:
+    for payment in batch:
         label = f"payment {payment.pk}"
         allocated = sums.get(payment.pk, ZERO)
         if payment.allocated_total != allocated:
@@ -103,17 +123,17 @@ def _check_payments() -> Iterator[Violation]:
             yield Violation(label, "over_allocated", f"{allocated} allocated from {payment.amount} less {payment.refunded_amount} refunded")
         if allocated and payment.status not in SETTLED_STATUSES:
             yield Violation(label, "allocation_from_unsettled_payment", f"{allocated} allocated while {payment.status}")
-        refunds = payment.refunds.aggregate(s=Sum("amount"))["s"] or ZERO
+        refunds = refund_sums.get(payment.pk, ZERO)
         if refunds != payment.refunded_amount:
             yield Violation(label, "refunds", f"stores {payment.refunded_amount} refunded, refunds add up to {refunds}")
-    for allocation in (
-        Allocation.objects.filter(amount__gt=0).select_related("invoice", "payment", "credit_note").iterator(chunk_size=BATCH)
-    ):
-        source_currency = allocation.payment.currency if allocation.payment else allocation.credit_note.currency  # type: ignore[union-attr]
-        if source_currency != allocation.invoice.currency:
-            yield Violation(
-                f"allocation {allocation.pk}", "currency", f"{source_currency} money on a {allocation.invoice.currency} invoice"
-            )
+
+
+def _check_allocation_currencies() -> Iterator[Violation]:
+    rows = Allocation.objects.filter(amount__gt=0).values_list("pk", "payment__currency", "credit_note__currency", "invoice__currency")
+    for pk, payment_currency, credit_currency, invoice_currency in rows.order_by("pk").iterator(chunk_size=BATCH):
+        source_currency = payment_currency or credit_currency
+        if source_currency != invoice_currency:
+            yield Violation(f"allocation {pk}", "currency", f"{source_currency} money on a {invoice_currency} invoice")
 
 
 def _check_seals() -> Iterator[Violation]:
@@ -146,6 +166,8 @@ def _check_seals() -> Iterator[Violation]:
                 yield Violation(_invoice_label(inv), "seal", "issued but never sealed")
             elif sealed[0] != inv.version or content_hash(invoice_content(inv)) != sealed[1]:
                 yield Violation(_invoice_label(inv), "tampered", "its stored content no longer matches its seal")
+        if len(batch) < BATCH:
+            return
 
 
 def check_books() -> list[Violation]:

@@ -9,8 +9,8 @@ from django.db import IntegrityError, transaction
 
 from invoice_portal.audit.services import audit_record
 from invoice_portal.companies.models import Company
-from invoice_portal.core.errors import ValidationFailed
-from invoice_portal.core.money import QUANTITY_PLACES, UNIT_PRICE_PLACES, ZERO, check_currency, quantize, to_decimal
+from invoice_portal.core.errors import InvalidAmount, ValidationFailed
+from invoice_portal.core.money import MAX_AMOUNT, QUANTITY_PLACES, UNIT_PRICE_PLACES, ZERO, check_currency, quantize, to_decimal
 from invoice_portal.invoices.lines import check_tax
 from invoice_portal.orders.models import Direction, Order, OrderLine, OrderSource
 
@@ -37,8 +37,9 @@ def _parse_lines(raw_lines: list[dict[str, Any]], currency: str) -> list[dict[st
 
 
 def _content(order: Order) -> dict[str, Any]:
+    # Amounts normalized: the stored 68.5000 and the freshly computed 68.50 are the same content, so a replay is no change.
     return {
-        "status": order.status, "is_canceled": order.is_canceled, "total": str(order.total), "po_number": order.po_number,
+        "status": order.status, "is_canceled": order.is_canceled, "total": f"{order.total.normalize():f}", "po_number": order.po_number,
         "lines": [
             [ln.sku, ln.description, f"{ln.quantity.normalize():f}", f"{ln.unit_price.normalize():f}", f"{ln.tax_rate.normalize():f}"]
             for ln in order.lines.order_by("line_no")
@@ -78,6 +79,10 @@ def order_upsert(
         raise ValidationFailed("direction: sales or purchase.", field="direction")
     currency = check_currency(currency or company.currency)
     parsed = _parse_lines(lines, currency)
+    subtotal = sum((quantize(p["quantity"] * p["unit_price"], currency) for p in parsed), ZERO)
+    tax = sum((quantize(quantize(p["quantity"] * p["unit_price"], currency) * p["tax_rate"] / 100, currency) for p in parsed), ZERO)
+    if subtotal + tax > MAX_AMOUNT:
+        raise InvalidAmount(f"lines: the order total {subtotal + tax} is too large.", field="lines")
     if placed_by is not None and placed_by.company_id not in (company.pk, None):
         raise ValidationFailed("placed_by: a user of another company.", field="placed_by")
     order = Order.objects.select_for_update().filter(source=source, external_id=external_id).first()
@@ -103,8 +108,6 @@ def order_upsert(
         order.order_date = order_date
     if placed_by is not None:
         order.placed_by = placed_by
-    subtotal = sum((quantize(p["quantity"] * p["unit_price"], currency) for p in parsed), ZERO)
-    tax = sum((quantize(quantize(p["quantity"] * p["unit_price"], currency) * p["tax_rate"] / 100, currency) for p in parsed), ZERO)
     order.subtotal, order.tax_total, order.total = subtotal, tax, subtotal + tax
     if created:
         OrderLine.objects.bulk_create(OrderLine(order=order, **p) for p in parsed)

@@ -33,7 +33,7 @@ from invoice_portal.core.errors import (
     ValidationFailed,
 )
 from invoice_portal.core.locks import lock_one, lock_rows
-from invoice_portal.core.money import ZERO, check_currency, parse_money
+from invoice_portal.core.money import ZERO, as_str, check_currency, parse_money
 from invoice_portal.invoices.models import Direction, Invoice, Kind, Status
 from invoice_portal.invoices.services.documents import invoice_settle
 from invoice_portal.payments.models import SETTLED_STATUSES, Allocation, Method, Payment, PaymentStatus
@@ -49,19 +49,25 @@ class AllocationRequest:
 
 def _requests(allocations: Iterable[Any], currency: str) -> list[AllocationRequest]:
     """Accept (invoice, amount) pairs or {"invoice": …, "amount": …} dicts; merge repeats of one invoice."""
+    if isinstance(allocations, (str, bytes, dict)) or not isinstance(allocations, Iterable):
+        raise ValidationFailed("allocations: a list of (invoice, amount) pairs is expected.", field="allocations")
     merged: dict[int, Decimal] = {}
     for i, item in enumerate(allocations):
         if isinstance(item, dict):
             invoice, raw = item.get("invoice"), item.get("amount")
-        else:
+        elif isinstance(item, (tuple, list)) and len(item) == 2:
             invoice, raw = item
+        else:
+            raise ValidationFailed(f"allocations[{i}]: an (invoice, amount) pair is expected.", field=f"allocations[{i}]")
         invoice_id = getattr(invoice, "pk", invoice)
-        if not isinstance(invoice_id, int) and not (isinstance(invoice_id, str) and invoice_id.isdigit()):
+        if isinstance(invoice_id, str) and invoice_id.isascii() and invoice_id.isdigit():
+            invoice_id = int(invoice_id)
+        if not isinstance(invoice_id, int) or isinstance(invoice_id, bool):
             raise ValidationFailed(f"allocations[{i}].invoice: not an invoice id.", field=f"allocations[{i}].invoice")
         amount = parse_money(raw, currency, field=f"allocations[{i}].amount")
         if amount == ZERO:
             raise ValidationFailed(f"allocations[{i}].amount: must be above zero.", field=f"allocations[{i}].amount")
-        merged[int(invoice_id)] = merged.get(int(invoice_id), ZERO) + amount
+        merged[invoice_id] = merged.get(invoice_id, ZERO) + amount
     return [AllocationRequest(k, v) for k, v in merged.items()]
 
 
@@ -78,7 +84,9 @@ def _check_targets(requests: Sequence[AllocationRequest], invoices: dict[int, In
         if invoice.currency != currency:
             raise CurrencyMismatch(f"{invoice} is in {invoice.currency}, the money is in {currency}.")
         if req.amount > invoice.balance:
-            raise AllocationExceedsBalance(f"{req.amount} is more than the {invoice.balance} {invoice.currency} still due on {invoice}.")
+            raise AllocationExceedsBalance(
+                f"{as_str(req.amount, currency)} is more than the {as_str(invoice.balance, currency)} {currency} still due on {invoice}."
+            )
 
 
 def _apply(
@@ -134,7 +142,9 @@ def payment_record(
         raise ValidationFailed("allocations: a pending payment is allocated when it succeeds.", field="allocations")
     wanted = sum((r.amount for r in requests), ZERO)
     if wanted > value:
-        raise AllocationExceedsPayment(f"The allocations add up to {wanted}, more than the payment of {value} {currency}.")
+        raise AllocationExceedsPayment(
+            f"The allocations add up to {as_str(wanted, currency)}, more than the payment of {as_str(value, currency)} {currency}."
+        )
     payment = Payment.objects.create(
         company=company, amount=value, currency=currency, method=method, reference=reference,
         received_on=received_on or timezone.localdate(), status=status, gateway=gateway,
@@ -163,7 +173,8 @@ def payment_allocate(*, actor: Any, payment: Payment, allocations: Iterable[Any]
     wanted = sum((r.amount for r in requests), ZERO)
     if wanted > payment.unallocated:
         raise AllocationExceedsPayment(
-            f"Payment #{payment.pk} has {payment.unallocated} {payment.currency} left to allocate, not {wanted}."
+            f"Payment #{payment.pk} has {as_str(payment.unallocated, payment.currency)} {payment.currency} left to allocate, "
+            f"not {as_str(wanted, payment.currency)}."
         )
     invoices = lock_rows(Invoice, (r.invoice_id for r in requests))
     _check_targets(requests, invoices, company=payment.company, currency=payment.currency)
@@ -190,7 +201,10 @@ def credit_note_apply(*, actor: Any, credit_note: Invoice, allocations: Iterable
         raise AllocationNotAllowed(f"{credit} is {credit.get_status_display().lower()}; issue it before applying it.")
     wanted = sum((r.amount for r in requests), ZERO)
     if wanted > credit.balance:
-        raise AllocationExceedsPayment(f"{credit} has {credit.balance} {credit.currency} left to apply, not {wanted}.")
+        raise AllocationExceedsPayment(
+            f"{credit} has {as_str(credit.balance, credit.currency)} {credit.currency} left to apply, "
+            f"not {as_str(wanted, credit.currency)}."
+        )
     if any(r.invoice_id == credit.pk for r in requests):
         raise AllocationNotAllowed("A credit note cannot be applied to itself.")
     _check_targets(requests, invoices, company=credit.company, currency=credit.currency)
@@ -221,7 +235,10 @@ def payment_refund(*, actor: Any, payment: Payment, amount: object, reason: str 
         raise ValidationFailed("amount: a refund is above zero.", field="amount")
     refundable = payment.amount - payment.refunded_amount
     if value > refundable:
-        raise RefundExceedsPayment(f"Payment #{payment.pk} has {refundable} {payment.currency} left to refund, not {value}.")
+        raise RefundExceedsPayment(
+            f"Payment #{payment.pk} has {as_str(refundable, payment.currency)} {payment.currency} left to refund, "
+            f"not {as_str(value, payment.currency)}."
+        )
     before = snapshot(payment, _PAYMENT_FIELDS)
     to_release = value - payment.unallocated
     released: dict[str, str] = {}

@@ -39,7 +39,8 @@ class ApiClient:
             kwargs.update(data=data, content_type="application/json")
         response = getattr(self.client, method.lower())(path if path.startswith("/") else f"{BASE}/{path}", **kwargs)
         content_type = response.get("Content-Type", "")
-        parsed = json.loads(response.content) if response.content and "json" in content_type else response.content
+        content = b"".join(response.streaming_content) if response.streaming else response.content
+        parsed = json.loads(content) if content and "json" in content_type else content
         return Reply(response.status_code, parsed, response.headers, content_type)
 
     def get(self, path: str, **kw: Any) -> Reply:

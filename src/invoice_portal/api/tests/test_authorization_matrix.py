@@ -2,13 +2,17 @@
 
 Seller staff may do exactly what their role's permission codes allow (any company); company
 users read only what ``invoices_visible_to`` grants and may dispute lines of those invoices;
-everything else is 403, and objects outside their scope are 404. A refused call changes
-nothing: no audit event, no row. Each call runs in a savepoint that is rolled back, so every
-persona meets the same books.
+everything else is 403, and objects outside their scope are 404. Import batches are the one
+seller resource scoped by author rather than by company: a seller sees the batches they started,
+with ``integrations.manage`` every batch. A refused call changes nothing: no audit event, no
+row. Each call runs in a savepoint that is rolled back, so every persona meets the same books.
 """
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +25,9 @@ from invoice_portal.accounts.permissions import BUILTIN_ROLES
 from invoice_portal.api.tests.conftest import PERSONAS, ApiClient
 from invoice_portal.audit.models import AuditEvent
 from invoice_portal.companies.models import Company
+from invoice_portal.imports.models import ImportBatch
+from invoice_portal.imports.selectors import import_batches_visible_to
+from invoice_portal.imports.services import import_batch_create, import_batch_run
 from invoice_portal.invoices.models import Dispute, Invoice, InvoiceLine
 from invoice_portal.invoices.selectors import invoices_visible_to
 from invoice_portal.invoices.services import credit_note_create, dispute_open
@@ -47,9 +54,20 @@ class Books:
     credit: Invoice  # issued credit note, nothing applied
     payment: Payment  # 30.00: 10.00 allocated to invoice2, 20.00 on account
     dispute: Dispute
+    batch: ImportBatch  # a finished dry-run payments import, started by Finance
 
 
-def _books(company: Company, buyer: Any) -> Books:
+def _payment_rows(company: Company, external_id: str) -> list[dict[str, str]]:
+    return [{"external_id": external_id, "company_external_id": company.external_id or "", "amount": "5.00", "method": "cash"}]
+
+
+def _import_batch(company: Company, staff: Any) -> ImportBatch:
+    payload = json.dumps({"kind": "payments", "rows": _payment_rows(company, "PAY-BOOKS")}).encode()
+    batch = import_batch_create(actor=staff, kind="payments", fmt="json", payload=payload, dry_run=True)
+    return import_batch_run(batch_id=batch.pk)
+
+
+def _books(company: Company, buyer: Any, staff: Any) -> Books:
     order = make_order(company=company, placed_by=buyer)
     invoice = make_invoice(company=company, order=order, lines=2, amount="50.00")
     invoice2 = make_invoice(company=company, order=make_order(company=company, placed_by=buyer), lines=2, amount="50.00")
@@ -59,16 +77,16 @@ def _books(company: Company, buyer: Any) -> Books:
     return Books(
         company=company, order=order, fresh_order=make_order(company=company, placed_by=buyer), invoice=invoice,
         invoice2=invoice2, draft=make_invoice(company=company, status="draft", order=order), credit=credit, payment=payment,
-        dispute=dispute,
+        dispute=dispute, batch=_import_batch(company, staff),
     )  # fmt: skip
 
 
 @pytest.fixture
 def world(personas: Personas) -> dict[str, Books]:
     return {
-        "acme": _books(personas.acme, personas.alice),
-        "acme_west": _books(personas.acme_west, personas.walt),
-        "globex": _books(personas.globex, personas.charlie),
+        "acme": _books(personas.acme, personas.alice, personas.finance),
+        "acme_west": _books(personas.acme_west, personas.walt, personas.finance),
+        "globex": _books(personas.globex, personas.charlie, personas.finance),
     }
 
 
@@ -78,9 +96,15 @@ class Endpoint:
     method: str
     path: Callable[[Books], str]
     body: Callable[[Books], Any] | None = None
-    seller_perm: str | None = None  # None: no seller may call it
+    seller_perm: str | tuple[str, ...] | None = None  # every code needed; None: no seller may call it
     ok: int = 200
-    buyer: str = ""  # "read": scoped read; "dispute": scoped dispute; "": refused
+    buyer: str = ""  # "list": scoped list; "read": scoped read; "dispute": scoped dispute; "": refused
+    sellers: dict[str, int] | None = None  # per seller persona, where the scope is the author, not a permission
+
+
+# Import batches: any seller may list theirs; Finance started the books' batch, Admin sees every batch.
+BATCH_LIST = {"admin": 200, "finance": 200, "sales": 200}
+BATCH_READ = {"admin": 200, "finance": 200, "sales": 404}
 
 
 ENDPOINTS = [
@@ -103,7 +127,7 @@ ENDPOINTS = [
     Endpoint("cancel order", "POST", lambda b: f"orders/{b.order.pk}/cancel", lambda b: {}, "integrations.manage"),
     Endpoint("acknowledge order", "POST", lambda b: f"orders/{b.order.pk}/acknowledge", None, "orders.acknowledge"),
     Endpoint("invoice order", "POST", lambda b: f"orders/{b.fresh_order.pk}/invoice", lambda b: {}, "orders.invoice", 201),
-    Endpoint("list invoices", "GET", lambda b: "invoices", seller_perm="invoices.view", buyer="read"),
+    Endpoint("list invoices", "GET", lambda b: "invoices", seller_perm="invoices.view", buyer="list"),
     Endpoint(
         "create invoice",
         "POST",
@@ -175,16 +199,30 @@ ENDPOINTS = [
         "payments.record",
     ),
     Endpoint("audit events", "GET", lambda b: f"audit-events?object_type=invoice&object_id={b.invoice.pk}", seller_perm="invoices.view"),
+    Endpoint(
+        "import payments",
+        "POST",
+        lambda b: "imports",
+        lambda b: {"kind": "payments", "rows": _payment_rows(b.company, "PAY-NEW")},
+        ("payments.record",),
+    ),
+    Endpoint("list imports", "GET", lambda b: "imports", sellers=BATCH_LIST),
+    Endpoint("get import", "GET", lambda b: f"imports/{b.batch.pk}", sellers=BATCH_READ),
+    Endpoint("export invoices", "GET", lambda b: "invoices/export.csv", seller_perm="invoices.export", buyer="list"),
+    Endpoint("export payments", "GET", lambda b: "payments/export.csv", seller_perm=("payments.view", "invoices.export")),
 ]
 
 
 def _expected(endpoint: Endpoint, persona: str, scope: str) -> int:
     if persona in SELLERS:
-        allowed = endpoint.seller_perm is not None and endpoint.seller_perm in SELLER_PERMS[persona]
+        if endpoint.sellers is not None:
+            return endpoint.sellers[persona]
+        codes = (endpoint.seller_perm,) if isinstance(endpoint.seller_perm, str) else endpoint.seller_perm
+        allowed = codes is not None and set(codes) <= SELLER_PERMS[persona]
         return endpoint.ok if allowed else 403
     if not endpoint.buyer:
         return 403
-    if endpoint.name == "list invoices":
+    if endpoint.buyer == "list":
         return 200
     return endpoint.ok if scope == "own" else 404
 
@@ -198,6 +236,7 @@ def _state() -> tuple[Any, ...]:
         tuple(Dispute.objects.order_by("pk").values_list("status", flat=True)),
         tuple(Order.objects.order_by("pk").values_list("status", "is_canceled", "flag_updated", "flag_canceled")),
         tuple(Company.objects.order_by("pk").values_list("city", flat=True)),
+        tuple(ImportBatch.objects.order_by("pk").values_list("status", "rows_done", "finished_at")),
     )  # fmt: skip
 
 
@@ -232,12 +271,21 @@ def test_endpoint_by_role_and_company(endpoint: Endpoint, world: dict[str, Books
 
 
 def _assert_no_leak(endpoint: Endpoint, persona: str, body: Any, world: dict[str, Books], personas: Personas) -> None:
-    if persona in SELLERS:
-        return
     user = getattr(personas, persona)
-    if endpoint.name == "list invoices":
-        listed = {item["id"] for item in body["items"]}
-        visible = set(invoices_visible_to(user, "portal.view").values_list("pk", flat=True))
+    if persona in SELLERS:
+        if endpoint.name == "list imports":
+            listed = {item["id"] for item in body["items"]}
+            assert listed == set(import_batches_visible_to(user).values_list("pk", flat=True)), (persona, listed)
+            assert (persona == "sales") == (not listed), "Sales started no batch; Finance and Admin see the books' batches"
+        return
+    if endpoint.name in ("list invoices", "export invoices"):
+        if endpoint.name == "list invoices":
+            listed = {item["id"] for item in body["items"]}
+            visible = set(invoices_visible_to(user, "portal.view").values_list("pk", flat=True))
+        else:
+            listed = {int(row["id"]) for row in csv.DictReader(io.StringIO(body.decode()))}
+            visible = set(invoices_visible_to(user, "portal.export").values_list("pk", flat=True))
+        assert listed, persona
         assert listed == visible, (persona, listed, visible)
         foreign = set(Invoice.objects.filter(company=world[OTHER_COMPANY[persona]].company).values_list("pk", flat=True))
         assert not listed & foreign

@@ -45,9 +45,11 @@ def existing(personas: Personas, tokens: dict[str, str]) -> dict[str, int]:
     invoice = make_invoice(company=personas.acme, order=make_order(company=personas.acme), lines=2, amount="500.00")
     payment = pay(company=personas.acme, invoices=[(invoice, "10.00")], amount="400.00")
     dispute = ApiClient(tokens["bob"]).post(f"invoices/{invoice.pk}/lines/1/dispute", {"reason": "price", "text": "x"}).body
+    rows = [{"external_id": "P-1", "company_external_id": personas.acme.external_id, "amount": "1.00", "method": "cash"}]
+    batch = ApiClient(tokens["finance"]).post("imports?dry_run=true", {"kind": "payments", "rows": rows}).body
     return {
         "company_id": personas.acme.pk, "order_id": order.pk, "invoice_id": invoice.pk, "payment_id": payment.pk,
-        "dispute_id": dispute["id"], "line_no": 1,
+        "dispute_id": dispute["id"], "line_no": 1, "batch_id": batch["id"],
     }  # fmt: skip
 
 

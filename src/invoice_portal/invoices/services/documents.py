@@ -7,19 +7,22 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from invoice_portal.audit.services import audit_record, seal_append
 from invoice_portal.companies.models import Company
 from invoice_portal.core.errors import (
+    CreditExceedsInvoice,
+    InvalidAmount,
     InvalidTransition,
     InvoiceNotDeletable,
     InvoiceNotEditable,
     TotalBelowAllocated,
     ValidationFailed,
 )
-from invoice_portal.core.locks import lock_one
-from invoice_portal.core.money import ZERO, check_currency, minor_digits, to_decimal
+from invoice_portal.core.locks import lock_one, lock_rows
+from invoice_portal.core.money import MAX_AMOUNT, ZERO, as_str, check_currency, minor_digits, quantize, to_decimal
 from invoice_portal.core.numbering import format_number, next_value
 from invoice_portal.core.settings_store import portal_settings
 from invoice_portal.invoices.lines import LineSpec, parse_lines, resolve_discount_tax
@@ -65,6 +68,22 @@ def invoice_content(invoice: Invoice) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def credited_total(invoice: Invoice) -> Decimal:
+    """What the live credit notes referring to ``invoice`` credit, applied or not."""
+    total = invoice.memos.filter(kind=Kind.CREDIT_NOTE).exclude(status=Status.CANCELED).aggregate(s=Sum("total"))["s"]
+    return quantize(total or ZERO, invoice.currency)
+
+
+def check_credited_within_total(invoice: Invoice) -> None:
+    """An invoice is credited at most its total: checked whenever a credit note for it or the invoice itself changes."""
+    credited = credited_total(invoice)
+    if credited > invoice.total:
+        raise CreditExceedsInvoice(
+            f"{invoice} totals {as_str(invoice.total, invoice.currency)} {invoice.currency}; it would be credited "
+            f"{as_str(credited, invoice.currency)} {invoice.currency}, and an invoice is credited at most its total."
+        )
+
+
 def _dec(value: Decimal | None) -> str | None:
     return None if value is None else f"{value.normalize():f}"
 
@@ -85,6 +104,12 @@ def _apply_totals(invoice: Invoice, specs: list[LineSpec]) -> None:
     )
     if totals.tax_exclusive_total < ZERO:
         raise ValidationFailed("discount: larger than the sum of the lines.", field="discount")
+    # Inputs are bounded one by one; their products and sums must still fit the amount columns.
+    for i, net in enumerate(totals.line_nets):
+        if net > MAX_AMOUNT:
+            raise InvalidAmount(f"lines[{i}]: the line amount {net} is too large.", field=f"lines[{i}]")
+    if max(totals.line_net_total, totals.total) > MAX_AMOUNT:
+        raise InvalidAmount(f"lines: the document total {max(totals.line_net_total, totals.total)} is too large.", field="lines")
     for tax in totals.breakdown:
         if tax.base < ZERO:
             raise ValidationFailed(f"discount: larger than the lines taxed {tax.category} {tax.rate} %.", field="discount")
@@ -97,17 +122,38 @@ def _apply_totals(invoice: Invoice, specs: list[LineSpec]) -> None:
     invoice._pending_lines = [(spec, net) for spec, net in zip(specs, totals.line_nets, strict=True)]  # type: ignore[attr-defined]
 
 
+_LINE_FIELDS = (
+    "kind", "sku", "description", "quantity", "unit_code", "unit_price", "discount", "tax_category", "tax_rate",
+    "net_amount", "order_line",
+)  # fmt: skip
+
+
 def _write_lines(invoice: Invoice) -> None:
+    """Store the pending lines as revisions of the lines with the same number.
+
+    Lines are revised in place rather than replaced, so what refers to a line (a dispute)
+    keeps pointing at it; a line with a dispute cannot be removed.
+    """
     pending: list[tuple[LineSpec, Decimal]] = invoice._pending_lines  # type: ignore[attr-defined]
-    invoice.lines.all().delete()
-    InvoiceLine.objects.bulk_create(
-        InvoiceLine(
-            invoice=invoice, line_no=i, kind=s.kind, sku=s.sku, description=s.description, quantity=s.quantity,
-            unit_code=s.unit_code, unit_price=s.unit_price, discount=s.discount, tax_category=s.tax_category,
-            tax_rate=s.tax_rate, net_amount=net, order_line_id=s.order_line_id,
-        )
-        for i, (s, net) in enumerate(pending, start=1)
-    )  # fmt: skip
+    existing = {ln.line_no: ln for ln in invoice.lines.all()}
+    revised, added = [], []
+    for i, (s, net) in enumerate(pending, start=1):
+        row = existing.pop(i, None)
+        if row is None:
+            row = InvoiceLine(invoice=invoice, line_no=i)
+            added.append(row)
+        else:
+            revised.append(row)
+        row.kind, row.sku, row.description, row.quantity, row.unit_code = s.kind, s.sku, s.description, s.quantity, s.unit_code
+        row.unit_price, row.discount, row.tax_category, row.tax_rate = s.unit_price, s.discount, s.tax_category, s.tax_rate
+        row.net_amount, row.order_line_id = net, s.order_line_id
+    removed = sorted(existing.values(), key=lambda ln: ln.line_no)
+    disputed = [ln.line_no for ln in removed if ln.disputes.exists()]
+    if disputed:
+        raise InvoiceNotEditable(f"Line {disputed[0]} of {invoice} has been disputed; it can be changed but not removed.", field="lines")
+    InvoiceLine.objects.filter(pk__in=[ln.pk for ln in removed]).delete()
+    InvoiceLine.objects.bulk_update(revised, _LINE_FIELDS)
+    InvoiceLine.objects.bulk_create(added)
 
 
 def _set_header(invoice: Invoice, fields: dict[str, Any], specs: list[LineSpec]) -> None:
@@ -204,8 +250,13 @@ def invoice_update(*, actor: Any, invoice: Invoice, lines: list[dict[str, Any]] 
     """Edit lines and header fields.
 
     Draft, open and partially paid documents may be edited; a partially paid one never
-    below what is allocated to it. Edits after issue bump the version and re-seal it.
+    below what is allocated to it, and an invoice never below what its credit notes credit
+    (nor a credit note above what is left to credit). Edits after issue bump the version
+    and re-seal it.
     """
+    if invoice.kind == Kind.CREDIT_NOTE and invoice.related_invoice_id is not None:
+        # The edit is checked against the invoice it credits: lock both, in the one order.
+        lock_rows(Invoice, [invoice.pk, invoice.related_invoice_id])
     invoice = lock_one(Invoice, invoice.pk)
     if invoice.status not in EDITABLE_STATUSES:
         raise InvoiceNotEditable(f"{invoice} is {invoice.get_status_display().lower()} and can no longer be edited.")
@@ -214,7 +265,10 @@ def invoice_update(*, actor: Any, invoice: Invoice, lines: list[dict[str, Any]] 
     _set_header(invoice, header, specs)
     _apply_totals(invoice, specs)
     if invoice.total < invoice.allocated_total:
-        raise TotalBelowAllocated(f"The new total {invoice.total} is below the {invoice.allocated_total} already allocated to {invoice}.")
+        raise TotalBelowAllocated(
+            f"The new total {as_str(invoice.total, invoice.currency)} is below the "
+            f"{as_str(invoice.allocated_total, invoice.currency)} {invoice.currency} already allocated to {invoice}."
+        )
     if invoice.status != Status.DRAFT:
         if not specs:
             raise ValidationFailed("lines: an issued document keeps at least one line.", field="lines")
@@ -222,6 +276,9 @@ def invoice_update(*, actor: Any, invoice: Invoice, lines: list[dict[str, Any]] 
         invoice.status = settled_status(total=invoice.total, allocated=invoice.allocated_total)
     invoice.save()
     _write_lines(invoice)
+    credited = invoice.related_invoice if invoice.kind == Kind.CREDIT_NOTE else invoice
+    if credited is not None:
+        check_credited_within_total(credited)
     if invoice.status != Status.DRAFT:
         seal_append(invoice_id=invoice.pk, version=invoice.version, content=invoice_content(invoice))
     audit_record(actor=actor, obj=invoice, action="invoice.update", before=before, after=invoice_audit_view(invoice))

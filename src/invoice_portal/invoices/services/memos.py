@@ -7,17 +7,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Sum
 
 from invoice_portal.companies.models import Company
 from invoice_portal.core.errors import Conflict, ValidationFailed
-from invoice_portal.core.money import ZERO, as_str, minor_digits, quantize, to_decimal
+from invoice_portal.core.money import ZERO, minor_digits, to_decimal
 from invoice_portal.invoices.models import Direction, Invoice, Kind, Source, Status
-from invoice_portal.invoices.services.documents import invoice_create, invoice_issue
-
-
-class CreditExceedsInvoice(Conflict):
-    code = "credit_exceeds_invoice"
+from invoice_portal.invoices.services.documents import check_credited_within_total, invoice_create, invoice_issue
 
 
 def _line_dict(line: Any, quantity: Decimal | None = None) -> dict[str, Any]:
@@ -27,11 +22,6 @@ def _line_dict(line: Any, quantity: Decimal | None = None) -> dict[str, Any]:
         "unit_price": line.unit_price, "discount": line.discount if quantity is None else ZERO,
         "tax_category": line.tax_category, "tax_rate": line.tax_rate,
     }  # fmt: skip
-
-
-def credited_total(invoice: Invoice) -> Decimal:
-    total = invoice.memos.filter(kind=Kind.CREDIT_NOTE).exclude(status=Status.CANCELED).aggregate(s=Sum("total"))["s"]
-    return quantize(total or ZERO, invoice.currency)
 
 
 def _memo_lines_from_invoice(
@@ -116,11 +106,8 @@ def credit_note_create(
         actor=actor, company=company, lines=memo_lines, kind=Kind.CREDIT_NOTE, source=Source.MANUAL,
         currency=invoice.currency if invoice else company.currency, related_invoice=invoice, notes=notes,
     )  # fmt: skip
-    if invoice is not None and credited_total(invoice) > invoice.total:
-        raise CreditExceedsInvoice(
-            f"{invoice} totals {as_str(invoice.total, invoice.currency)}; with this credit note "
-            f"it would be credited {as_str(credited_total(invoice), invoice.currency)}."
-        )
+    if invoice is not None:
+        check_credited_within_total(invoice)
     if issue:
         credit = invoice_issue(actor=actor, invoice=credit)
         if apply and invoice is not None and invoice.balance > ZERO:
