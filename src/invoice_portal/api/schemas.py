@@ -20,7 +20,7 @@ from invoice_portal.core.money import as_str
 MAX_ID = 2**63 - 1
 AMOUNT_PATTERN = r"^\d{1,12}(\.\d{1,4})?$"
 QUANTITY_PATTERN = r"^\d{1,12}(\.\d{1,4})?$"
-RATE_PATTERN = r"^\d{1,3}(\.\d{1,2})?$"
+RATE_PATTERN = r"^\d{1,3}(\.\d{1,3})?$"
 CURRENCY_PATTERN = r"^[A-Z]{3}$"
 TEXT_PATTERN = r"^[^\x00]*$"
 

@@ -19,6 +19,8 @@ ZERO = Decimal("0")
 # Quantities and unit prices may carry more precision than the currency (e.g. 0.0125 EUR per unit).
 QUANTITY_PLACES = 4
 UNIT_PRICE_PLACES = 4
+# VAT rates such as 8.875 % (New York City) need three decimals.
+TAX_RATE_PLACES = 3
 MAX_AMOUNT = Decimal("999999999999.9999")
 
 

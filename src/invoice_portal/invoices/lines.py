@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from invoice_portal.core.errors import ValidationFailed
-from invoice_portal.core.money import QUANTITY_PLACES, UNIT_PRICE_PLACES, ZERO, minor_digits, quantize, to_decimal
+from invoice_portal.core.money import QUANTITY_PLACES, TAX_RATE_PLACES, UNIT_PRICE_PLACES, ZERO, minor_digits, quantize, to_decimal
 from invoice_portal.invoices.models import LineKind, TaxCategory
 from invoice_portal.invoices.totals import LineInput
 
@@ -77,7 +77,7 @@ def parse_line(raw: Mapping[str, Any], currency: str, *, index: int) -> LineSpec
     if discount > quantize(quantity * unit_price, currency):
         raise ValidationFailed(f"{prefix}.discount: larger than the line amount.", field=f"{prefix}.discount")
     category = str(raw.get("tax_category") or "S")
-    rate = to_decimal(raw.get("tax_rate", "0"), field=f"{prefix}.tax_rate", places=2)
+    rate = to_decimal(raw.get("tax_rate", "0"), field=f"{prefix}.tax_rate", places=TAX_RATE_PLACES)
     if "tax_category" not in raw and rate == 0:
         category = "Z"
     check_tax(category, rate, field=f"{prefix}.tax_rate")

@@ -95,7 +95,7 @@ class Invoice(models.Model):
 
     discount = models.DecimalField(max_digits=18, decimal_places=4, default=Decimal(0), help_text="Document-level allowance, net")
     discount_tax_category = models.CharField(max_length=2, choices=TaxCategory.choices, blank=True)
-    discount_tax_rate = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    discount_tax_rate = models.DecimalField(max_digits=6, decimal_places=3, null=True, blank=True)
 
     line_net_total = models.DecimalField(max_digits=18, decimal_places=4, default=Decimal(0))
     allowance_total = models.DecimalField(max_digits=18, decimal_places=4, default=Decimal(0))
@@ -169,7 +169,7 @@ class InvoiceLine(models.Model):
     unit_price = models.DecimalField(max_digits=18, decimal_places=4)
     discount = models.DecimalField(max_digits=18, decimal_places=4, default=Decimal(0), help_text="Line allowance, net")
     tax_category = models.CharField(max_length=2, choices=TaxCategory.choices, default=TaxCategory.STANDARD)
-    tax_rate = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal(0))
+    tax_rate = models.DecimalField(max_digits=6, decimal_places=3, default=Decimal(0))
     net_amount = models.DecimalField(max_digits=18, decimal_places=4, default=Decimal(0))
     order_line = models.ForeignKey("orders.OrderLine", null=True, blank=True, on_delete=models.SET_NULL, related_name="invoice_lines")
 

@@ -62,7 +62,7 @@ class OrderLine(models.Model):
     quantity = models.DecimalField(max_digits=16, decimal_places=4)
     unit_price = models.DecimalField(max_digits=18, decimal_places=4)
     tax_category = models.CharField(max_length=2, default="S")
-    tax_rate = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal(0))
+    tax_rate = models.DecimalField(max_digits=6, decimal_places=3, default=Decimal(0))
 
     class Meta:
         ordering = ["order", "line_no"]

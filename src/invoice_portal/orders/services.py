@@ -10,7 +10,16 @@ from django.db import IntegrityError, transaction
 from invoice_portal.audit.services import audit_record
 from invoice_portal.companies.models import Company
 from invoice_portal.core.errors import InvalidAmount, ValidationFailed
-from invoice_portal.core.money import MAX_AMOUNT, QUANTITY_PLACES, UNIT_PRICE_PLACES, ZERO, check_currency, quantize, to_decimal
+from invoice_portal.core.money import (
+    MAX_AMOUNT,
+    QUANTITY_PLACES,
+    TAX_RATE_PLACES,
+    UNIT_PRICE_PLACES,
+    ZERO,
+    check_currency,
+    quantize,
+    to_decimal,
+)
 from invoice_portal.invoices.lines import check_tax
 from invoice_portal.orders.models import Direction, Order, OrderLine, OrderSource
 
@@ -28,7 +37,7 @@ def _parse_lines(raw_lines: list[dict[str, Any]], currency: str) -> list[dict[st
         if quantity <= 0:
             raise ValidationFailed(f"{prefix}.quantity: must be above zero.", field=f"{prefix}.quantity")
         price = to_decimal(raw.get("unit_price"), field=f"{prefix}.unit_price", places=UNIT_PRICE_PLACES)
-        rate = to_decimal(raw.get("tax_rate", "0"), field=f"{prefix}.tax_rate", places=2)
+        rate = to_decimal(raw.get("tax_rate", "0"), field=f"{prefix}.tax_rate", places=TAX_RATE_PLACES)
         category = str(raw.get("tax_category") or ("S" if rate else "Z"))
         check_tax(category, rate, field=f"{prefix}.tax_rate")
         parsed.append({"line_no": i + 1, "sku": str(raw.get("sku") or ""), "description": description,
@@ -125,7 +134,10 @@ def order_upsert(
         OrderLine.objects.filter(pk__in=[ln.pk for ln in existing.values()]).delete()
     order.save()
     after = _content(order)
-    if not created and after != before and _is_invoiced(order):
+    # The source moving an order along (pending → shipped → completed) is no change to what was billed;
+    # only a change to the lines, totals or PO raises the "updated" flag.
+    billed_changed = before is not None and {**after, "status": None} != {**before, "status": None}
+    if billed_changed and _is_invoiced(order):
         order.flag_updated = True
         order.save(update_fields=["flag_updated"])
     if created or after != before:

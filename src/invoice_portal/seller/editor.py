@@ -51,7 +51,7 @@ class LineForm(forms.Form):
         help_text="Auto: S with a rate, Z without",
     )
     tax_rate = forms.DecimalField(
-        required=False, max_digits=5, decimal_places=2, label="VAT %", widget=forms.TextInput(attrs=_DECIMAL | {"size": 4})
+        required=False, max_digits=6, decimal_places=3, label="VAT %", widget=forms.TextInput(attrs=_DECIMAL | {"size": 4})
     )
     unit_code = forms.CharField(required=False, max_length=3, widget=forms.HiddenInput())
     order_line_id = forms.IntegerField(required=False, widget=forms.HiddenInput())
@@ -99,7 +99,7 @@ class HeaderForm(forms.Form):
         required=False, choices=[("", "As the lines"), *TaxCategory.choices], label="Discount VAT category"
     )
     discount_tax_rate = forms.DecimalField(
-        required=False, max_digits=5, decimal_places=2, label="Discount VAT %", widget=forms.TextInput(attrs=_DECIMAL)
+        required=False, max_digits=6, decimal_places=3, label="Discount VAT %", widget=forms.TextInput(attrs=_DECIMAL)
     )
 
     def header(self) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from django.db.models import Q
 from invoice_portal.accounts.models import User
 from invoice_portal.companies.models import Company
 from invoice_portal.core.errors import DomainError, ValidationFailed
-from invoice_portal.core.money import QUANTITY_PLACES, UNIT_PRICE_PLACES, check_currency, to_decimal
+from invoice_portal.core.money import QUANTITY_PLACES, TAX_RATE_PLACES, UNIT_PRICE_PLACES, check_currency, to_decimal
 from invoice_portal.imports.errors import CellError, ErrorLog
 from invoice_portal.imports.kinds.base import Action, BatchKind, Document, Results, parse_date
 from invoice_portal.imports.models import ImportKind
@@ -40,7 +40,7 @@ def _line(row: Row) -> dict[str, Any]:
     if quantity <= 0:
         raise CellError("quantity", "Must be above zero.")
     price = to_decimal(row.get("unit_price"), field="unit_price", places=UNIT_PRICE_PLACES)
-    rate = to_decimal(row.get("tax_rate") or "0", field="tax_rate", places=2)
+    rate = to_decimal(row.get("tax_rate") or "0", field="tax_rate", places=TAX_RATE_PLACES)
     category = row.get("tax_category") or ("S" if rate else "Z")
     check_tax(category, rate, field="tax_rate")
     return {"sku": row.get("sku"), "description": row.get("description"), "quantity": quantity, "unit_price": price,

@@ -22,7 +22,7 @@ from invoice_portal.core.errors import (
     ValidationFailed,
 )
 from invoice_portal.core.locks import lock_one, lock_rows
-from invoice_portal.core.money import MAX_AMOUNT, ZERO, as_str, check_currency, minor_digits, quantize, to_decimal
+from invoice_portal.core.money import MAX_AMOUNT, TAX_RATE_PLACES, ZERO, as_str, check_currency, minor_digits, quantize, to_decimal
 from invoice_portal.core.numbering import format_number, next_value
 from invoice_portal.core.settings_store import portal_settings
 from invoice_portal.invoices.lines import LineSpec, parse_lines, resolve_discount_tax
@@ -178,7 +178,7 @@ def _set_header(invoice: Invoice, fields: dict[str, Any], specs: list[LineSpec])
         invoice.discount = to_decimal(fields["discount"] or "0", field="discount", places=minor_digits(invoice.currency))
     category = fields.get("discount_tax_category", invoice.discount_tax_category) or ""
     raw_rate = fields.get("discount_tax_rate", invoice.discount_tax_rate)
-    rate = None if raw_rate in (None, "") else to_decimal(raw_rate, field="discount_tax_rate", places=2)
+    rate = None if raw_rate in (None, "") else to_decimal(raw_rate, field="discount_tax_rate", places=TAX_RATE_PLACES)
     invoice.discount_tax_category, invoice.discount_tax_rate = resolve_discount_tax(specs, invoice.discount, category, rate)
     if invoice.due_date and invoice.issue_date and invoice.due_date < invoice.issue_date:
         raise ValidationFailed("due_date: before the issue date.", field="due_date")

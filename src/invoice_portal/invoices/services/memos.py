@@ -10,7 +10,7 @@ from django.db import transaction
 
 from invoice_portal.companies.models import Company
 from invoice_portal.core.errors import Conflict, ValidationFailed
-from invoice_portal.core.money import ZERO, minor_digits, to_decimal
+from invoice_portal.core.money import TAX_RATE_PLACES, ZERO, minor_digits, to_decimal
 from invoice_portal.invoices.models import Direction, Invoice, Kind, Source, Status
 from invoice_portal.invoices.services.documents import check_credited_within_total, invoice_create, invoice_issue
 
@@ -42,7 +42,7 @@ def _memo_lines_from_invoice(
             raise ValidationFailed("amount: must be above zero.", field="amount")
         rates = {(ln.tax_category, ln.tax_rate) for ln in source_lines.values()}
         if tax_category:
-            category, rate = tax_category, to_decimal(tax_rate or "0", field="tax_rate", places=2)
+            category, rate = tax_category, to_decimal(tax_rate or "0", field="tax_rate", places=TAX_RATE_PLACES)
         elif len(rates) == 1:
             category, rate = rates.pop()
         else:

@@ -226,3 +226,20 @@ def test_with_many_invoices_per_order_each_invoice_copies_only_what_is_not_invoi
     ]
     with pytest.raises(OrderAlreadyInvoiced, match="Every line"):
         invoice_create_from_order(actor=None, order=order)
+
+
+def test_a_status_change_of_an_invoiced_order_is_not_flagged_as_updated(personas: Any) -> None:
+    from invoice_portal.invoices.services import invoice_create_from_order
+    from invoice_portal.orders.services import order_upsert
+    from invoice_portal.testing import make_order
+
+    order = make_order(company=personas.acme)
+    invoice_create_from_order(actor=None, order=order)
+    lines = [
+        {"sku": ln.sku, "description": ln.description, "quantity": ln.quantity, "unit_price": ln.unit_price} for ln in order.lines.all()
+    ]
+    order, _ = order_upsert(
+        actor=None, source=order.source, external_id=order.external_id, company=personas.acme, lines=lines, status="shipped"
+    )
+    assert order.status == "shipped"
+    assert not order.flag_updated
