@@ -81,3 +81,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_seller_staff(self) -> bool:
         return self.company_id is None
+
+
+class LoginFailure(models.Model):
+    """One failed sign-in, kept for the throttling window."""
+
+    email = models.CharField(max_length=254, db_index=True)
+    address = models.CharField(max_length=45, blank=True, db_index=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.email} from {self.address} at {self.at:%Y-%m-%d %H:%M}"

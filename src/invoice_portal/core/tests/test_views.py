@@ -44,7 +44,7 @@ def test_wrong_password_is_refused_with_a_message(client: Client) -> None:
     make_user(email="finance@demo.test", role="finance", password="correct-horse-1")
     response = client.post("/login/", {"username": "finance@demo.test", "password": "wrong"})
     assert response.status_code == 200
-    assert "didn't match" in response.content.decode()
+    assert "correct email and password" in response.content.decode()
     assert "_auth_user_id" not in client.session
 
 
