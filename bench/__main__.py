@@ -31,7 +31,7 @@ def main() -> None:
     django.setup()
     from django.core.management import call_command
 
-    from bench import generate, payments, queries
+    from bench import generate, payments, queries, web
     from bench.harness import emit, log
 
     scale = int(os.environ.get("BENCH_SCALE", "1000000"))
@@ -44,7 +44,11 @@ def main() -> None:
     else:
         log(f"reusing the bench database with {scale:,} invoices")
     only = set(filter(None, os.environ.get("BENCH_ONLY", "").split(",")))
-    suites = {"queries": lambda: queries.run(companies), "payments": payments.run}
+    suites = {
+        "queries": lambda: queries.run(companies),
+        "web": lambda: web.run(companies),
+        "payments": payments.run,
+    }
     for name, suite in suites.items():
         if only and name not in only:
             continue

@@ -73,7 +73,7 @@ INVOICE_COLUMNS: tuple[Column, ...] = (
     Column("unit_price", L, "decimal", "Net price per unit, at most 4 decimals, not negative.", "19.99", required=True),
     Column("line_discount", L, "money", "Discount on this line (net), not above its amount.", "5.00", default="0"),
     Column("tax_category", L, "choice", "UNCL5305 VAT category.", "S", default="S, or Z when the rate is 0", choices=_TAX_CATEGORIES),
-    Column("tax_rate", L, "decimal", "VAT rate in percent (0–100, at most 2 decimals).", "20", default="0"),
+    Column("tax_rate", L, "decimal", "VAT rate in percent (0–100, at most 3 decimals).", "20", default="0"),
 )  # fmt: skip
 
 ORDER_COLUMNS: tuple[Column, ...] = (

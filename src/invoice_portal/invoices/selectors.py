@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models.expressions import OrderBy
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from invoice_portal.core.money import ZERO, quantize
@@ -192,7 +194,31 @@ def invoice_filter(invoices: QuerySet[Invoice], filters: InvoiceFilters) -> Quer
         invoices = invoices.filter(order__source="bigcommerce")
     elif f.tab == "erp":
         invoices = invoices.filter(source__in=["erp", "csv"])
-    return invoices.order_by(*SORTS.get(f.sort, SORTS["-issue_date"]))
+    order = SORTS.get(f.sort, SORTS["-issue_date"])
+    if f.number and invoices.order_by()[NARROW_MATCHES:].exists() is False:
+        # Numbers rise with issue dates, so a prefix's matches sit together in date order; offered the
+        # date index, the planner walks it under the page's LIMIT hoping to meet them early (seconds at
+        # 1M rows). A prefix that matches few documents is found by the number index and sorted
+        # instead (milliseconds); a broad one is left to the planner.
+        return invoices.order_by(*_unindexed(order))
+    return invoices.order_by(*order)
+
+
+NARROW_MATCHES = 10_000
+
+
+def _unindexed(order: tuple[str, ...]) -> list[OrderBy]:
+    """The same order written so that no index can provide it.
+
+    Used when a selective filter has its own index: sorting its matches is cheap, while a planner
+    offered an index in the sort order may walk it under a LIMIT hoping to meet them early.
+    """
+    terms = []
+    for name in order:
+        field = name.lstrip("-")
+        expression = Coalesce(F(field), F(field))
+        terms.append(expression.desc() if name.startswith("-") else expression.asc())
+    return terms
 
 
 def invoice_list(invoices: QuerySet[Invoice], filters: InvoiceFilters) -> QuerySet[Invoice]:

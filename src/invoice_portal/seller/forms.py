@@ -245,7 +245,7 @@ def plain_number(value: Decimal) -> str:
 
 def tax_choices(invoice: Invoice) -> list[tuple[str, str]]:
     rates = sorted({(ln.tax_category, ln.tax_rate) for ln in invoice.lines.all()})
-    return [(f"{cat}|{rate}", f"{TaxCategory(cat).label} {plain_number(rate)} %") for cat, rate in rates]
+    return [(f"{cat}|{plain_number(rate)}", f"{TaxCategory(cat).label} {plain_number(rate)} %") for cat, rate in rates]
 
 
 def split_tax(value: str) -> tuple[str, str]:

@@ -22,7 +22,7 @@ from invoice_portal.payments.checkout import checkout_close
 from invoice_portal.payments.models import Checkout, CheckoutStatus, Payment
 from invoice_portal.testing import make_invoice
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 D = Decimal
 

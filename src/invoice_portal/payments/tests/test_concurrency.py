@@ -23,7 +23,7 @@ from invoice_portal.testing import line, make_company, make_invoice
 pytestmark = pytest.mark.postgres
 
 THREADS = 16
-concurrent_db = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+concurrent_db = pytest.mark.django_db(transaction=True)
 
 
 def run_at_once(work: Callable[[int], Any], threads: int = THREADS) -> list[tuple[str, Any]]:

@@ -38,7 +38,7 @@ CHROMIUM_ARGS = [
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
     # `make test` sets INVOICE_PORTAL_REQUIRE_BROWSER: there a missing Chromium fails instead of skipping.
     pytest.mark.skipif(CHROMIUM is None and not os.environ.get("INVOICE_PORTAL_REQUIRE_BROWSER"), reason="Chromium is not installed"),
 ]

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+
+from invoice_portal.core.pagination import paginate_rows
 
 PER_PAGE = 50
 
 
 def paginate(request: HttpRequest, rows: Any, per_page: int = PER_PAGE) -> Page[Any]:
     """The requested page of ``rows``; an out-of-range or malformed page number gives the nearest page."""
-    return Paginator(rows, per_page).get_page(request.GET.get("page"))
+    return paginate_rows(rows, request.GET.get("page"), per_page)
 
 
 def actor(request: HttpRequest) -> Any:
