@@ -19,6 +19,7 @@ from typing import Any
 from django.db import models
 from django.db.models import F, Q, QuerySet
 from django.db.models.expressions import OrderBy
+from django.db.models.functions import Coalesce
 
 from invoice_portal.core.errors import ValidationFailed
 
@@ -31,9 +32,10 @@ class SortKey:
     path: str
     descending: bool
     field: models.Field[Any, Any]
+    unindexed: bool = False  # the selector asked for an order no index provides (see invoices.selectors._unindexed)
 
     def order_by(self) -> OrderBy:
-        expression = F(self.path)
+        expression: Any = Coalesce(F(self.path), F(self.path)) if self.unindexed else F(self.path)
         return expression.desc(nulls_first=True) if self.descending else expression.asc(nulls_last=True)
 
 
@@ -50,13 +52,20 @@ def _resolve_field(model: type[models.Model], path: str) -> models.Field[Any, An
 
 def _sort_keys(queryset: QuerySet[Any]) -> list[SortKey]:
     declared = queryset.query.order_by or (queryset.model._meta.ordering if queryset.query.default_ordering else ())
-    ordering = [o for o in declared if isinstance(o, str)] or ["-pk"]
+    ordering: list[tuple[str, bool]] = []
+    for item in declared:
+        if isinstance(item, str):
+            ordering.append((item, False))
+        elif isinstance(item, OrderBy) and isinstance(item.expression, Coalesce):
+            source = item.expression.get_source_expressions()[0]
+            ordering.append((("-" if item.descending else "") + source.name, True))
+    ordering = ordering or [("-pk", False)]
     keys = []
-    for item in ordering:
+    for item, unindexed in ordering:
         descending = item.startswith("-")
         path = item.lstrip("-")
         path = "pk" if path in ("id", "pk") else path
-        keys.append(SortKey(path=path, descending=descending, field=_resolve_field(queryset.model, path)))
+        keys.append(SortKey(path=path, descending=descending, field=_resolve_field(queryset.model, path), unindexed=unindexed))
     if keys[-1].path != "pk":
         keys.append(SortKey(path="pk", descending=keys[-1].descending, field=queryset.model._meta.pk))
     return keys

@@ -138,3 +138,11 @@ def test_buyer_list_query_count_does_not_grow_with_rows(as_: Any, personas: Pers
     for _ in range(6):
         make_invoice(company=personas.acme)
     assert _queries(as_("bob"), "invoices") == few
+
+
+@pytest.mark.parametrize("sort", ["-issue_date", "number", "-total"])
+def test_a_number_search_pages_through_its_matches_in_sort_order(as_: Any, many_invoices: list[int], sort: str) -> None:
+    client = as_("finance")
+    paged = _walk(client, f"invoices?number=inv-&sort={sort}", 2)
+    whole = client.get(f"invoices?sort={sort}&limit=200").body["items"]
+    assert [row["id"] for row in paged] == [row["id"] for row in whole if row["number"]]
