@@ -71,8 +71,11 @@ def _requests(allocations: Iterable[Any], currency: str) -> list[AllocationReque
     return [AllocationRequest(k, v) for k, v in merged.items()]
 
 
-def _check_targets(requests: Sequence[AllocationRequest], invoices: dict[int, Invoice], *, company: Company, currency: str) -> None:
-    allowed_companies = company_tree_ids(company.pk)
+def _check_targets(
+    requests: Sequence[AllocationRequest], invoices: dict[int, Invoice], *, company: Company, currency: str, allowed_companies: set[int]
+) -> None:
+    """Every target may take the money. ``allowed_companies`` (the payer and its subsidiaries) is read before the
+    rows are locked, to keep the locked stretch short."""
     for req in requests:
         invoice = invoices.get(req.invoice_id)
         if invoice is None or invoice.company_id not in allowed_companies:
@@ -145,21 +148,27 @@ def payment_record(
         raise AllocationExceedsPayment(
             f"The allocations add up to {as_str(wanted, currency)}, more than the payment of {as_str(value, currency)} {currency}."
         )
+    if external_id and Payment.objects.filter(external_id=external_id).exists():
+        raise ValidationFailed(f"external_id: a payment '{external_id}' exists already.", field="external_id")
+    allowed = company_tree_ids(company.pk) if requests else set()
+    # Everything that does not depend on the invoices' state is written before their rows are locked:
+    # concurrent payments to the same invoices queue only for the short stretch that checks and settles.
     payment = Payment.objects.create(
         company=company, amount=value, currency=currency, method=method, reference=reference,
         received_on=received_on or timezone.localdate(), status=status, gateway=gateway,
         gateway_reference=gateway_reference, external_id=external_id or None, notes=notes,
-        created_by=actor if getattr(actor, "pk", None) else None,
+        created_by=actor if getattr(actor, "pk", None) else None, allocated_total=wanted,
     )  # fmt: skip
-    invoices = lock_rows(Invoice, (r.invoice_id for r in requests))
-    _check_targets(requests, invoices, company=company, currency=currency)
-    _apply(payment=payment, credit_note=None, requests=requests, invoices=invoices)
-    payment.allocated_total = wanted
-    payment.save(update_fields=["allocated_total"])
     audit_record(
         actor=actor, obj=payment, action="payment.record",
         after={**snapshot(payment, _PAYMENT_FIELDS), "allocations": {str(r.invoice_id): str(r.amount) for r in requests}},
     )  # fmt: skip
+    invoices = lock_rows(Invoice, (r.invoice_id for r in requests))
+    _check_targets(requests, invoices, company=company, currency=currency, allowed_companies=allowed)
+    Allocation.objects.bulk_create(Allocation(payment=payment, invoice_id=r.invoice_id, amount=r.amount) for r in requests)
+    for req in requests:
+        invoice = invoices[req.invoice_id]
+        invoice_settle(invoice, allocated=invoice.allocated_total + req.amount)
     return payment
 
 
@@ -177,7 +186,9 @@ def payment_allocate(*, actor: Any, payment: Payment, allocations: Iterable[Any]
             f"not {as_str(wanted, payment.currency)}."
         )
     invoices = lock_rows(Invoice, (r.invoice_id for r in requests))
-    _check_targets(requests, invoices, company=payment.company, currency=payment.currency)
+    _check_targets(
+        requests, invoices, company=payment.company, currency=payment.currency, allowed_companies=company_tree_ids(payment.company_id)
+    )
     before = snapshot(payment, _PAYMENT_FIELDS)
     _apply(payment=payment, credit_note=None, requests=requests, invoices=invoices)
     payment.allocated_total += wanted
@@ -207,7 +218,9 @@ def credit_note_apply(*, actor: Any, credit_note: Invoice, allocations: Iterable
         )
     if any(r.invoice_id == credit.pk for r in requests):
         raise AllocationNotAllowed("A credit note cannot be applied to itself.")
-    _check_targets(requests, invoices, company=credit.company, currency=credit.currency)
+    _check_targets(
+        requests, invoices, company=credit.company, currency=credit.currency, allowed_companies=company_tree_ids(credit.company_id)
+    )
     _apply(payment=None, credit_note=credit, requests=requests, invoices=invoices)
     invoice_settle(credit, allocated=credit.allocated_total + wanted)
     audit_record(
