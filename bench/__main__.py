@@ -31,7 +31,7 @@ def main() -> None:
     django.setup()
     from django.core.management import call_command
 
-    from bench import generate, payments, queries, web
+    from bench import api_create, export, generate, imports, payments, pdf, queries, web
     from bench.harness import emit, log
 
     scale = int(os.environ.get("BENCH_SCALE", "1000000"))
@@ -48,6 +48,10 @@ def main() -> None:
         "queries": lambda: queries.run(companies),
         "web": lambda: web.run(companies),
         "payments": payments.run,
+        "api_create": api_create.run,
+        "export": export.run,
+        "imports": imports.run,
+        "pdf": pdf.run,
     }
     for name, suite in suites.items():
         if only and name not in only:

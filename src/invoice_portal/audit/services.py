@@ -67,8 +67,10 @@ def chain_hash(prev_chain_hash: str, content_hash_: str, invoice_id: int, versio
 
 def seal_append(*, invoice_id: int, version: int, content: dict[str, Any]) -> DocumentSeal:
     """Append a seal for this version of an issued document. Call inside the issuing transaction."""
-    head, _ = ChainHead.objects.get_or_create(pk=1)
-    head = ChainHead.objects.select_for_update().get(pk=1)
+    head = ChainHead.objects.select_for_update().filter(pk=1).first()
+    if head is None:
+        ChainHead.objects.get_or_create(pk=1)
+        head = ChainHead.objects.select_for_update().get(pk=1)
     digest = content_hash(content)
     link = chain_hash(head.last_hash, digest, invoice_id, version)
     seal = DocumentSeal.objects.create(

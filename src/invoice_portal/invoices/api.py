@@ -360,7 +360,7 @@ def invoice_detail(invoice: Invoice, user: Any) -> dict[str, Any]:
     invoice.has_open_dispute = has_open  # type: ignore[attr-defined]
     return {
         **invoice_item(invoice),
-        "summary_status": invoice_summary_status(invoice), "related_invoice": invoice.related_invoice_id,
+        "summary_status": invoice_summary_status(invoice, views), "related_invoice": invoice.related_invoice_id,
         "po_number": invoice.po_number, "service_start": invoice.service_start, "service_end": invoice.service_end,
         "notes": invoice.notes, "payment_instructions": invoice.payment_instructions, "discount": money(invoice.discount, c),
         "discount_tax_category": invoice.discount_tax_category, "discount_tax_rate": plain_decimal(invoice.discount_tax_rate),

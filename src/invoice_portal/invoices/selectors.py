@@ -75,11 +75,13 @@ def line_views(invoice: Invoice) -> list[LineView]:
     return views
 
 
-def invoice_summary_status(invoice: Invoice) -> str:
-    """The Comergent summary: Disputed if any line is, else Paid / Partially Paid / New from the lines."""
+def invoice_summary_status(invoice: Invoice, views: list[LineView] | None = None) -> str:
+    """The Comergent summary: Disputed if any line is, else Paid / Partially Paid / New from the lines.
+
+    Pass the ``line_views`` a page has computed already to spare reading the lines again."""
     if invoice.kind == Kind.CREDIT_NOTE:
         return invoice.get_status_display()
-    codes = [v.code for v in line_views(invoice)]
+    codes = [v.code for v in (views if views is not None else line_views(invoice))]
     if "disputed" in codes:
         return "Disputed"
     if codes and all(c == "paid" for c in codes):

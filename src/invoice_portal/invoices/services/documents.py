@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Sum, prefetch_related_objects
 from django.utils import timezone
 
 from invoice_portal.audit.services import audit_record, seal_append
@@ -128,14 +128,14 @@ _LINE_FIELDS = (
 )  # fmt: skip
 
 
-def _write_lines(invoice: Invoice) -> None:
+def _write_lines(invoice: Invoice, *, new: bool = False) -> None:
     """Store the pending lines as revisions of the lines with the same number.
 
     Lines are revised in place rather than replaced, so what refers to a line (a dispute)
     keeps pointing at it; a line with a dispute cannot be removed.
     """
     pending: list[tuple[LineSpec, Decimal]] = invoice._pending_lines  # type: ignore[attr-defined]
-    existing = {ln.line_no: ln for ln in invoice.lines.all()}
+    existing = {} if new else {ln.line_no: ln for ln in invoice.lines.all()}
     revised, added = [], []
     for i, (s, net) in enumerate(pending, start=1):
         row = existing.pop(i, None)
@@ -154,6 +154,16 @@ def _write_lines(invoice: Invoice) -> None:
     InvoiceLine.objects.filter(pk__in=[ln.pk for ln in removed]).delete()
     InvoiceLine.objects.bulk_update(revised, _LINE_FIELDS)
     InvoiceLine.objects.bulk_create(added)
+    _load_lines(invoice, refresh=True)
+
+
+def _load_lines(invoice: Invoice, *, refresh: bool = False) -> None:
+    """Read the document's lines once; the audit views, the seal and the checks of one transition reuse them."""
+    cache = getattr(invoice, "_prefetched_objects_cache", {})
+    if refresh:
+        cache.pop("lines", None)
+    if "lines" not in cache:
+        prefetch_related_objects([invoice], "lines")
 
 
 def _set_header(invoice: Invoice, fields: dict[str, Any], specs: list[LineSpec]) -> None:
@@ -193,7 +203,7 @@ def _current_specs(invoice: Invoice) -> list[LineSpec]:
             unit_price=ln.unit_price, discount=ln.discount, tax_category=ln.tax_category, tax_rate=ln.tax_rate,
             order_line_id=ln.order_line_id,
         )
-        for ln in invoice.lines.order_by("line_no")
+        for ln in sorted(invoice.lines.all(), key=lambda ln: ln.line_no)
     ]  # fmt: skip
 
 
@@ -240,7 +250,7 @@ def invoice_create(
     _set_header(invoice, header, specs)
     _apply_totals(invoice, specs)
     invoice.save()
-    _write_lines(invoice)
+    _write_lines(invoice, new=True)
     audit_record(actor=actor, obj=invoice, action="invoice.create", after=invoice_audit_view(invoice))
     return invoice
 
@@ -258,6 +268,7 @@ def invoice_update(*, actor: Any, invoice: Invoice, lines: list[dict[str, Any]] 
         # The edit is checked against the invoice it credits: lock both, in the one order.
         lock_rows(Invoice, [invoice.pk, invoice.related_invoice_id])
     invoice = lock_one(Invoice, invoice.pk)
+    _load_lines(invoice)
     if invoice.status not in EDITABLE_STATUSES:
         raise InvoiceNotEditable(f"{invoice} is {invoice.get_status_display().lower()} and can no longer be edited.")
     before = invoice_audit_view(invoice)
@@ -289,11 +300,12 @@ def invoice_update(*, actor: Any, invoice: Invoice, lines: list[dict[str, Any]] 
 def invoice_issue(*, actor: Any, invoice: Invoice, issue_date: dt.date | None = None) -> Invoice:
     """Draft → open: take the next gapless number of its kind, set dates, seal the content."""
     invoice = lock_one(Invoice, invoice.pk)
+    _load_lines(invoice)
     if invoice.status != Status.DRAFT:
         raise InvalidTransition(f"{invoice} is {invoice.get_status_display().lower()}; only drafts can be issued.")
     if invoice.direction != Direction.ISSUED:
         raise InvalidTransition("Received invoices carry their supplier's number and are not issued here.")
-    if not invoice.lines.exists():
+    if not invoice.lines.all():
         raise ValidationFailed("lines: a document needs at least one line to be issued.", field="lines")
     before = invoice_audit_view(invoice)
     invoice.issue_date = issue_date or invoice.issue_date or timezone.localdate()
@@ -321,6 +333,7 @@ def invoice_issue(*, actor: Any, invoice: Invoice, issue_date: dt.date | None = 
 def invoice_cancel(*, actor: Any, invoice: Invoice, reason: str = "") -> Invoice:
     """Open → canceled: voided and excluded from balances; the number stays used."""
     invoice = lock_one(Invoice, invoice.pk)
+    _load_lines(invoice)
     if invoice.status == Status.DRAFT:
         raise InvalidTransition(f"{invoice} is a draft: delete it instead of canceling.")
     if invoice.status != Status.OPEN:

@@ -1,0 +1,86 @@
+"""Create-invoice API calls per second against the production server (granian, WSGI) with concurrent clients."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from bench.harness import emit, log
+from invoice_portal.accounts.models import Role, User
+from invoice_portal.api.services import api_token_create
+from invoice_portal.companies.models import Company
+
+PORT = int(os.environ.get("BENCH_PORT", "8799"))
+CLIENTS = 8
+
+
+def _wait_for(port: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return
+        except (TimeoutError, ConnectionError, OSError):
+            time.sleep(0.3)
+    raise RuntimeError("granian did not answer /healthz")
+
+
+def run(calls_per_client: int = 60) -> None:
+    staff = User.objects.filter(email="bench-admin@bench.test").first() or User.objects.create_user(
+        "bench-admin@bench.test", None, role=Role.objects.get(code="admin")
+    )
+    _, token = api_token_create(actor=None, user=staff, name="bench-create")
+    company = Company.objects.filter(external_id__startswith="EXT-", currency="USD").first()
+    assert company is not None
+    body = json.dumps({
+        "company": company.pk, "issue": os.environ.get("BENCH_CREATE_ISSUE", "1") == "1",
+        "lines": [
+            {"description": "Hydraulic pump", "quantity": "2", "unit_price": "150.00", "tax_rate": "20"},
+            {"description": "Seal kit", "quantity": "4", "unit_price": "12.50", "tax_rate": "20"},
+            {"kind": "cost", "description": "Freight", "quantity": "1", "unit_price": "25.00", "tax_rate": "20"},
+        ],
+    })  # fmt: skip
+    granian = Path(sys.executable).with_name("granian")
+    env = {**os.environ, "DEBUG": "0", "ALLOWED_HOSTS": "127.0.0.1,localhost", "LOG_LEVEL": "WARNING"}
+    server = subprocess.Popen(  # noqa: S603 - our own server binary
+        [str(granian), "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(PORT), "--workers", "2",
+         "--log-level", "warning", "invoice_portal.wsgi:application"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        _wait_for(PORT)
+        statuses: list[int] = []
+        lock = threading.Lock()
+
+        def client() -> None:
+            conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+            headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+            for _ in range(calls_per_client):
+                conn.request("POST", "/api/v1/invoices", body=body, headers=headers)
+                response = conn.getresponse()
+                response.read()
+                with lock:
+                    statuses.append(response.status)
+
+        threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
+        started = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        elapsed = time.perf_counter() - started
+        ok = sum(1 for s in statuses if s == 201)
+        if ok != len(statuses):
+            log(f"create-invoice statuses: { {s: statuses.count(s) for s in set(statuses)} }")
+        emit("api.create_invoice_3_lines_per_s", ok / elapsed, "calls/s", ok, clients=CLIENTS, server="granian wsgi, 2 workers")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
