@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "invoice_portal.api",
     "invoice_portal.seller",
     "invoice_portal.integrations",
+    "invoice_portal.portal",
 ]
 
 MIDDLEWARE = [

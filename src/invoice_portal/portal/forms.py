@@ -1,0 +1,281 @@
+"""Forms of the portal pages. They parse input; every rule is the domain service's (its errors land here)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from django import forms
+from django.contrib.auth.password_validation import validate_password
+from django.utils import timezone
+
+from invoice_portal.accounts.models import Role
+from invoice_portal.companies.models import Company
+from invoice_portal.core.errors import DomainError
+from invoice_portal.invoices.models import DisputeReason, Invoice, Status
+from invoice_portal.invoices.selectors import InvoiceFilters
+from invoice_portal.payments.models import Method, PaymentStatus
+from invoice_portal.payments.selectors import PaymentFilters
+from invoice_portal.portal.models import RemittanceMethod
+from invoice_portal.portal.services import COMPANY_ROLE_CODES
+
+YES_NO = [("", "Any"), ("yes", "Yes"), ("no", "No")]
+TABS = (("web", "Web invoices"), ("erp", "ERP invoices"), ("all", "All"))
+INVOICE_SORTS = ("issue_date", "-issue_date", "due_date", "-due_date", "number", "-number", "total", "-total", "balance", "-balance")
+PAYMENT_SORTS = ("received_on", "-received_on", "amount", "-amount")
+_FIELD_PREFIX = re.compile(r"^[\w\[\].]+: ")
+
+
+def _yes_no(value: str) -> bool | None:
+    return {"yes": True, "no": False}.get(value)
+
+
+def domain_message(exc: DomainError) -> str:
+    """The service's message without its leading ``field:`` (the form shows it beside the field)."""
+    return _FIELD_PREFIX.sub("", exc.message, count=1) if exc.field else exc.message
+
+
+def attach_error(form: forms.Form, exc: DomainError, *, fields: dict[str, str] | None = None) -> None:
+    """Show a domain error on the field it names (``fields`` maps service names to form names), else on the form."""
+    name = (fields or {}).get(exc.field or "", exc.field)
+    if name and name in form.fields:
+        form.add_error(name, domain_message(exc))
+    else:
+        form.add_error(None, exc.message)
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+def _money_input(**attrs: Any) -> forms.TextInput:
+    return forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off", **attrs})
+
+
+# --- Lists ----------------------------------------------------------------------------------------
+
+
+class InvoiceFilterForm(forms.Form):
+    number = forms.CharField(required=False, label="Invoice number")
+    order = forms.CharField(required=False, label="Order")
+    po_number = forms.CharField(required=False, label="PO number")
+    status = forms.ChoiceField(required=False, choices=[("", "Any status"), *[c for c in Status.choices if c[0] != Status.DRAFT]])
+    company = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label="Company")
+    issued_from = forms.DateField(required=False, label="Issued from", widget=DateInput())
+    issued_to = forms.DateField(required=False, label="Issued to", widget=DateInput())
+    due_from = forms.DateField(required=False, label="Due from", widget=DateInput())
+    due_to = forms.DateField(required=False, label="Due to", widget=DateInput())
+    overdue = forms.ChoiceField(required=False, choices=YES_NO)
+    disputed = forms.ChoiceField(required=False, choices=YES_NO)
+    tab = forms.ChoiceField(required=False, choices=TABS, widget=forms.HiddenInput())
+    sort = forms.ChoiceField(required=False, choices=[(s, s) for s in INVOICE_SORTS], widget=forms.HiddenInput())
+
+    def __init__(self, *args: Any, companies: list[Company], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        company = self.fields["company"]
+        assert isinstance(company, forms.TypedChoiceField)
+        if len(companies) > 1:
+            company.choices = [("", "All companies"), *[(c.pk, c.name) for c in companies]]
+        else:
+            del self.fields["company"]
+
+    @property
+    def current_tab(self) -> str:
+        self.is_valid()
+        return self.cleaned_data.get("tab") or "all"
+
+    @property
+    def current_sort(self) -> str:
+        self.is_valid()
+        return self.cleaned_data.get("sort") or "-issue_date"
+
+    def to_filters(self) -> InvoiceFilters:
+        """The valid part of the input as selector filters (an invalid field filters nothing and shows its error)."""
+        self.is_valid()
+        cd = self.cleaned_data
+        return InvoiceFilters(
+            number=cd.get("number") or "", order=cd.get("order") or "", status=cd.get("status") or "",
+            company_id=cd.get("company"), issued_from=cd.get("issued_from"), issued_to=cd.get("issued_to"),
+            due_from=cd.get("due_from"), due_to=cd.get("due_to"), overdue=_yes_no(cd.get("overdue") or ""),
+            disputed=_yes_no(cd.get("disputed") or ""), tab="" if self.current_tab == "all" else self.current_tab, sort=self.current_sort,
+        )  # fmt: skip
+
+    def po_term(self) -> str:
+        self.is_valid()
+        return self.cleaned_data.get("po_number") or ""
+
+
+class PaymentFilterForm(forms.Form):
+    method = forms.ChoiceField(required=False, choices=[("", "Any method"), *Method.choices])
+    status = forms.ChoiceField(required=False, choices=[("", "Any status"), *PaymentStatus.choices])
+    received_from = forms.DateField(required=False, label="From", widget=DateInput())
+    received_to = forms.DateField(required=False, label="To", widget=DateInput())
+    sort = forms.ChoiceField(required=False, choices=[(s, s) for s in PAYMENT_SORTS], widget=forms.HiddenInput())
+
+    @property
+    def current_sort(self) -> str:
+        self.is_valid()
+        return self.cleaned_data.get("sort") or "-received_on"
+
+    def to_filters(self) -> PaymentFilters:
+        self.is_valid()
+        cd = self.cleaned_data
+        return PaymentFilters(
+            method=cd.get("method") or "", status=cd.get("status") or "", received_from=cd.get("received_from"),
+            received_to=cd.get("received_to"), sort=self.current_sort,
+        )  # fmt: skip
+
+
+# --- Invoice detail -------------------------------------------------------------------------------
+
+
+class DisputeForm(forms.Form):
+    line = forms.IntegerField(widget=forms.HiddenInput())
+    reason = forms.ChoiceField(choices=DisputeReason.choices, label="Reason")
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, label="What is wrong?")
+
+
+class PromiseForm(forms.Form):
+    date = forms.DateField(widget=DateInput(), label="I will pay by")
+    amount = forms.CharField(widget=_money_input(size=10), label="Amount")
+    note = forms.CharField(required=False, max_length=500, label="Note")
+
+
+# --- Paying ---------------------------------------------------------------------------------------
+
+
+class PayForm(forms.Form):
+    """One amount field per selected invoice (``amount_<id>``) and the credit to apply."""
+
+    apply_credit = forms.CharField(required=False, label="Credit to apply", widget=_money_input(size=10))
+
+    def __init__(self, *args: Any, invoices: list[Invoice], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.invoices = invoices
+        for invoice in invoices:
+            self.fields[f"amount_{invoice.pk}"] = forms.CharField(
+                label=f"Amount to pay on {invoice}", widget=_money_input(size=10), error_messages={"required": "Enter an amount."}
+            )
+
+    def rows(self) -> list[tuple[Invoice, forms.BoundField]]:
+        return [(inv, self[f"amount_{inv.pk}"]) for inv in self.invoices]
+
+    def pairs(self) -> list[tuple[int, str]]:
+        return [(inv.pk, (self.cleaned_data.get(f"amount_{inv.pk}") or "").strip()) for inv in self.invoices]
+
+    def credit(self) -> str:
+        return (self.cleaned_data.get("apply_credit") or "").strip() or "0"
+
+    def error_fields(self) -> dict[str, str]:
+        """The service's ``invoices[i].amount`` is the amount field of the i-th invoice."""
+        fields = {f"invoices[{i}].amount": f"amount_{inv.pk}" for i, inv in enumerate(self.invoices)}
+        fields.update({f"invoices[{i}]": f"amount_{inv.pk}" for i, inv in enumerate(self.invoices)})
+        return fields
+
+
+class RemittanceForm(forms.Form):
+    amount = forms.CharField(label="Amount sent", widget=_money_input(size=12))
+    method = forms.ChoiceField(choices=RemittanceMethod.choices, initial=RemittanceMethod.WIRE)
+    reference = forms.CharField(required=False, max_length=200, label="Reference", help_text="Check number, wire reference or cash memo")
+    paid_on = forms.DateField(label="Sent on", widget=DateInput(), initial=timezone.localdate)
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Note to the seller")
+
+    def __init__(self, *args: Any, invoices: list[Invoice], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.invoices = invoices
+        for invoice in invoices:
+            self.fields[f"for_{invoice.pk}"] = forms.CharField(required=False, label=f"For {invoice}", widget=_money_input(size=10))
+
+    def rows(self) -> list[tuple[Invoice, forms.BoundField]]:
+        return [(inv, self[f"for_{inv.pk}"]) for inv in self.invoices]
+
+    def requested(self) -> list[tuple[int, str]]:
+        return [(inv.pk, value.strip()) for inv in self.invoices if (value := self.cleaned_data.get(f"for_{inv.pk}") or "").strip()]
+
+    def error_fields(self, requested: list[tuple[int, str]]) -> dict[str, str]:
+        return {f"invoices[{i}].amount": f"for_{pk}" for i, (pk, _) in enumerate(requested)}
+
+
+# --- Statement ------------------------------------------------------------------------------------
+
+
+def default_statement_period() -> tuple[dt.date, dt.date]:
+    """The current month and the two before it."""
+    today = timezone.localdate()
+    index = today.year * 12 + today.month - 1 - 2
+    return dt.date(index // 12, index % 12 + 1, 1), today
+
+
+class StatementForm(forms.Form):
+    start = forms.DateField(required=False, widget=DateInput(), label="From")
+    end = forms.DateField(required=False, widget=DateInput(), label="To")
+    currency = forms.ChoiceField(required=False)
+
+    def __init__(self, *args: Any, currencies: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.currencies = currencies
+        currency = self.fields["currency"]
+        assert isinstance(currency, forms.ChoiceField)
+        currency.choices = [(c, c) for c in currencies]
+        if len(currencies) < 2:
+            currency.widget = forms.HiddenInput()
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end and start > end:
+            self.add_error("end", "The period ends on or after its first day.")
+        return cleaned
+
+    def period(self) -> tuple[dt.date, dt.date]:
+        self.is_valid()
+        start, end = default_statement_period()
+        if self.errors.get("end"):
+            return start, end
+        return self.cleaned_data.get("start") or start, self.cleaned_data.get("end") or end
+
+    def chosen_currency(self) -> str:
+        self.is_valid()
+        return self.cleaned_data.get("currency") or self.currencies[0]
+
+
+# --- Users ----------------------------------------------------------------------------------------
+
+
+def company_roles() -> Any:
+    return Role.objects.filter(code__in=COMPANY_ROLE_CODES).order_by("name")
+
+
+class UserInviteForm(forms.Form):
+    email = forms.EmailField()
+    full_name = forms.CharField(required=False, max_length=200, label="Full name")
+    role = forms.ModelChoiceField(queryset=Role.objects.none(), empty_label=None)
+    password = forms.CharField(
+        widget=forms.PasswordInput(render_value=False), label="Initial password", min_length=10,
+        help_text="At least 10 characters. Give it to the new user; they can change it after signing in.",
+    )  # fmt: skip
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        role = self.fields["role"]
+        assert isinstance(role, forms.ModelChoiceField)
+        role.queryset = company_roles()
+
+    def clean_password(self) -> str:
+        password: str = self.cleaned_data["password"]
+        validate_password(password)
+        return password
+
+
+class UserRoleForm(forms.Form):
+    role = forms.ModelChoiceField(queryset=Role.objects.none(), empty_label=None)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        role = self.fields["role"]
+        assert isinstance(role, forms.ModelChoiceField)
+        role.queryset = company_roles()

@@ -1,0 +1,450 @@
+"""Reads of the buyer portal. Every read of invoices starts from ``invoices_visible_to`` with the
+permission of the page's action; payments, statements and promises are derived from that scope.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.utils import timezone
+
+from invoice_portal.accounts.models import User
+from invoice_portal.accounts.permissions import Level
+from invoice_portal.accounts.selectors import user_perm_level
+from invoice_portal.companies.models import Company
+from invoice_portal.companies.selectors import company_tree_ids
+from invoice_portal.core.money import ZERO, quantize
+from invoice_portal.invoices.models import Dispute, Invoice, Kind, Status
+from invoice_portal.invoices.selectors import InvoiceFilters, invoice_list, invoices_visible_to
+from invoice_portal.payments.models import SETTLED_STATUSES, Allocation, Payment, PaymentStatus
+from invoice_portal.payments.selectors import PaymentFilters, company_position, payment_filter
+from invoice_portal.portal.models import PromiseStatus, PromiseToPay, RemittanceAdvice, RemittanceLine, RemittanceStatus
+
+LIVE = (Status.OPEN, Status.PARTIALLY_PAID)
+
+
+def _today(today: dt.date | None) -> dt.date:
+    return today or timezone.localdate()
+
+
+def _q(amount: Decimal | None, currency: str) -> Decimal:
+    return quantize(amount or ZERO, currency)
+
+
+def _company_user(user: Any) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and user.is_active and getattr(user, "company_id", None) is not None)
+
+
+# --- Invoices -------------------------------------------------------------------------------------
+
+
+def portal_invoice_list(scope: QuerySet[Invoice], filters: InvoiceFilters, *, po_number: str = "") -> QuerySet[Invoice]:
+    """The invoice list (and its CSV export): a scope from ``invoices_visible_to``, filtered and sorted.
+
+    The PO number is the invoice's own or its order's (``InvoiceFilters`` has no PO field yet).
+    """
+    term = po_number.strip()
+    if term:
+        scope = scope.filter(Q(po_number__icontains=term) | Q(order__po_number__icontains=term))
+    return invoice_list(scope, filters)
+
+
+def visible_invoice(user: Any, pk: int, permission: str) -> Invoice | None:
+    """One invoice inside the user's scope for ``permission``; None (the page's 404) otherwise."""
+    return invoices_visible_to(user, permission).select_related("company", "order", "related_invoice").filter(pk=pk).first()
+
+
+def is_visible(user: Any, invoice: Invoice, permission: str) -> bool:
+    return invoices_visible_to(user, permission).filter(pk=invoice.pk).exists()
+
+
+def scope_companies(scope: QuerySet[Invoice]) -> list[Company]:
+    """The companies of a scope's invoices (for the company filter of a parent company's users); one query."""
+    return list(Company.objects.filter(pk__in=scope.order_by().values("company_id")).order_by("name"))
+
+
+@dataclass(frozen=True)
+class PositionRow:
+    """What is open and overdue in one currency, over the user's visible invoices."""
+
+    currency: str
+    open_balance: Decimal
+    overdue_balance: Decimal
+    open_count: int
+    overdue_count: int
+    credit: Decimal | None  # credit on the own company's account (None when the user may not pay)
+
+
+def open_position(scope: QuerySet[Invoice], user: Any, *, with_credit: bool = False, today: dt.date | None = None) -> list[PositionRow]:
+    """Open and overdue balances of a scope from ``invoices_visible_to``, per currency (one query), and the own company's credit.
+
+    At company level this is exactly ``company_position`` of the company; a buyer who sees only the
+    invoices of their own orders gets the figures of those invoices, never the company's.
+    """
+    day = _today(today)
+    overdue = Q(due_date__lt=day)
+    rows = (
+        scope.filter(status__in=LIVE)
+        .exclude(kind=Kind.CREDIT_NOTE)
+        .values("currency")
+        .annotate(
+            open_balance=Sum("balance"),
+            overdue_balance=Sum("balance", filter=overdue),
+            n=Count("pk"),
+            n_overdue=Count("pk", filter=overdue),
+        )
+        .order_by("currency")
+    )
+    by_currency: dict[str, dict[str, Any]] = {row["currency"]: dict(row) for row in rows}
+    if with_credit and _company_user(user):
+        own = getattr(user.company, "currency", None)
+        for currency in {own, *by_currency} - {None}:
+            by_currency.setdefault(str(currency), {"currency": currency})
+    result = []
+    for currency in sorted(by_currency):
+        row = by_currency[currency]
+        credit = company_position(user.company_id, currency).credit if with_credit else None
+        if not row.get("n") and not credit:
+            continue
+        result.append(
+            PositionRow(
+                currency=currency,
+                open_balance=_q(row.get("open_balance"), currency),
+                overdue_balance=_q(row.get("overdue_balance"), currency),
+                open_count=row.get("n") or 0,
+                overdue_count=row.get("n_overdue") or 0,
+                credit=credit,
+            )
+        )
+    return result
+
+
+def invoice_disputes(invoice: Invoice) -> QuerySet[Dispute]:
+    return invoice.disputes.select_related("line", "credit_note").order_by("-created_at", "-pk")
+
+
+# --- Payments -------------------------------------------------------------------------------------
+
+
+def payments_visible_to(user: Any, permission: str = "portal.payment_history") -> QuerySet[Payment]:
+    """The payments a company user may see under ``permission``, derived from the invoice scope.
+
+    Own level: payments allocated to the invoices of the user's orders, and the online payments the
+    user started. Company (tree) level: the company's (and subsidiaries') payments, credit on account
+    included, and any payment allocated to their invoices (a parent company may pay a subsidiary's).
+    """
+    if not _company_user(user):
+        return Payment.objects.none()
+    level = user_perm_level(user, permission)
+    if level is None:
+        return Payment.objects.none()
+    through_invoices = Q(
+        pk__in=Allocation.objects.filter(invoice__in=invoices_visible_to(user, permission), amount__gt=0, payment__isnull=False).values(
+            "payment_id"
+        )
+    )
+    if level is Level.OWN:
+        return Payment.objects.filter(through_invoices | Q(company_id=user.company_id, created_by=user))
+    companies = company_tree_ids(user.company_id) if level is Level.TREE else {user.company_id}
+    return Payment.objects.filter(Q(company_id__in=companies) | through_invoices)
+
+
+def portal_payment_list(user: Any, filters: PaymentFilters) -> QuerySet[Payment]:
+    """The payment history page: visible payments, filtered and sorted, each with its allocations to visible invoices."""
+    visible = invoices_visible_to(user, "portal.payment_history")
+    allocations = Allocation.objects.filter(invoice__in=visible, amount__gt=0).select_related("invoice").order_by("invoice__number", "pk")
+    return payment_filter(payments_visible_to(user), filters).prefetch_related(
+        Prefetch("allocations", queryset=allocations, to_attr="shown")
+    )
+
+
+def sees_company_credit(user: Any) -> bool:
+    return user_perm_level(user, "portal.payment_history") in (Level.COMPANY, Level.TREE)
+
+
+# --- Statement of account and aging ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StatementLine:
+    date: dt.date
+    description: str
+    reference: str
+    debit: Decimal
+    credit: Decimal
+    balance: Decimal
+    invoice_id: int | None = None
+    payment_id: int | None = None
+
+
+@dataclass
+class Statement:
+    company: Company
+    currency: str
+    start: dt.date
+    end: dt.date
+    opening: Decimal
+    lines: list[StatementLine] = field(default_factory=list)
+
+    @property
+    def closing(self) -> Decimal:
+        return self.lines[-1].balance if self.lines else self.opening
+
+    @property
+    def total_debit(self) -> Decimal:
+        return sum((line.debit for line in self.lines), ZERO)
+
+    @property
+    def total_credit(self) -> Decimal:
+        return sum((line.credit for line in self.lines), ZERO)
+
+
+def _statement_documents(user: Any, currency: str) -> QuerySet[Invoice]:
+    return invoices_visible_to(user, "portal.view").filter(company_id=user.company_id, currency=currency).exclude(status=Status.CANCELED)
+
+
+def _statement_payments(user: Any, currency: str) -> QuerySet[Payment]:
+    # Refunded payments stay on the statement with what was kept (amount less refunds, possibly zero).
+    statuses = [*SETTLED_STATUSES, PaymentStatus.REFUNDED]
+    return Payment.objects.filter(company_id=user.company_id, currency=currency, status__in=statuses)
+
+
+def _settled_on_own(user: Any, currency: str) -> tuple[dict[int, Decimal], dict[int, Decimal]]:
+    """What the own company's payments and credit notes settled on its own invoices, per payment and per credit note.
+
+    The rest of what they settled went to other companies' invoices (a parent paying or crediting a subsidiary's).
+    """
+    own_invoices = invoices_visible_to(user, "portal.view").filter(company_id=user.company_id, currency=currency)
+    own_sources = Q(payment__company_id=user.company_id) | Q(credit_note__company_id=user.company_id)
+    rows = (
+        Allocation.objects.filter(own_sources, invoice__in=own_invoices, amount__gt=0)
+        .values_list("payment_id", "credit_note_id")
+        .annotate(total=Sum("amount"))
+    )
+    payments: dict[int, Decimal] = {}
+    notes: dict[int, Decimal] = {}
+    for payment_id, note_id, total in rows:
+        if payment_id is not None:
+            payments[payment_id] = total
+        elif note_id is not None:
+            notes[note_id] = total
+    return payments, notes
+
+
+def _settled_by_others(user: Any, currency: str, end: dt.date) -> list[Allocation]:
+    """Other companies' payments and credit notes settling the own company's invoices (a parent paying for its subsidiary)."""
+    own = invoices_visible_to(user, "portal.view").filter(company_id=user.company_id, currency=currency)
+    theirs = Q(payment__isnull=False, payment__received_on__lte=end) & ~Q(payment__company_id=user.company_id)
+    theirs |= Q(credit_note__isnull=False, credit_note__issue_date__lte=end) & ~Q(credit_note__company_id=user.company_id)
+    return list(
+        Allocation.objects.filter(theirs, invoice__in=own, amount__gt=0).select_related(
+            "payment__company", "credit_note__company", "invoice"
+        )
+    )
+
+
+def statement_currencies(user: Any) -> list[str]:
+    """The currencies the own company has documents or payments in (its own currency first)."""
+    company = user.company
+    used = set(invoices_visible_to(user, "portal.view").filter(company_id=company.pk).values_list("currency", flat=True).distinct())
+    used |= set(Payment.objects.filter(company_id=company.pk).values_list("currency", flat=True).distinct())
+    used.discard(company.currency)
+    return [company.currency, *sorted(used)]
+
+
+def portal_statement(user: Any, currency: str, *, start: dt.date, end: dt.date) -> Statement:
+    """The own company's statement of account: issued debits and credit notes, payments less refunds,
+    with an opening balance and a running balance. Canceled documents and reversed or failed payments
+    never moved the balance and are left out.
+
+    A company's account is its own invoices: money of its payments that settled another company's
+    invoices (a parent paying for a subsidiary) is not on it, and money another company paid on its
+    invoices is. So the closing balance is what the company owes less its credit, as ``company_position``.
+    """
+    entries: list[tuple[dt.date, int, int, StatementLine]] = []
+    paid_on_own, credited_on_own = _settled_on_own(user, currency)
+    for doc in _statement_documents(user, currency).filter(issue_date__lte=end).order_by("issue_date", "pk"):
+        assert doc.issue_date is not None
+        is_credit = doc.kind == Kind.CREDIT_NOTE
+        elsewhere = doc.allocated_total - credited_on_own.get(doc.pk, ZERO) if is_credit else ZERO
+        debit, credit = (ZERO, doc.total - elsewhere) if is_credit else (doc.total, ZERO)
+        entries.append(
+            (
+                doc.issue_date,
+                0,
+                doc.pk,
+                StatementLine(doc.issue_date, doc.get_kind_display(), doc.number or "", debit, credit, ZERO, invoice_id=doc.pk),
+            )
+        )
+    for payment in _statement_payments(user, currency).filter(received_on__lte=end).order_by("received_on", "pk"):
+        elsewhere = payment.allocated_total - paid_on_own.get(payment.pk, ZERO)
+        net = payment.amount - payment.refunded_amount - elsewhere
+        label = f"Payment ({payment.get_method_display()})" + (" less refunds" if payment.refunded_amount else "")
+        if elsewhere:
+            label += ", less what it paid for other companies"
+        line = StatementLine(payment.received_on, label, payment.reference, ZERO, net, ZERO, payment_id=payment.pk)
+        entries.append((payment.received_on, 1, payment.pk, line))
+    for allocation in _settled_by_others(user, currency, end):
+        if allocation.payment is not None:
+            paid = allocation.payment
+            day, label, reference = paid.received_on, f"Payment by {paid.company.name} ({paid.get_method_display()})", paid.reference
+        else:
+            note = allocation.credit_note
+            assert note is not None
+            assert note.issue_date is not None
+            day, label, reference = note.issue_date, f"Credit note of {note.company.name}", note.number or ""
+        line = StatementLine(day, f"{label} for {allocation.invoice}", reference, ZERO, allocation.amount, ZERO)
+        entries.append((day, 1, allocation.pk, line))
+    entries.sort(key=lambda e: (e[0], e[1], e[2]))
+    opening = sum((e[3].debit - e[3].credit for e in entries if e[0] < start), ZERO)
+    statement = Statement(company=user.company, currency=currency, start=start, end=end, opening=_q(opening, currency))
+    running = statement.opening
+    for _, _, _, line in (e for e in entries if e[0] >= start):
+        running += line.debit - line.credit
+        statement.lines.append(
+            StatementLine(
+                line.date,
+                line.description,
+                line.reference,
+                line.debit,
+                line.credit,
+                _q(running, currency),
+                line.invoice_id,
+                line.payment_id,
+            )
+        )
+    return statement
+
+
+BUCKETS = (("current", "Current"), ("d1_30", "1–30 days"), ("d31_60", "31–60 days"), ("d61_90", "61–90 days"), ("d90_plus", "90+ days"))
+
+
+@dataclass(frozen=True)
+class Aging:
+    """What the own company owes in one currency, split by days past due."""
+
+    currency: str
+    buckets: tuple[tuple[str, Decimal], ...]
+
+    @property
+    def total(self) -> Decimal:
+        return sum((amount for _, amount in self.buckets), ZERO)
+
+    @property
+    def overdue(self) -> Decimal:
+        return self.total - self.buckets[0][1]
+
+
+def portal_aging(user: Any, *, today: dt.date | None = None) -> list[Aging]:
+    """Aging of the own company's open debit documents, one row per currency; no due date counts as current."""
+    day, days = _today(today), dt.timedelta(days=1)
+    sums = {
+        "current": Sum("balance", filter=Q(due_date__gte=day) | Q(due_date__isnull=True)),
+        "d1_30": Sum("balance", filter=Q(due_date__lt=day, due_date__gte=day - 30 * days)),
+        "d31_60": Sum("balance", filter=Q(due_date__lt=day - 30 * days, due_date__gte=day - 60 * days)),
+        "d61_90": Sum("balance", filter=Q(due_date__lt=day - 60 * days, due_date__gte=day - 90 * days)),
+        "d90_plus": Sum("balance", filter=Q(due_date__lt=day - 90 * days)),
+    }
+    rows = (
+        invoices_visible_to(user, "portal.view")
+        .filter(company_id=user.company_id, status__in=LIVE)
+        .exclude(kind=Kind.CREDIT_NOTE)
+        .values("currency")
+        .annotate(**sums)
+        .order_by("currency")
+    )
+    result = []
+    for row in rows:
+        values: dict[str, Any] = dict(row)
+        result.append(Aging(values["currency"], tuple((label, _q(values[key], values["currency"])) for key, label in BUCKETS)))
+    return result
+
+
+# --- Promises to pay ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PromiseView:
+    promise: PromiseToPay
+    status: str
+    paid: Decimal  # allocated to the invoice between the promise and its date
+
+    @property
+    def colour(self) -> str:
+        return PromiseStatus.colour(self.status)
+
+    @property
+    def label(self) -> str:
+        return PromiseStatus(self.status).label
+
+
+def promise_status(
+    promise: PromiseToPay, allocations: Iterable[tuple[dt.datetime, Decimal]], *, today: dt.date | None = None
+) -> PromiseView:
+    """Kept when what was allocated to the invoice from the promise until its date covers the amount;
+    broken once the date has passed without that; pending until then."""
+    paid = sum(
+        (amount for at, amount in allocations if at >= promise.created_at and timezone.localdate(at) <= promise.date),
+        ZERO,
+    )
+    if paid >= promise.amount:
+        status = PromiseStatus.KEPT
+    elif _today(today) > promise.date:
+        status = PromiseStatus.BROKEN
+    else:
+        status = PromiseStatus.PENDING
+    return PromiseView(promise, status, _q(paid, promise.currency))
+
+
+def promise_views(invoice: Invoice, *, today: dt.date | None = None) -> list[PromiseView]:
+    promises = list(invoice.promises_to_pay.select_related("user").order_by("-created_at", "-pk"))
+    if not promises:
+        return []
+    allocations = list(invoice.allocations.filter(amount__gt=0).values_list("created_at", "amount"))
+    return [promise_status(p, allocations, today=today) for p in promises]
+
+
+# --- Remittance advice ----------------------------------------------------------------------------
+
+
+def remittances_visible_to(user: Any) -> QuerySet[RemittanceAdvice]:
+    """Remittance advice of the own company (or only the user's own, for a buyer paying their own orders)."""
+    if not _company_user(user):
+        return RemittanceAdvice.objects.none()
+    level = user_perm_level(user, "portal.pay")
+    if level is None:
+        return RemittanceAdvice.objects.none()
+    remittances = RemittanceAdvice.objects.filter(company_id=user.company_id)
+    if level is Level.OWN:
+        remittances = remittances.filter(submitted_by=user)
+    lines = Prefetch("lines", queryset=_remittance_lines())
+    return remittances.select_related("submitted_by", "payment").prefetch_related(lines).order_by("-created_at", "-pk")
+
+
+def _remittance_lines() -> QuerySet[RemittanceLine]:
+    return RemittanceLine.objects.select_related("invoice").order_by("pk")
+
+
+def remittances_to_review() -> QuerySet[RemittanceAdvice]:
+    """Submitted remittance advice waiting for Finance, oldest first (for the seller side)."""
+    return (
+        RemittanceAdvice.objects.filter(status=RemittanceStatus.SUBMITTED)
+        .select_related("company", "submitted_by")
+        .prefetch_related(Prefetch("lines", queryset=_remittance_lines()))
+        .order_by("created_at", "pk")
+    )
+
+
+# --- The company's users --------------------------------------------------------------------------
+
+
+def company_users(user: Any) -> QuerySet[User]:
+    """The users of the acting user's own company, never another company's."""
+    if not _company_user(user):
+        return User.objects.none()
+    return User.objects.filter(company_id=user.company_id).select_related("role").order_by("email")

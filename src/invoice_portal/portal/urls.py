@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from django.urls import URLPattern, URLResolver, path
+
+from invoice_portal.portal.views import invoices, pay, payments, remittance, statement, users
+
+app_name = "portal"
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", invoices.portal_home, name="home"),
+    # Invoices
+    path("invoices/", invoices.invoice_list, name="invoices"),
+    path("invoices/export.csv", invoices.invoice_export, name="invoices_export"),
+    path("invoices/<int:pk>/", invoices.invoice_detail, name="invoice_detail"),
+    path("invoices/<int:pk>/pdf", invoices.invoice_pdf_download, name="invoice_pdf"),
+    path("invoices/<int:pk>/dispute", invoices.invoice_dispute, name="invoice_dispute"),
+    path("invoices/<int:pk>/promise", invoices.invoice_promise, name="invoice_promise"),
+    # Paying online
+    path("pay/", pay.pay, name="pay"),
+    path("pay/preview", pay.pay_preview, name="pay_preview"),
+    path("pay/return/", pay.pay_return, name="pay_return"),
+    path("pay/cancel", pay.pay_cancel, name="pay_cancel"),
+    # Payments, statement, remittance advice
+    path("payments/", payments.payment_list, name="payments"),
+    path("statement/", statement.statement, name="statement"),
+    path("statement/statement.csv", statement.statement_csv, name="statement_csv"),
+    path("statement/statement.pdf", statement.statement_pdf, name="statement_pdf"),
+    path("remittance/", remittance.remittance, name="remittance"),
+    # The company's users
+    path("users/", users.users, name="users"),
+    path("users/<int:pk>/active", users.user_active, name="user_active"),
+    path("users/<int:pk>/role", users.user_role, name="user_role"),
+]
