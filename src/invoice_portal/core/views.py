@@ -5,11 +5,11 @@ import time
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from invoice_portal.accounts.selectors import user_permissions
+from invoice_portal.accounts.selectors import user_has_perm, user_permissions
 
 
 @require_GET
@@ -30,7 +30,12 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
+    """Send each person to their workspace: seller staff to the seller app, customers to the portal."""
     user = request.user
+    if user_has_perm(user, "portal.view"):
+        return redirect("portal:invoices")
+    if getattr(user, "company_id", None) is None and user_has_perm(user, "invoices.view"):
+        return redirect("seller:home")
     return render(
         request,
         "home.html",

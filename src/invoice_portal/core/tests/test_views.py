@@ -37,7 +37,8 @@ def test_user_logs_in_with_email_in_any_case_and_sees_their_role(client: Client)
     make_user(email="finance@demo.test", role="finance", password="correct-horse-1")
     response = client.post("/login/", {"username": "Finance@Demo.test", "password": "correct-horse-1"}, follow=True)
     assert response.status_code == 200
-    assert "Finance" in response.content.decode()
+    assert response.redirect_chain[-1][0] == "/seller/"
+    assert "_auth_user_id" in client.session
 
 
 def test_wrong_password_is_refused_with_a_message(client: Client) -> None:
@@ -86,3 +87,21 @@ def test_company_users_cannot_be_made_staff() -> None:
     buyer = make_user(role="buyer", company=make_company())
     with pytest.raises(ValidationFailed):
         user_set_staff(actor=None, user=buyer, staff=True)
+
+
+def test_home_sends_customers_to_the_portal_and_staff_to_the_seller_app(client: Client) -> None:
+    from invoice_portal.testing import make_company
+
+    client.force_login(make_user(role="buyer", company=make_company()))
+    assert client.get("/")["Location"] == "/portal/invoices/"
+    client.force_login(make_user(role="sales"))
+    assert client.get("/")["Location"] == "/seller/"
+
+
+def test_a_supplier_user_lands_on_the_home_page(client: Client) -> None:
+    from invoice_portal.testing import make_company
+
+    client.force_login(make_user(role="supplier_user", company=make_company(is_customer=False, is_supplier=True)))
+    response = client.get("/")
+    assert response.status_code == 200
+    assert "supplier.submit" in response.content.decode()
