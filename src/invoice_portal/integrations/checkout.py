@@ -21,6 +21,7 @@ from invoice_portal.integrations.gateways.base import GatewayError, return_url_f
 from invoice_portal.integrations.gateways.registry import get_gateway
 from invoice_portal.payments.checkout import checkout_attach, checkout_close, checkout_open, gateway_refund_record
 from invoice_portal.payments.models import SETTLED_STATUSES, Checkout, CheckoutStatus, Payment
+from invoice_portal.payments.services import payment_refund
 
 
 @dataclass(frozen=True)
@@ -99,3 +100,14 @@ def payment_refund_through_gateway(*, actor: Any, payment: Payment, amount: obje
 
 
 __all__ = ["CheckoutStarted", "GatewayError", "checkout_start", "checkout_ttl", "payment_refund_through_gateway"]
+
+
+def payment_refund_anyhow(*, actor: Any, payment: Payment, amount: object, reason: str = "") -> Payment:
+    """Refund a payment the way its money came: through its gateway when it came from one, else offline.
+
+    The one refund entry point for pages and the API, so a card payment is never marked refunded
+    without the money going back through the provider.
+    """
+    if payment.gateway and payment.gateway_reference:
+        return payment_refund_through_gateway(actor=actor, payment=payment, amount=amount, reason=reason)
+    return payment_refund(actor=actor, payment=payment, amount=amount, reason=reason)

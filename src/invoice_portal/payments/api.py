@@ -37,9 +37,10 @@ from invoice_portal.api.schemas import (
 )
 from invoice_portal.companies.api import company_reference
 from invoice_portal.core.errors import NotFound
+from invoice_portal.integrations.checkout import payment_refund_anyhow
 from invoice_portal.payments.models import Payment
 from invoice_portal.payments.selectors import PaymentFilters, payment_filter
-from invoice_portal.payments.services import payment_allocate, payment_record, payment_refund, payment_reverse
+from invoice_portal.payments.services import payment_allocate, payment_record, payment_reverse
 
 router = Router()
 
@@ -187,7 +188,7 @@ def get_payment(request: HttpRequest, payment_id: Id) -> dict[str, Any]:
 @router.post("/{payment_id}/refund", response=responses({200: PaymentDetail}, WRITE_ERRORS), summary="Refund (part of) a payment")
 def refund_payment(request: HttpRequest, payment_id: Id, payload: RefundIn) -> dict[str, Any]:
     user = require(request, "payments.refund")
-    payment = payment_refund(actor=user, payment=_get_payment(payment_id), amount=payload.amount, reason=payload.reason)
+    payment = payment_refund_anyhow(actor=user, payment=_get_payment(payment_id), amount=payload.amount, reason=payload.reason)
     return payment_detail(_get_payment(payment.pk))
 
 

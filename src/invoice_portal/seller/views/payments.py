@@ -14,9 +14,10 @@ from invoice_portal.audit.selectors import audit_events_for
 from invoice_portal.companies.models import Company
 from invoice_portal.core.errors import DomainError
 from invoice_portal.core.money import format_money
+from invoice_portal.integrations.checkout import payment_refund_anyhow
 from invoice_portal.payments.models import SETTLED_STATUSES, Payment
 from invoice_portal.payments.selectors import company_position, payment_filter
-from invoice_portal.payments.services import payment_allocate, payment_record, payment_refund, payment_reverse
+from invoice_portal.payments.services import payment_allocate, payment_record, payment_reverse
 from invoice_portal.seller import selectors
 from invoice_portal.seller.forms import (
     AllocateForm,
@@ -76,7 +77,7 @@ def payment_refund_view(request: HttpRequest, pk: int) -> HttpResponse:
     form = RefundForm(request.POST)
     if form.is_valid():
         try:
-            payment = payment_refund(
+            payment = payment_refund_anyhow(
                 actor=request.user, payment=payment, amount=form.cleaned_data["amount"].strip(), reason=form.cleaned_data["reason"]
             )
         except DomainError as exc:
