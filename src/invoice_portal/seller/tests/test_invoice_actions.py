@@ -232,8 +232,8 @@ def test_the_pdf_downloads(world: World, client) -> None:
     assert world.paid.number in response["Content-Disposition"]
 
 
-def test_the_root_page_links_seller_staff_to_the_workspace(world: World, client) -> None:
+def test_the_root_page_sends_seller_staff_to_the_workspace_and_buyers_to_the_portal(world: World, client) -> None:
     client.force_login(world.p.sales)
-    assert 'href="/seller/"' in client.get("/").content.decode()
+    assert client.get("/")["Location"] == "/seller/"
     client.force_login(world.p.alice)
-    assert 'href="/seller/"' not in client.get("/").content.decode()
+    assert client.get("/")["Location"] == "/portal/invoices/"
