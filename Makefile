@@ -64,10 +64,12 @@ test-sqlite: venv
 	@echo "=== test suite on SQLite ==="
 	env -u TEST_DATABASE_URL $(BIN)/pytest $(PYTEST_ARGS)
 
+# The PostgreSQL test database outlives a run (CI runs on the same machine), so it is built afresh from
+# the migrations every time: a database left from an older checkout must never be reused.
 test-postgres: venv
 	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect(sys.argv[1], connect_timeout=3).close()" "$(TEST_DATABASE_URL)" 2>/dev/null; then \
 	  echo "=== test suite on PostgreSQL ($(TEST_DATABASE_URL)) ==="; \
-	  TEST_DATABASE_URL="$(TEST_DATABASE_URL)" $(BIN)/pytest $(PYTEST_ARGS); \
+	  TEST_DATABASE_URL="$(TEST_DATABASE_URL)" $(BIN)/pytest --create-db $(PYTEST_ARGS); \
 	else \
 	  echo; echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"; \
 	  echo "!!! No PostgreSQL answers at $(TEST_DATABASE_URL): the PostgreSQL leg is SKIPPED."; \
