@@ -22,7 +22,8 @@ class CappedPaginator(Paginator):
     def count(self) -> int:
         rows: Any = self.object_list
         if hasattr(rows, "count") and hasattr(rows, "query"):
-            return int(rows[: self.cap + 1].count())
+            # Only the keys are counted: annotations made for display (a dispute badge per row) are not evaluated.
+            return int(rows.order_by().values("pk")[: self.cap + 1].count())
         return len(rows)
 
     @property
