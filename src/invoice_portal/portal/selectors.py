@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -21,8 +21,9 @@ from invoice_portal.companies.selectors import company_tree_ids
 from invoice_portal.core.money import ZERO, quantize
 from invoice_portal.invoices.models import Dispute, Invoice, Kind, Status
 from invoice_portal.invoices.selectors import InvoiceFilters, invoice_list, invoices_visible_to
-from invoice_portal.payments.models import SETTLED_STATUSES, Allocation, Payment, PaymentStatus
+from invoice_portal.payments.models import Allocation, Payment
 from invoice_portal.payments.selectors import PaymentFilters, company_position, payment_filter
+from invoice_portal.payments.statements import Statement, account_statement, aging_sums
 from invoice_portal.portal.models import PromiseStatus, PromiseToPay, RemittanceAdvice, RemittanceLine, RemittanceStatus
 
 LIVE = (Status.OPEN, Status.PARTIALLY_PAID)
@@ -170,84 +171,6 @@ def sees_company_credit(user: Any) -> bool:
 # --- Statement of account and aging ---------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class StatementLine:
-    date: dt.date
-    description: str
-    reference: str
-    debit: Decimal
-    credit: Decimal
-    balance: Decimal
-    invoice_id: int | None = None
-    payment_id: int | None = None
-
-
-@dataclass
-class Statement:
-    company: Company
-    currency: str
-    start: dt.date
-    end: dt.date
-    opening: Decimal
-    lines: list[StatementLine] = field(default_factory=list)
-
-    @property
-    def closing(self) -> Decimal:
-        return self.lines[-1].balance if self.lines else self.opening
-
-    @property
-    def total_debit(self) -> Decimal:
-        return sum((line.debit for line in self.lines), ZERO)
-
-    @property
-    def total_credit(self) -> Decimal:
-        return sum((line.credit for line in self.lines), ZERO)
-
-
-def _statement_documents(user: Any, currency: str) -> QuerySet[Invoice]:
-    return invoices_visible_to(user, "portal.view").filter(company_id=user.company_id, currency=currency).exclude(status=Status.CANCELED)
-
-
-def _statement_payments(user: Any, currency: str) -> QuerySet[Payment]:
-    # Refunded payments stay on the statement with what was kept (amount less refunds, possibly zero).
-    statuses = [*SETTLED_STATUSES, PaymentStatus.REFUNDED]
-    return Payment.objects.filter(company_id=user.company_id, currency=currency, status__in=statuses)
-
-
-def _settled_on_own(user: Any, currency: str) -> tuple[dict[int, Decimal], dict[int, Decimal]]:
-    """What the own company's payments and credit notes settled on its own invoices, per payment and per credit note.
-
-    The rest of what they settled went to other companies' invoices (a parent paying or crediting a subsidiary's).
-    """
-    own_invoices = invoices_visible_to(user, "portal.view").filter(company_id=user.company_id, currency=currency)
-    own_sources = Q(payment__company_id=user.company_id) | Q(credit_note__company_id=user.company_id)
-    rows = (
-        Allocation.objects.filter(own_sources, invoice__in=own_invoices, amount__gt=0)
-        .values_list("payment_id", "credit_note_id")
-        .annotate(total=Sum("amount"))
-    )
-    payments: dict[int, Decimal] = {}
-    notes: dict[int, Decimal] = {}
-    for payment_id, note_id, total in rows:
-        if payment_id is not None:
-            payments[payment_id] = total
-        elif note_id is not None:
-            notes[note_id] = total
-    return payments, notes
-
-
-def _settled_by_others(user: Any, currency: str, end: dt.date) -> list[Allocation]:
-    """Other companies' payments and credit notes settling the own company's invoices (a parent paying for its subsidiary)."""
-    own = invoices_visible_to(user, "portal.view").filter(company_id=user.company_id, currency=currency)
-    theirs = Q(payment__isnull=False, payment__received_on__lte=end) & ~Q(payment__company_id=user.company_id)
-    theirs |= Q(credit_note__isnull=False, credit_note__issue_date__lte=end) & ~Q(credit_note__company_id=user.company_id)
-    return list(
-        Allocation.objects.filter(theirs, invoice__in=own, amount__gt=0).select_related(
-            "payment__company", "credit_note__company", "invoice"
-        )
-    )
-
-
 def statement_currencies(user: Any) -> list[str]:
     """The currencies the own company has documents or payments in (its own currency first)."""
     company = user.company
@@ -258,67 +181,8 @@ def statement_currencies(user: Any) -> list[str]:
 
 
 def portal_statement(user: Any, currency: str, *, start: dt.date, end: dt.date) -> Statement:
-    """The own company's statement of account: issued debits and credit notes, payments less refunds,
-    with an opening balance and a running balance. Canceled documents and reversed or failed payments
-    never moved the balance and are left out.
-
-    A company's account is its own invoices: money of its payments that settled another company's
-    invoices (a parent paying for a subsidiary) is not on it, and money another company paid on its
-    invoices is. So the closing balance is what the company owes less its credit, as ``company_position``.
-    """
-    entries: list[tuple[dt.date, int, int, StatementLine]] = []
-    paid_on_own, credited_on_own = _settled_on_own(user, currency)
-    for doc in _statement_documents(user, currency).filter(issue_date__lte=end).order_by("issue_date", "pk"):
-        assert doc.issue_date is not None
-        is_credit = doc.kind == Kind.CREDIT_NOTE
-        elsewhere = doc.allocated_total - credited_on_own.get(doc.pk, ZERO) if is_credit else ZERO
-        debit, credit = (ZERO, doc.total - elsewhere) if is_credit else (doc.total, ZERO)
-        entries.append(
-            (
-                doc.issue_date,
-                0,
-                doc.pk,
-                StatementLine(doc.issue_date, doc.get_kind_display(), doc.number or "", debit, credit, ZERO, invoice_id=doc.pk),
-            )
-        )
-    for payment in _statement_payments(user, currency).filter(received_on__lte=end).order_by("received_on", "pk"):
-        elsewhere = payment.allocated_total - paid_on_own.get(payment.pk, ZERO)
-        net = payment.amount - payment.refunded_amount - elsewhere
-        label = f"Payment ({payment.get_method_display()})" + (" less refunds" if payment.refunded_amount else "")
-        if elsewhere:
-            label += ", less what it paid for other companies"
-        line = StatementLine(payment.received_on, label, payment.reference, ZERO, net, ZERO, payment_id=payment.pk)
-        entries.append((payment.received_on, 1, payment.pk, line))
-    for allocation in _settled_by_others(user, currency, end):
-        if allocation.payment is not None:
-            paid = allocation.payment
-            day, label, reference = paid.received_on, f"Payment by {paid.company.name} ({paid.get_method_display()})", paid.reference
-        else:
-            note = allocation.credit_note
-            assert note is not None
-            assert note.issue_date is not None
-            day, label, reference = note.issue_date, f"Credit note of {note.company.name}", note.number or ""
-        line = StatementLine(day, f"{label} for {allocation.invoice}", reference, ZERO, allocation.amount, ZERO)
-        entries.append((day, 1, allocation.pk, line))
-    entries.sort(key=lambda e: (e[0], e[1], e[2]))
-    opening = sum((e[3].debit - e[3].credit for e in entries if e[0] < start), ZERO)
-    statement = Statement(company=user.company, currency=currency, start=start, end=end, opening=_q(opening, currency))
-    running = statement.opening
-    for _, _, _, line in (e for e in entries if e[0] >= start):
-        running += line.debit - line.credit
-        statement.lines.append(
-            StatementLine(
-                line.date,
-                line.description,
-                line.reference,
-                line.debit,
-                line.credit,
-                _q(running, currency),
-                line.invoice_id,
-                line.payment_id,
-            )
-        )
-    return statement
+    """The own company's statement of account, from the documents the user may view (see ``account_statement``)."""
+    return account_statement(user.company, currency, documents=invoices_visible_to(user, "portal.view"), start=start, end=end)
 
 
 BUCKETS = (("current", "Current"), ("d1_30", "1–30 days"), ("d31_60", "31–60 days"), ("d61_90", "61–90 days"), ("d90_plus", "90+ days"))
@@ -342,20 +206,12 @@ class Aging:
 
 def portal_aging(user: Any, *, today: dt.date | None = None) -> list[Aging]:
     """Aging of the own company's open debit documents, one row per currency; no due date counts as current."""
-    day, days = _today(today), dt.timedelta(days=1)
-    sums = {
-        "current": Sum("balance", filter=Q(due_date__gte=day) | Q(due_date__isnull=True)),
-        "d1_30": Sum("balance", filter=Q(due_date__lt=day, due_date__gte=day - 30 * days)),
-        "d31_60": Sum("balance", filter=Q(due_date__lt=day - 30 * days, due_date__gte=day - 60 * days)),
-        "d61_90": Sum("balance", filter=Q(due_date__lt=day - 60 * days, due_date__gte=day - 90 * days)),
-        "d90_plus": Sum("balance", filter=Q(due_date__lt=day - 90 * days)),
-    }
     rows = (
         invoices_visible_to(user, "portal.view")
         .filter(company_id=user.company_id, status__in=LIVE)
         .exclude(kind=Kind.CREDIT_NOTE)
         .values("currency")
-        .annotate(**sums)
+        .annotate(**aging_sums(_today(today)))
         .order_by("currency")
     )
     result = []

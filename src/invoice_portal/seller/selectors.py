@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -34,6 +34,7 @@ from invoice_portal.core.money import ZERO, quantize
 from invoice_portal.invoices.models import Direction, Dispute, DisputeStatus, Invoice, Kind, Status
 from invoice_portal.orders.models import Order
 from invoice_portal.payments.models import SETTLED_STATUSES, Payment
+from invoice_portal.payments.statements import AGING_BUCKETS, Statement, account_statement, aging_sums
 
 LIVE = (Status.OPEN, Status.PARTIALLY_PAID)
 _MONEY = DecimalField(max_digits=18, decimal_places=4)
@@ -158,22 +159,10 @@ class Buckets:
 BUCKET_LABELS = ("Current", "1–30", "31–60", "61–90", "90+")
 
 
-def _bucket_sums(today: dt.date) -> dict[str, Sum]:
-    """Sum of balances per bucket; a document without a due date counts as current."""
-    day = dt.timedelta(days=1)
-    return {
-        "current": Sum("balance", filter=Q(due_date__gte=today) | Q(due_date__isnull=True)),
-        "d1_30": Sum("balance", filter=Q(due_date__lt=today, due_date__gte=today - 30 * day)),
-        "d31_60": Sum("balance", filter=Q(due_date__lt=today - 30 * day, due_date__gte=today - 60 * day)),
-        "d61_90": Sum("balance", filter=Q(due_date__lt=today - 60 * day, due_date__gte=today - 90 * day)),
-        "d90_plus": Sum("balance", filter=Q(due_date__lt=today - 90 * day)),
-    }
-
-
 def _buckets(row: Mapping[str, Any], currency: str) -> Buckets:
     return Buckets(
         currency=currency,
-        **{name: _q(row.get(name), currency) for name in ("current", "d1_30", "d31_60", "d61_90", "d90_plus")},
+        **{name: _q(row.get(name), currency) for name in AGING_BUCKETS},
     )
 
 
@@ -182,7 +171,7 @@ def aging_totals(*, company_id: int | None = None, today: dt.date | None = None)
     invoices = live_debits()
     if company_id is not None:
         invoices = invoices.filter(company_id=company_id)
-    rows = invoices.values("currency").annotate(**_bucket_sums(_today(today))).order_by("currency")
+    rows = invoices.values("currency").annotate(**aging_sums(_today(today))).order_by("currency")
     return [_buckets(row, row["currency"]) for row in rows]
 
 
@@ -199,7 +188,7 @@ def aging_by_customer(*, today: dt.date | None = None) -> list[CustomerAging]:
     rows = (
         live_debits()
         .values("company_id", "company__name", "company__external_id", "currency")
-        .annotate(**_bucket_sums(_today(today)))
+        .annotate(**aging_sums(_today(today)))
         .order_by("company__name", "currency")
     )
     result = [
@@ -369,79 +358,10 @@ def customer_currencies(company: Company) -> list[str]:
     return [company.currency, *sorted(used)]
 
 
-@dataclass(frozen=True)
-class StatementLine:
-    date: dt.date
-    description: str
-    reference: str
-    debit: Decimal
-    credit: Decimal
-    balance: Decimal
-    invoice_id: int | None = None
-    payment_id: int | None = None
-
-
-@dataclass
-class Statement:
-    currency: str
-    start: dt.date
-    end: dt.date
-    opening: Decimal
-    lines: list[StatementLine] = field(default_factory=list)
-
-    @property
-    def closing(self) -> Decimal:
-        return self.lines[-1].balance if self.lines else self.opening
-
-
 def customer_statement(company: Company, currency: str, *, start: dt.date, end: dt.date) -> Statement:
-    """A statement of account: issued debits and credit notes, payments less refunds, with a running balance.
-
-    Canceled documents and reversed payments are left out (they never moved the balance).
-    """
-    documents = Invoice.objects.filter(company=company, currency=currency, direction=Direction.ISSUED).exclude(
-        status__in=[Status.DRAFT, Status.CANCELED]
-    )
-    payments = Payment.objects.filter(company=company, currency=currency, status__in=[*SETTLED_STATUSES, "refunded"])
-
-    def signed(doc: Invoice) -> Decimal:
-        return -doc.total if doc.kind == Kind.CREDIT_NOTE else doc.total
-
-    opening = sum((signed(d) for d in documents.filter(issue_date__lt=start).only("kind", "total")), ZERO)
-    opening -= sum((p.amount - p.refunded_amount for p in payments.filter(received_on__lt=start).only("amount", "refunded_amount")), ZERO)
-    entries: list[tuple[dt.date, int, StatementLine]] = []
-    for doc in documents.filter(issue_date__gte=start, issue_date__lte=end).order_by("issue_date", "pk"):
-        assert doc.issue_date is not None
-        amount = doc.total
-        is_credit = doc.kind == Kind.CREDIT_NOTE
-        line = StatementLine(
-            doc.issue_date, doc.get_kind_display(), doc.number or "", ZERO if is_credit else amount, amount if is_credit else ZERO,
-            ZERO, invoice_id=doc.pk,
-        )  # fmt: skip
-        entries.append((doc.issue_date, 0, line))
-    for payment in payments.filter(received_on__gte=start, received_on__lte=end).order_by("received_on", "pk"):
-        net = payment.amount - payment.refunded_amount
-        label = f"Payment ({payment.get_method_display()})" + (" less refunds" if payment.refunded_amount else "")
-        entries.append(
-            (payment.received_on, 1, StatementLine(payment.received_on, label, payment.reference, ZERO, net, ZERO, payment_id=payment.pk))
-        )
-    statement = Statement(currency=currency, start=start, end=end, opening=_q(opening, currency))
-    running = statement.opening
-    for _, _, line in sorted(entries, key=lambda e: (e[0], e[1])):
-        running += line.debit - line.credit
-        statement.lines.append(
-            StatementLine(
-                line.date,
-                line.description,
-                line.reference,
-                line.debit,
-                line.credit,
-                _q(running, currency),
-                line.invoice_id,
-                line.payment_id,
-            )
-        )
-    return statement
+    """A customer's statement of account over all its issued documents (see ``account_statement``)."""
+    documents = Invoice.objects.filter(direction=Direction.ISSUED).exclude(status=Status.DRAFT)
+    return account_statement(company, currency, documents=documents, start=start, end=end)
 
 
 def recent_invoices(company_id: int, limit: int = 20) -> list[Invoice]:

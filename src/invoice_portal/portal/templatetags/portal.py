@@ -1,6 +1,7 @@
-"""Template helpers of the portal: permission checks, status badges, navigation, sorting links.
+"""Template helpers of the portal: permission checks, the portal's own status badges, navigation.
 
-Money is formatted by the project's ``money`` library (``{% load money %}``).
+Money, the badges of invoices and payments, and sortable headers come from the core libraries
+(``{% load money badges sorting %}``).
 """
 
 from __future__ import annotations
@@ -9,9 +10,11 @@ from decimal import Decimal
 from typing import Any
 
 from django import template
+from django.utils.safestring import SafeString
 
-from invoice_portal.invoices.models import DisputeStatus, Status
-from invoice_portal.payments.models import CheckoutStatus, PaymentStatus
+from invoice_portal.core.templatetags.badges import badge_html
+from invoice_portal.invoices.models import DisputeStatus
+from invoice_portal.payments.models import CheckoutStatus
 from invoice_portal.portal.models import RemittanceStatus
 from invoice_portal.portal.navigation import NavLink, nav_for
 from invoice_portal.portal.permissions import portal_can
@@ -32,44 +35,29 @@ def can(user: Any, code: str) -> bool:
     return portal_can(user, code)
 
 
-@register.inclusion_tag("portal/partials/badge.html")
-def invoice_badge(status: str) -> dict[str, str]:
-    return {"colour": Status.colour(status), "label": Status(status).label}
+@register.simple_tag
+def checkout_badge(status: str) -> SafeString:
+    return badge_html(CheckoutStatus(status).label, CheckoutStatus.colour(status))
 
 
-@register.inclusion_tag("portal/partials/badge.html")
-def payment_badge(status: str) -> dict[str, str]:
-    return {"colour": PaymentStatus.colour(status), "label": PaymentStatus(status).label}
+@register.simple_tag
+def dispute_badge(status: str) -> SafeString:
+    return badge_html(DisputeStatus(status).label, _DISPUTE_COLOURS.get(status, "grey"))
 
 
-@register.inclusion_tag("portal/partials/badge.html")
-def checkout_badge(status: str) -> dict[str, str]:
-    return {"colour": CheckoutStatus.colour(status), "label": CheckoutStatus(status).label}
+@register.simple_tag
+def remittance_badge(status: str) -> SafeString:
+    return badge_html(RemittanceStatus(status).label, RemittanceStatus.colour(status))
 
 
-@register.inclusion_tag("portal/partials/badge.html")
-def dispute_badge(status: str) -> dict[str, str]:
-    return {"colour": _DISPUTE_COLOURS.get(status, "grey"), "label": DisputeStatus(status).label}
+@register.simple_tag
+def line_badge(code: str, label: str) -> SafeString:
+    return badge_html(label, _LINE_COLOURS.get(code, "grey"))
 
 
-@register.inclusion_tag("portal/partials/badge.html")
-def remittance_badge(status: str) -> dict[str, str]:
-    return {"colour": RemittanceStatus.colour(status), "label": RemittanceStatus(status).label}
-
-
-@register.inclusion_tag("portal/partials/badge.html")
-def line_badge(code: str, label: str) -> dict[str, str]:
-    return {"colour": _LINE_COLOURS.get(code, "grey"), "label": label}
-
-
-@register.inclusion_tag("portal/partials/badge.html")
-def summary_badge(label: str) -> dict[str, str]:
-    return {"colour": _SUMMARY_COLOURS.get(label, "grey"), "label": label}
-
-
-@register.inclusion_tag("portal/partials/badge.html")
-def badge(label: str, colour: str = "grey") -> dict[str, str]:
-    return {"colour": colour, "label": label}
+@register.simple_tag
+def summary_badge(label: str) -> SafeString:
+    return badge_html(label, _SUMMARY_COLOURS.get(label, "grey"))
 
 
 @register.simple_tag(takes_context=True)
@@ -79,30 +67,6 @@ def portal_nav(context: template.Context) -> list[NavLink]:
         return []
     match = getattr(request, "resolver_match", None)
     return nav_for(request.user, match.url_name if match and match.url_name else "")
-
-
-@register.filter
-def sort_link(current: str, field: str) -> str:
-    """The sort value a column header links to: ascending first, then descending."""
-    return f"-{field}" if current == field else field
-
-
-@register.filter
-def sort_mark(current: str, field: str) -> str:
-    if current == field:
-        return "▲"
-    if current == f"-{field}":
-        return "▼"
-    return ""
-
-
-@register.filter
-def aria_sort(current: str, field: str) -> str:
-    if current == field:
-        return "ascending"
-    if current == f"-{field}":
-        return "descending"
-    return "none"
 
 
 @register.filter

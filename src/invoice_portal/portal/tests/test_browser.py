@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
-import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +18,7 @@ import pytest
 from django.conf import settings
 
 from invoice_portal.accounts.services import roles_ensure_builtin
+from invoice_portal.browser_testing import launched_chromium, requires_chromium, screenshot, signed_in_pages
 from invoice_portal.invoices.models import Dispute, Invoice, Status
 from invoice_portal.payments.models import Payment
 from invoice_portal.portal.tests.conftest import Books, make_books
@@ -27,45 +26,18 @@ from invoice_portal.testing import make_personas
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-PASSWORD = "pw-test-12345"  # the factories' password
-# The machine's network is closed: without these flags Chromium keeps trying to reach Google's services.
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run", "--disable-quic",
-]  # fmt: skip
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-    pytest.mark.skipif(CHROMIUM is None and not os.environ.get("INVOICE_PORTAL_REQUIRE_BROWSER"), reason="Chromium is not installed"),
-]
-
-
-def screenshot_dir() -> Path:
-    path = Path(os.environ.get("SCREENSHOT_DIR", Path(settings.PROJECT_DIR) / "artifacts" / "portal"))
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), requires_chromium]
 
 
 def shot(page: Any, name: str) -> None:
-    page.screenshot(path=str(screenshot_dir() / f"{name}.png"), full_page=True)
+    screenshot(page, name, default_dir=Path(settings.PROJECT_DIR) / "artifacts" / "portal")
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    # Playwright's sync API keeps an event loop running in this thread; the ORM calls the tests make
-    # between browser steps are ordinary synchronous calls, so Django's async guard is lifted here only.
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_api.sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM or "/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
+    with launched_chromium() as chromium:
         yield chromium
-        chromium.close()
-    if previous is None:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    else:
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture
@@ -77,30 +49,8 @@ def books(browser: Any, transactional_db: Any) -> Books:
 
 @pytest.fixture
 def open_as(browser: Any, live_server: Any) -> Iterator[Callable[[Any], Any]]:
-    """A signed-in browser page for a user; CSP refusals and script errors fail the test."""
-    contexts: list[Any] = []
-    errors: list[str] = []
-
-    def open_page(user: Any) -> Any:
-        context = browser.new_context(base_url=live_server.url, viewport={"width": 1400, "height": 900})
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto("/login/")
-        page.fill("#id_username", user.email)
-        page.fill("#id_password", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(re.compile(r".*/$"))
-        return page
-
-    yield open_page
-    for context in contexts:
-        context.close()
-    # "Failed to load resource" covers the deliberate 404 probes; a CSP refusal ("Refused to …") or a script
-    # error must never appear.
-    assert not [e for e in errors if not e.startswith("Failed to load resource")], errors
+    with signed_in_pages(browser, live_server.url, timeout_ms=15_000) as open_page:
+        yield open_page
 
 
 def _fresh(invoice: Invoice) -> Invoice:

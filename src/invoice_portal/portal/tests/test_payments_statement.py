@@ -163,3 +163,18 @@ def test_a_parent_paying_for_its_subsidiary_shows_on_the_subsidiarys_statement(b
     acme = portal_statement(books.p.bob, "USD", start=today - dt.timedelta(days=365), end=today)
     parent = next(line for line in acme.lines if line.payment_id == payments["parent_for_west"].pk)
     assert parent.credit == D("0.00")
+
+
+def test_the_sellers_statement_of_a_subsidiary_counts_what_its_parent_paid_as_the_portals_does(
+    books: Books, payments: dict[str, Payment]
+) -> None:
+    from invoice_portal.payments.selectors import company_position
+    from invoice_portal.seller.selectors import customer_statement
+    from invoice_portal.testing import make_user
+
+    west_ap = make_user(email="ap@acmewest.test", role="accounts_payable", company=books.p.acme_west)
+    today, start = timezone.localdate(), timezone.localdate() - dt.timedelta(days=365)
+    seller_view = customer_statement(books.p.acme_west, "USD", start=start, end=today)
+    assert seller_view.lines == portal_statement(west_ap, "USD", start=start, end=today).lines
+    position = company_position(books.p.acme_west.pk, "USD")
+    assert seller_view.closing == position.open_balance - position.credit

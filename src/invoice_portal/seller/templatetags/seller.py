@@ -1,4 +1,7 @@
-"""Template helpers of the seller app: money, permission checks, status badges, navigation."""
+"""Template helpers of the seller app: permission checks, navigation, audit trails, figures.
+
+Money, status badges and sortable headers come from the core libraries (``{% load money badges sorting %}``).
+"""
 
 from __future__ import annotations
 
@@ -7,21 +10,11 @@ from typing import Any
 
 from django import template
 
-from invoice_portal.core.money import format_money
-from invoice_portal.invoices.models import Status
-from invoice_portal.payments.models import PaymentStatus
 from invoice_portal.seller.forms import plain_number
 from invoice_portal.seller.navigation import NavLink, nav_for
 from invoice_portal.seller.permissions import seller_can
 
 register = template.Library()
-
-
-@register.filter
-def money(amount: Decimal | None, currency: str) -> str:
-    if amount is None:
-        return ""
-    return format_money(amount, currency)
 
 
 @register.filter
@@ -35,21 +28,6 @@ def can(user: Any, code: str) -> bool:
     return seller_can(user, code)
 
 
-@register.inclusion_tag("seller/partials/badge.html")
-def invoice_badge(status: str, label: str = "") -> dict[str, str]:
-    return {"colour": Status.colour(status), "label": label or Status(status).label}
-
-
-@register.inclusion_tag("seller/partials/badge.html")
-def payment_badge(status: str, label: str = "") -> dict[str, str]:
-    return {"colour": PaymentStatus.colour(status), "label": label or PaymentStatus(status).label}
-
-
-@register.inclusion_tag("seller/partials/badge.html")
-def badge(label: str, colour: str = "grey") -> dict[str, str]:
-    return {"colour": colour, "label": label}
-
-
 @register.simple_tag(takes_context=True)
 def seller_nav(context: template.Context) -> list[NavLink]:
     request = context.get("request")
@@ -57,21 +35,6 @@ def seller_nav(context: template.Context) -> list[NavLink]:
         return []
     match = getattr(request, "resolver_match", None)
     return nav_for(request.user, match.url_name if match and match.url_name else "")
-
-
-@register.filter
-def sort_link(current: str, field: str) -> str:
-    """The sort value a column header links to: ascending first, then descending."""
-    return f"-{field}" if current == field else field
-
-
-@register.filter
-def sort_mark(current: str, field: str) -> str:
-    if current == field:
-        return "▲"
-    if current == f"-{field}":
-        return "▼"
-    return ""
 
 
 @register.filter

@@ -2,16 +2,14 @@
 
 Each test walks one clerk's task end to end, with htmx doing its part, and saves a screenshot of
 the page it ends on under ``var/screenshots/`` (``SCREENSHOT_DIR`` overrides). Skipped where
-Playwright or Chromium is not installed.
+Playwright or Chromium is not installed, unless ``INVOICE_PORTAL_REQUIRE_BROWSER`` is set.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import os
 import re
-import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +19,7 @@ from django.conf import settings
 
 from invoice_portal.accounts.models import RoleGrant
 from invoice_portal.accounts.services import roles_ensure_builtin
+from invoice_portal.browser_testing import launched_chromium, requires_chromium, screenshot, signed_in_pages
 from invoice_portal.core.models import InvoicesPerOrder
 from invoice_portal.core.settings_store import portal_settings
 from invoice_portal.invoices.models import Dispute, Invoice
@@ -28,42 +27,18 @@ from invoice_portal.seller.tests.conftest import World, make_world
 from invoice_portal.testing import make_personas
 
 sync_api = pytest.importorskip("playwright.sync_api")
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-PASSWORD = "pw-test-12345"  # the factories' password
-# The machine's network is closed: without these flags Chromium keeps trying to reach Google's services.
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run", "--disable-quic",
-]  # fmt: skip
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True),
-    # `make test` sets INVOICE_PORTAL_REQUIRE_BROWSER: there a missing Chromium fails instead of skipping.
-    pytest.mark.skipif(CHROMIUM is None and not os.environ.get("INVOICE_PORTAL_REQUIRE_BROWSER"), reason="Chromium is not installed"),
-]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), requires_chromium]
 
 
-def screenshot_dir() -> Path:
-    path = Path(os.environ.get("SCREENSHOT_DIR", Path(settings.PROJECT_DIR) / "var" / "screenshots"))
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+def shot(page: Any, name: str) -> None:
+    screenshot(page, name, default_dir=Path(settings.PROJECT_DIR) / "var" / "screenshots")
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    # Playwright's sync API keeps an event loop running in this thread; the ORM calls the tests make
-    # between browser steps are ordinary synchronous calls, so Django's async guard is lifted here only.
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_api.sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM or "/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
+    with launched_chromium() as chromium:
         yield chromium
-        chromium.close()
-    if previous is None:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    else:
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture
@@ -75,34 +50,12 @@ def world(browser: Any, transactional_db: Any) -> World:
 
 @pytest.fixture
 def open_as(browser: Any, live_server: Any) -> Iterator[Callable[[Any], Any]]:
-    """A signed-in browser page for a user; CSP refusals and script errors fail the test."""
-    contexts: list[Any] = []
-    errors: list[str] = []
-
-    def open_page(user: Any) -> Any:
-        context = browser.new_context(base_url=live_server.url, viewport={"width": 1400, "height": 900}, accept_downloads=True)
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" and "favicon" not in m.text else None)
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto("/login/")
-        page.fill("#id_username", user.email)
-        page.fill("#id_password", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(re.compile(r".*/$"))
-        return page
-
-    yield open_page
-    for context in contexts:
-        context.close()
-    # "Failed to load resource" covers the deliberate 403 probe (and the project stylesheet, see the report);
-    # what must never appear is a CSP refusal ("Refused to …") or a script error.
-    assert not [e for e in errors if not e.startswith("Failed to load resource")], errors
-
-
-def shot(page: Any, name: str) -> None:
-    page.screenshot(path=str(screenshot_dir() / f"{name}.png"), full_page=True)
+    # The deliberate 403 probe (and the project stylesheet, see the report) log "Failed to load resource";
+    # the missing favicon is not an error of ours.
+    with signed_in_pages(
+        browser, live_server.url, timeout_ms=10_000, accept_downloads=True, ignore_console=lambda text: "favicon" in text
+    ) as open_page:
+        yield open_page
 
 
 def test_sales_invoices_a_flagged_order_edits_a_cost_line_and_issues_it(world: World, open_as: Callable[[Any], Any]) -> None:

@@ -1,0 +1,32 @@
+"""Status badges in templates: one coloured ``<span>`` whose colour comes from the status's ``TextChoices``."""
+
+from __future__ import annotations
+
+from django import template
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from invoice_portal.invoices.models import Status
+from invoice_portal.payments.models import PaymentStatus
+
+register = template.Library()
+
+
+def badge_html(label: str, colour: str) -> SafeString:
+    # The trailing newline is the whitespace between two badges written back to back in a template.
+    return format_html('<span class="badge badge-{}">{}</span>\n', colour, label)
+
+
+@register.simple_tag
+def badge(label: str, colour: str = "grey") -> SafeString:
+    return badge_html(label, colour)
+
+
+@register.simple_tag
+def invoice_badge(status: str, label: str = "") -> SafeString:
+    return badge_html(label or Status(status).label, Status.colour(status))
+
+
+@register.simple_tag
+def payment_badge(status: str, label: str = "") -> SafeString:
+    return badge_html(label or PaymentStatus(status).label, PaymentStatus.colour(status))
