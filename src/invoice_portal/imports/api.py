@@ -19,13 +19,15 @@ from ninja.responses import Status
 from invoice_portal.api.access import caller, require, require_seller_staff, visible_invoices
 from invoice_portal.api.pagination import paginate
 from invoice_portal.api.problems import PROBLEM_CONTENT_TYPE, TYPE_PREFIX, problem
-from invoice_portal.api.schemas import READ_ERRORS, READ_ONE_ERRORS, Cursor, Date, FieldError, Id, Limit, Page, SearchText, responses
+from invoice_portal.api.schemas import READ_ERRORS, READ_ONE_ERRORS, Cursor, FieldError, Id, Limit, Page, responses
 from invoice_portal.core.errors import NotFound, ValidationFailed
 from invoice_portal.imports.exports import csv_chunks, invoice_rows, payment_rows
 from invoice_portal.imports.models import ImportBatch, ImportFormat, ImportKind, ImportStatus
 from invoice_portal.imports.selectors import import_batches_visible_to
 from invoice_portal.imports.services import MAX_BYTES, import_batch_create, import_batch_enqueue, import_batch_reap, import_batch_run
+from invoice_portal.invoices.api import InvoiceFilterQuery
 from invoice_portal.invoices.selectors import InvoiceFilters, invoice_list
+from invoice_portal.payments.api import PaymentFilterQuery
 from invoice_portal.payments.models import Payment
 from invoice_portal.payments.selectors import PaymentFilters, payment_filter
 
@@ -127,43 +129,6 @@ class ImportQuery(Schema):
 class ImportListQuery(Schema):
     limit: Limit = 50
     cursor: Cursor | None = None
-
-
-class InvoiceExportQuery(Schema):
-    """The filters of ``GET /invoices`` (without paging)."""
-
-    number: SearchText = Field("", description="Number starts with")
-    customer: SearchText = Field("", description="Company name (contains) or external id (exact)")
-    company: Id | None = None
-    order: SearchText = Field("", description="Order id or the order's external id")
-    status: Literal["", "draft", "open", "partially_paid", "paid", "canceled"] = ""
-    kind: Literal["", "invoice", "credit_note", "debit_note"] = ""
-    direction: Literal["", "issued", "received"] = ""
-    source: Literal["", "order", "manual", "erp", "csv", "ubl", "cii", "api", "supplier_portal"] = ""
-    issued_from: Date | None = None
-    issued_to: Date | None = None
-    due_from: Date | None = None
-    due_to: Date | None = None
-    overdue: bool | None = None
-    disputed: bool | None = None
-    tab: Literal["", "web", "erp"] = Field("", description="web: store orders; erp: ERP and CSV invoices")
-    sort: Literal[
-        "issue_date", "-issue_date", "due_date", "-due_date", "number", "-number", "total", "-total",
-        "balance", "-balance", "customer", "-customer",
-    ] = "-issue_date"  # fmt: skip
-
-
-class PaymentExportQuery(Schema):
-    """The filters of ``GET /payments`` (without paging)."""
-
-    payment_id: Id | None = None
-    customer: SearchText = Field("", description="Company name (contains) or external id (exact)")
-    company: Id | None = None
-    status: Literal["", "pending", "succeeded", "failed", "canceled", "refunded", "partially_refunded", "reversed"] = ""
-    method: Literal["", "card", "bank", "check", "wire", "cash", "other"] = ""
-    received_from: Date | None = None
-    received_to: Date | None = None
-    sort: Literal["received_on", "-received_on", "amount", "-amount"] = "-received_on"
 
 
 def import_out(batch: ImportBatch) -> dict[str, Any]:
@@ -317,7 +282,7 @@ def _csv_response(chunks: Any, name: str) -> StreamingHttpResponse:
     description="Exactly the documents `GET /invoices` lists with the same filters, in its order, streamed. Columns: docs/imports.md.",
     openapi_extra={"responses": CSV_RESPONSE},
 )
-def export_invoices(request: HttpRequest, filters: Query[InvoiceExportQuery]) -> StreamingHttpResponse:
+def export_invoices(request: HttpRequest, filters: Query[InvoiceFilterQuery]) -> StreamingHttpResponse:
     scope = visible_invoices(request, seller_perm="invoices.export", buyer_perm="portal.export")
     data = filters.model_dump(exclude={"company"})
     invoices = invoice_list(scope, InvoiceFilters(company_id=filters.company, **data))
@@ -331,7 +296,7 @@ def export_invoices(request: HttpRequest, filters: Query[InvoiceExportQuery]) ->
     description="Exactly the payments `GET /payments` lists with the same filters, in its order, streamed. Seller staff.",
     openapi_extra={"responses": CSV_RESPONSE},
 )
-def export_payments(request: HttpRequest, filters: Query[PaymentExportQuery]) -> StreamingHttpResponse:
+def export_payments(request: HttpRequest, filters: Query[PaymentFilterQuery]) -> StreamingHttpResponse:
     require(request, "payments.view", "invoices.export")
     data = filters.model_dump(exclude={"company"})
     payments = payment_filter(Payment.objects.all(), PaymentFilters(company_id=filters.company, **data))

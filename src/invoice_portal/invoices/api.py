@@ -267,7 +267,9 @@ class InvoiceDetail(InvoiceListItem):
     audit: list[AuditEventOut] | None = Field(description="Change history; seller staff only")
 
 
-class InvoiceQuery(Schema):
+class InvoiceFilterQuery(Schema):
+    """The dashboard filters, shared by the list and the CSV export."""
+
     number: SearchText = Field("", description="Number starts with")
     customer: SearchText = Field("", description="Company name (contains) or external id (exact)")
     company: Id | None = None
@@ -284,6 +286,9 @@ class InvoiceQuery(Schema):
     disputed: bool | None = None
     tab: Literal["", "web", "erp"] = Field("", description="web: store orders; erp: ERP and CSV invoices")
     sort: InvoiceSort = "-issue_date"
+
+
+class InvoiceQuery(InvoiceFilterQuery):
     limit: Limit = 50
     cursor: Cursor | None = None
 

@@ -109,7 +109,9 @@ class PaymentDetail(PaymentOut):
     refunds: list[RefundOut]
 
 
-class PaymentQuery(Schema):
+class PaymentFilterQuery(Schema):
+    """The payment list's filters, shared by the list and the CSV export."""
+
     payment_id: Id | None = None
     customer: SearchText = Field("", description="Company name (contains) or external id (exact)")
     company: Id | None = None
@@ -118,6 +120,9 @@ class PaymentQuery(Schema):
     received_from: Date | None = None
     received_to: Date | None = None
     sort: Literal["received_on", "-received_on", "amount", "-amount"] = "-received_on"
+
+
+class PaymentQuery(PaymentFilterQuery):
     limit: Limit = 50
     cursor: Cursor | None = None
 
