@@ -143,7 +143,11 @@ class Invoice(models.Model):
             models.Index(fields=["status", "-issue_date", "-id"], name="invoice_status_issued"),
             models.Index(fields=["source", "-issue_date", "-id"], name="invoice_source_issued"),
             models.Index(fields=["-issue_date", "-id"], name="invoice_issued"),
-            models.Index(fields=["due_date", "id"], condition=Q(status__in=["open", "partially_paid"]), name="invoice_unsettled_due"),
+            models.Index(
+                fields=["due_date", "id"],
+                condition=Q(status__in=["open", "partially_paid"], direction="issued"),
+                name="invoice_unsettled_due",
+            ),
             models.Index(fields=["order"], name="invoice_order"),
         ]
 
