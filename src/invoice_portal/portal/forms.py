@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
 from django import forms
@@ -12,7 +11,10 @@ from django.utils import timezone
 
 from invoice_portal.accounts.models import Role
 from invoice_portal.companies.models import Company
-from invoice_portal.core.errors import DomainError
+from invoice_portal.core.forms import DateInput as DateInput
+from invoice_portal.core.forms import attach_error as attach_error
+from invoice_portal.core.forms import domain_message as domain_message
+from invoice_portal.core.forms import yes_no as _yes_no
 from invoice_portal.invoices.models import DisputeReason, Invoice, Status
 from invoice_portal.invoices.selectors import InvoiceFilters
 from invoice_portal.payments.models import Method, PaymentStatus
@@ -24,32 +26,6 @@ YES_NO = [("", "Any"), ("yes", "Yes"), ("no", "No")]
 TABS = (("web", "Web invoices"), ("erp", "ERP invoices"), ("all", "All"))
 INVOICE_SORTS = ("issue_date", "-issue_date", "due_date", "-due_date", "number", "-number", "total", "-total", "balance", "-balance")
 PAYMENT_SORTS = ("received_on", "-received_on", "amount", "-amount")
-_FIELD_PREFIX = re.compile(r"^[\w\[\].]+: ")
-
-
-def _yes_no(value: str) -> bool | None:
-    return {"yes": True, "no": False}.get(value)
-
-
-def domain_message(exc: DomainError) -> str:
-    """The service's message without its leading ``field:`` (the form shows it beside the field)."""
-    return _FIELD_PREFIX.sub("", exc.message, count=1) if exc.field else exc.message
-
-
-def attach_error(form: forms.Form, exc: DomainError, *, fields: dict[str, str] | None = None) -> None:
-    """Show a domain error on the field it names (``fields`` maps service names to form names), else on the form."""
-    name = (fields or {}).get(exc.field or "", exc.field)
-    if name and name in form.fields:
-        form.add_error(name, domain_message(exc))
-    else:
-        form.add_error(None, exc.message)
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
 def _money_input(**attrs: Any) -> forms.TextInput:

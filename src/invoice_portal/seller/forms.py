@@ -13,7 +13,10 @@ from django.utils import timezone
 
 from invoice_portal.accounts.models import Role
 from invoice_portal.accounts.permissions import Audience
-from invoice_portal.core.errors import DomainError
+from invoice_portal.core.forms import DateInput as DateInput
+from invoice_portal.core.forms import attach_error as attach_error
+from invoice_portal.core.forms import domain_message as domain_message
+from invoice_portal.core.forms import yes_no as _yes_no
 from invoice_portal.core.models import InvoicesPerOrder
 from invoice_portal.invoices.models import Invoice, Kind, Source, Status, TaxCategory
 from invoice_portal.invoices.selectors import SORTS as INVOICE_SORTS
@@ -26,36 +29,10 @@ from invoice_portal.seller.selectors import CUSTOMER_SORTS, CustomerFilters, Ord
 
 YES_NO = [("", "Any"), ("yes", "Yes"), ("no", "No")]
 OFFLINE_METHODS = [(m.value, m.label) for m in (Method.CHECK, Method.WIRE, Method.CASH, Method.OTHER)]
-_FIELD_PREFIX = re.compile(r"^[\w\[\].]+: ")
 
 
 def _choices(blank: str, choices: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return [("", blank), *choices]
-
-
-def _yes_no(value: str) -> bool | None:
-    return {"yes": True, "no": False}.get(value)
-
-
-def domain_message(exc: DomainError) -> str:
-    """The service's message without its leading ``field:`` (the form shows it beside the field)."""
-    return _FIELD_PREFIX.sub("", exc.message, count=1) if exc.field else exc.message
-
-
-def attach_error(form: forms.Form, exc: DomainError, *, fields: dict[str, str] | None = None) -> None:
-    """Show a domain error on the field it names (``fields`` maps service names to form names), else on the form."""
-    name = (fields or {}).get(exc.field or "", exc.field)
-    if name and name in form.fields:
-        form.add_error(name, domain_message(exc))
-    else:
-        form.add_error(None, exc.message)
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
 # --- Dashboard filters ----------------------------------------------------------------------------

@@ -3,7 +3,6 @@ one allocation per gateway payment however many deliveries race."""
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from collections.abc import Callable
 from decimal import Decimal
@@ -11,7 +10,6 @@ from functools import partial
 from typing import Any
 
 import pytest
-from django.db import connection
 
 from invoice_portal.core.errors import AllocationExceedsBalance
 from invoice_portal.integrations.testgateway import signing
@@ -20,34 +18,11 @@ from invoice_portal.integrations.webhooks import webhook_receive
 from invoice_portal.invoices.books import check_books
 from invoice_portal.payments.checkout import checkout_close
 from invoice_portal.payments.models import Checkout, CheckoutStatus, Payment
-from invoice_portal.testing import make_invoice
+from invoice_portal.testing import at_once, make_invoice
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 D = Decimal
-
-
-def at_once(calls: list[Callable[[], Any]]) -> list[Any]:
-    """Run the calls in threads released together; each result is a value or the exception raised."""
-    barrier = threading.Barrier(len(calls))
-    results: list[Any] = [None] * len(calls)
-
-    def work(i: int, call: Callable[[], Any]) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[i] = call()
-        except Exception as exc:  # noqa: BLE001 - the test inspects what each thread got
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=work, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads)
-    return results
 
 
 def opened(buyer: Any, pairs: Any) -> int:

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from invoice_portal.accounts.services import roles_ensure_builtin
@@ -17,32 +13,9 @@ from invoice_portal.invoices.books import check_books
 from invoice_portal.invoices.models import Invoice
 from invoice_portal.payments.models import Payment
 from invoice_portal.portal.services import remittance_confirm, remittance_submit
-from invoice_portal.testing import make_invoice, make_personas, pay
+from invoice_portal.testing import at_once, make_invoice, make_personas, pay
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def at_once(calls: list[Callable[[], Any]]) -> list[Any]:
-    """Run the calls in threads released together; each result is a value or the exception raised."""
-    barrier = threading.Barrier(len(calls))
-    results: list[Any] = [None] * len(calls)
-
-    def work(i: int, call: Callable[[], Any]) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[i] = call()
-        except Exception as exc:  # noqa: BLE001 - the test inspects what each thread got
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=work, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads)
-    return results
 
 
 def test_two_clerks_confirming_the_same_remittance_record_one_payment() -> None:
