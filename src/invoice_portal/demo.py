@@ -45,9 +45,12 @@ from invoice_portal.invoices.services import (
     invoice_create,
     invoice_create_from_order,
     invoice_delete,
+    invoice_hold,
     invoice_issue,
     invoice_update,
 )
+from invoice_portal.notifications.models import NotificationSettings
+from invoice_portal.notifications.services import reminders_run
 from invoice_portal.orders.models import Order
 from invoice_portal.orders.services import order_acknowledge_flags, order_cancel, order_upsert
 from invoice_portal.payments.models import SETTLED_STATUSES, Allocation, Method, Payment, PaymentStatus, Refund
@@ -663,6 +666,12 @@ class _Demo:
         self.scene_credit_on_account()
         self.scene_every_method_and_status()
         self.scene_edits()
+        self.scene_hold()
+
+    def scene_hold(self) -> None:
+        """Finance agreed a payment plan with Globex: one overdue invoice waits on hold, without reminders."""
+        (held,) = self.open_invoices("globex", 1)
+        invoice_hold(actor=self.users["finance@demo.test"], invoice=held, reason="Payment plan agreed: two instalments")
 
     def scene_disputes(self) -> None:
         u, finance = self.users, self.users["finance@demo.test"]
@@ -848,12 +857,17 @@ def demo_exists() -> bool:
 def build_demo(*, seed: int = DEMO_SEED, orders: int = 200, documents: int = 500) -> dict[str, dict[str, int]]:
     """Load the demo data set into an empty database (see the module docstring); return its summary."""
     with origin("system", "demo"):
+        # Two years of history are not emailed again: documents and receipts are not sent while loading.
+        # Dispute news is (the few open disputes), and today's reminders follow the schedule.
+        NotificationSettings.objects.update_or_create(pk=1, defaults={"email_on_issue": False, "payment_receipts": False})
         demo = _Demo(rng=random.Random(seed), today=timezone.localdate())
         demo.people()
         demo.purchase_orders()
         demo.simulate(orders=orders, documents=documents, scene_documents=SCENE_DOCUMENTS)
         demo.scenes()
         demo.top_up(documents)
+        NotificationSettings.objects.filter(pk=1).update(email_on_issue=True, payment_receipts=True)
+        reminders_run()
     return demo_summary()
 
 

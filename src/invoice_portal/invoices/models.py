@@ -92,6 +92,9 @@ class Invoice(models.Model):
     service_end = models.DateField(null=True, blank=True)
     notes = models.TextField(blank=True)
     payment_instructions = models.TextField(blank=True)
+    # A collection hold: the seller pauses reminders for this invoice (e.g. while terms are negotiated).
+    on_hold = models.BooleanField(default=False, db_default=False)
+    hold_reason = models.CharField(max_length=300, blank=True, default="", db_default="")
 
     discount = models.DecimalField(max_digits=18, decimal_places=4, default=Decimal(0), help_text="Document-level allowance, net")
     discount_tax_category = models.CharField(max_length=2, choices=TaxCategory.choices, blank=True)
@@ -149,6 +152,7 @@ class Invoice(models.Model):
                 name="invoice_unsettled_due",
             ),
             models.Index(fields=["order"], name="invoice_order"),
+            models.Index(fields=["due_date"], condition=Q(on_hold=True), name="invoice_on_hold"),
         ]
 
     def __str__(self) -> str:

@@ -141,6 +141,7 @@ class InvoiceFilters:
     due_to: dt.date | None = None
     overdue: bool | None = None
     disputed: bool | None = None
+    on_hold: bool | None = None  # collection hold on an unpaid invoice (no reminders)
     tab: str = ""  # buyer portal: "web" (store orders), "erp", or "" for all
     sort: str = "-issue_date"
 
@@ -192,6 +193,10 @@ def invoice_filter(invoices: QuerySet[Invoice], filters: InvoiceFilters) -> Quer
     if f.disputed is not None:
         has_dispute = Exists(open_disputes().filter(invoice=OuterRef("pk")))
         invoices = invoices.filter(has_dispute if f.disputed else ~has_dispute)
+    if f.on_hold is True:
+        invoices = invoices.filter(on_hold=True, status__in=[Status.OPEN, Status.PARTIALLY_PAID])
+    elif f.on_hold is False:
+        invoices = invoices.exclude(on_hold=True, status__in=[Status.OPEN, Status.PARTIALLY_PAID])
     if f.tab == "web":
         invoices = invoices.filter(order__source="bigcommerce")
     elif f.tab == "erp":

@@ -36,6 +36,7 @@ from invoice_portal.core.locks import lock_one, lock_rows
 from invoice_portal.core.money import ZERO, as_str, check_currency, parse_money
 from invoice_portal.invoices.models import Direction, Invoice, Kind, Status
 from invoice_portal.invoices.services.documents import invoice_settle
+from invoice_portal.notifications.services import notify_payment_received
 from invoice_portal.payments.models import SETTLED_STATUSES, Allocation, Method, Payment, PaymentStatus
 
 _PAYMENT_FIELDS = ("company", "amount", "currency", "method", "reference", "received_on", "status", "refunded_amount", "allocated_total")
@@ -169,6 +170,7 @@ def payment_record(
     for req in requests:
         invoice = invoices[req.invoice_id]
         invoice_settle(invoice, allocated=invoice.allocated_total + req.amount)
+    notify_payment_received(payment)
     return payment
 
 
@@ -313,4 +315,5 @@ def payment_resolve_pending(*, actor: Any, payment: Payment, status: str, alloca
     audit_record(actor=actor, obj=payment, action="payment.resolve", before=before, after=snapshot(payment, _PAYMENT_FIELDS))
     if status == PaymentStatus.SUCCEEDED and allocations:
         payment = payment_allocate(actor=actor, payment=payment, allocations=allocations)
+    notify_payment_received(payment)
     return payment

@@ -30,3 +30,10 @@ def invoice_badge(status: str, label: str = "") -> SafeString:
 @register.simple_tag
 def payment_badge(status: str, label: str = "") -> SafeString:
     return badge_html(label or PaymentStatus(status).label, PaymentStatus.colour(status))
+
+
+@register.simple_tag
+def message_badge(status: str) -> SafeString:
+    from invoice_portal.notifications.models import MessageStatus
+
+    return badge_html(MessageStatus(status).label, MessageStatus.colour(status))

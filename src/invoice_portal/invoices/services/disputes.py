@@ -11,6 +11,7 @@ from invoice_portal.audit.services import audit_record
 from invoice_portal.core.errors import Conflict, ValidationFailed
 from invoice_portal.invoices.models import Dispute, DisputeReason, DisputeStatus, InvoiceLine, Kind, Status
 from invoice_portal.invoices.services.memos import credit_note_create
+from invoice_portal.notifications.services import notify_dispute_closed, notify_dispute_opened
 
 
 @transaction.atomic
@@ -32,6 +33,7 @@ def dispute_open(*, actor: Any, line: InvoiceLine, reason: str, text: str) -> Di
     audit_record(
         actor=actor, obj=invoice, action="dispute.open", after={"dispute": dispute.pk, "line": line.line_no, "reason": reason, "text": text}
     )
+    notify_dispute_opened(dispute)
     return dispute
 
 
@@ -51,6 +53,7 @@ def dispute_reject(*, actor: Any, dispute: Dispute, comment: str) -> Dispute:
         raise ValidationFailed("comment: tell the buyer why the dispute is rejected.", field="comment")
     dispute = _close(dispute, actor=actor, status=DisputeStatus.REJECTED, comment=comment.strip())
     audit_record(actor=actor, obj=dispute.invoice, action="dispute.reject", after={"dispute": dispute.pk, "comment": comment})
+    notify_dispute_closed(dispute)
     return dispute
 
 
@@ -69,4 +72,6 @@ def dispute_resolve_by_credit(*, actor: Any, dispute: Dispute, amount: object | 
     Dispute.objects.filter(pk=dispute.pk).update(credit_note=credit)
     dispute.credit_note = credit
     audit_record(actor=actor, obj=dispute.invoice, action="dispute.credit", after={"dispute": dispute.pk, "credit_note": credit.pk})
+    dispute.invoice.refresh_from_db()
+    notify_dispute_closed(dispute)
     return dispute

@@ -28,6 +28,7 @@ from invoice_portal.core.settings_store import portal_settings
 from invoice_portal.invoices.lines import LineSpec, parse_lines, resolve_discount_tax
 from invoice_portal.invoices.models import Direction, Invoice, InvoiceLine, Kind, Source, Status
 from invoice_portal.invoices.totals import compute_totals
+from invoice_portal.notifications.services import notify_invoice_issued
 from invoice_portal.orders.models import Order
 
 EDITABLE_STATUSES = (Status.DRAFT, Status.OPEN, Status.PARTIALLY_PAID)
@@ -326,6 +327,7 @@ def invoice_issue(*, actor: Any, invoice: Invoice, issue_date: dt.date | None = 
     invoice.save()
     seal_append(invoice_id=invoice.pk, version=invoice.version, content=invoice_content(invoice))
     audit_record(actor=actor, obj=invoice, action="invoice.issue", before=before, after=invoice_audit_view(invoice))
+    notify_invoice_issued(invoice)
     return invoice
 
 
