@@ -64,6 +64,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     role = models.ForeignKey(Role, null=True, blank=True, on_delete=models.PROTECT, related_name="users")
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False, help_text="May log into the Django admin")
+    permission_level = models.CharField(
+        max_length=10, null=True, blank=True, choices=[(lv.value, lv.label) for lv in Level],
+        help_text="A company user's own level for the buyer permissions of their role (not user management); empty: the role's levels.",
+    )  # fmt: skip
     date_joined = models.DateTimeField(default=timezone.now)
 
     objects = UserManager()
@@ -74,6 +78,12 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     class Meta:
         ordering = ["email"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(permission_level__isnull=True) | models.Q(permission_level__in=[lv.value for lv in Level]),
+                name="user_permission_level_valid",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.full_name or self.email

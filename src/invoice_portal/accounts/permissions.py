@@ -2,11 +2,13 @@
 
 Permissions are fixed by the product (code is written against them); roles are sets of
 permissions that an Admin may change. Buyer permissions are granted at a level: the
-user's own orders, the user's company, or the company and its subsidiaries.
+user's own orders, the user's company, or the company and its subsidiaries. A company
+user may carry a level of their own, which then replaces the role's (see ``grants_at_user_level``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -18,9 +20,43 @@ class Audience(StrEnum):
 
 
 class Level(StrEnum):
+    """How far a buyer permission reaches, narrowest first: each level covers the ones before it."""
+
     OWN = "own"
     COMPANY = "company"
     TREE = "tree"
+
+    @property
+    def label(self) -> str:
+        return _LEVEL_LABELS[self]
+
+    def covers(self, other: Level) -> bool:
+        """Whether this level reaches at least as far as ``other``."""
+        order = list(Level)
+        return order.index(self) >= order.index(other)
+
+
+_LEVEL_LABELS = {Level.OWN: "Own orders", Level.COMPANY: "Company", Level.TREE: "Company and subsidiaries"}
+# A user's own level replaces the level of what they may see and do, not of managing the company's
+# users: that stays company-wide (a company admin never manages a subsidiary's users).
+KEEPS_ROLE_LEVEL = frozenset({"portal.users"})
+
+
+def grants_at_user_level(role_grants: Mapping[str, str | None], user_level: str | None) -> dict[str, str | None]:
+    """The grants a user holds: the role's, with every level-bearing permission at ``user_level`` when set.
+
+    It only moves levels: a permission the role does not grant stays absent, a permission without
+    a level (a seller permission) stays without one.
+    """
+    if not user_level:
+        return dict(role_grants)
+    return {code: user_level if level is not None and code not in KEEPS_ROLE_LEVEL else level for code, level in role_grants.items()}
+
+
+def widest_level(grants: Mapping[str, str | None]) -> Level | None:
+    """The farthest any level-bearing permission in ``grants`` reaches (user management left aside)."""
+    levels = [Level(level) for code, level in grants.items() if level and code not in KEEPS_ROLE_LEVEL]
+    return max(levels, key=list(Level).index) if levels else None
 
 
 @dataclass(frozen=True)

@@ -109,6 +109,40 @@ def user_set_role(*, actor: Any, user: User, role: Role) -> User:
     return user
 
 
+LEVEL_CHOICES_TEXT = "own orders, company, or company and subsidiaries"
+
+
+def level_parse(value: object) -> Level | None:
+    """A permission level from input: one of the levels, or None (the role's levels apply)."""
+    if value is None:
+        return None
+    if isinstance(value, str) and value in {lv.value for lv in Level}:
+        return Level(value)
+    raise ValidationFailed(f"level: choose {LEVEL_CHOICES_TEXT}, or none for the role's default (got {value!r}).", field="level")
+
+
+@transaction.atomic
+def user_set_level(*, actor: Any, user: User, level: str | None) -> User:
+    """Give a company user their own level for every buyer permission their role grants (None: the role's levels).
+
+    It never grants a permission the role does not; seller staff have no buyer levels.
+    """
+    parsed = level_parse(level)
+    if user.company_id is None and parsed is not None:
+        raise ValidationFailed("level: only users of a company have a permission level.", field="level")
+    before = user.permission_level
+    user.permission_level = parsed.value if parsed else None
+    user.save(update_fields=["permission_level"])
+    audit_record(
+        actor=actor,
+        obj=user,
+        action="user.set_level",
+        before={"permission_level": before},
+        after={"permission_level": user.permission_level},
+    )
+    return user
+
+
 @transaction.atomic
 def user_set_staff(*, actor: Any, user: User, staff: bool) -> User:
     """Grant or withdraw access to the read-only data administration (the Django admin)."""

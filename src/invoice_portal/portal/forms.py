@@ -10,6 +10,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.utils import timezone
 
 from invoice_portal.accounts.models import Role
+from invoice_portal.accounts.permissions import Level
 from invoice_portal.companies.models import Company
 from invoice_portal.core.forms import DateInput as DateInput
 from invoice_portal.core.forms import attach_error as attach_error
@@ -231,8 +232,8 @@ class UserInviteForm(forms.Form):
     full_name = forms.CharField(required=False, max_length=200, label="Full name")
     role = forms.ModelChoiceField(queryset=Role.objects.none(), empty_label=None)
     password = forms.CharField(
-        widget=forms.PasswordInput(render_value=False), label="Initial password", min_length=10,
-        help_text="At least 10 characters. Give it to the new user; they can change it after signing in.",
+        required=False, widget=forms.PasswordInput(render_value=False), label="Initial password (optional)", min_length=10,
+        help_text="Leave empty to email an invitation link, so the new user chooses their own password.",
     )  # fmt: skip
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -242,8 +243,9 @@ class UserInviteForm(forms.Form):
         role.queryset = company_roles()
 
     def clean_password(self) -> str:
-        password: str = self.cleaned_data["password"]
-        validate_password(password)
+        password: str = self.cleaned_data.get("password") or ""
+        if password:
+            validate_password(password)
         return password
 
 
@@ -255,3 +257,28 @@ class UserRoleForm(forms.Form):
         role = self.fields["role"]
         assert isinstance(role, forms.ModelChoiceField)
         role.queryset = company_roles()
+
+
+def level_choices(role_level: Level | None) -> list[tuple[str, str]]:
+    """The levels a user can be given; the empty choice is their role's default, named by what it is."""
+    default = f"Role default ({role_level.label.lower()})" if role_level is not None else "Role default"
+    return [("", default), *[(lv.value, lv.label) for lv in Level]]
+
+
+class UserLevelForm(forms.Form):
+    level = forms.ChoiceField(
+        required=False, choices=level_choices(None), label="Permission level",
+        error_messages={"invalid_choice": "Choose own orders, company, company and subsidiaries, or the role default."},
+    )  # fmt: skip
+
+    def __init__(self, *args: Any, role_level: Level | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.show_role_default(role_level)
+
+    def show_role_default(self, role_level: Level | None) -> None:
+        level = self.fields["level"]
+        assert isinstance(level, forms.ChoiceField)
+        level.choices = level_choices(role_level)
+
+    def chosen(self) -> str | None:
+        return self.cleaned_data.get("level") or None

@@ -29,5 +29,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     # The company's users
     path("users/", users.users, name="users"),
     path("users/<int:pk>/active", users.user_active, name="user_active"),
+    path("users/<int:pk>/invite", users.user_reinvite, name="user_reinvite"),
     path("users/<int:pk>/role", users.user_role, name="user_role"),
+    path("users/<int:pk>/level", users.user_level, name="user_level"),
 ]

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 import pytest
+from django.db import IntegrityError, transaction
 
 from invoice_portal.accounts.models import Role, RoleGrant, User
-from invoice_portal.accounts.permissions import PERMISSIONS_BY_CODE, Level
+from invoice_portal.accounts.permissions import PERMISSIONS_BY_CODE, Level, grants_at_user_level, widest_level
 from invoice_portal.accounts.selectors import user_has_perm, user_perm_level
-from invoice_portal.accounts.services import role_create, role_set_permission, user_create, user_set_active
+from invoice_portal.accounts.services import role_create, role_set_permission, user_create, user_set_active, user_set_level
 from invoice_portal.audit.models import AuditEvent
 from invoice_portal.core.errors import Conflict, ValidationFailed
 from invoice_portal.testing import Personas
@@ -75,3 +76,49 @@ def test_deactivated_user_has_no_permissions(personas: Personas) -> None:
 def test_admin_cannot_deactivate_themselves(personas: Personas) -> None:
     with pytest.raises(Conflict):
         user_set_active(actor=personas.admin, user=personas.admin, active=False)
+
+
+# --- A user's own permission level ------------------------------------------------------------------
+
+
+def test_a_users_level_moves_every_level_bearing_grant_but_user_management_and_adds_nothing() -> None:
+    role = {"portal.view": "own", "portal.pay": "company", "portal.users": "company", "invoices.view": None}
+    assert grants_at_user_level(role, "tree") == {
+        "portal.view": "tree",
+        "portal.pay": "tree",
+        "portal.users": "company",
+        "invoices.view": None,
+    }
+    assert grants_at_user_level(role, None) == role
+    assert widest_level(role) is Level.COMPANY
+    assert widest_level({"portal.users": "tree", "invoices.view": None}) is None
+
+
+def test_levels_are_ordered_from_own_orders_to_the_company_tree() -> None:
+    assert Level.TREE.covers(Level.COMPANY)
+    assert Level.COMPANY.covers(Level.OWN)
+    assert Level.OWN.covers(Level.OWN)
+    assert not Level.COMPANY.covers(Level.TREE)
+    assert [lv.label for lv in Level] == ["Own orders", "Company", "Company and subsidiaries"]
+
+
+def test_setting_a_level_takes_effect_on_the_same_user_object_and_is_audited(personas: Personas) -> None:
+    alice = personas.alice
+    assert user_perm_level(alice, "portal.detail") is Level.OWN
+    user_set_level(actor=personas.admin, user=alice, level="company")
+    assert user_perm_level(alice, "portal.detail") is Level.COMPANY
+    assert user_perm_level(User.objects.get(pk=alice.pk), "portal.detail") is Level.COMPANY
+    event = AuditEvent.objects.get(action="user.set_level", object_id=str(alice.pk))
+    assert (event.before, event.after) == ({"permission_level": None}, {"permission_level": "company"})
+
+
+def test_seller_staff_have_no_permission_level(personas: Personas) -> None:
+    with pytest.raises(ValidationFailed, match="only users of a company"):
+        user_set_level(actor=personas.admin, user=personas.finance, level="tree")
+    with pytest.raises(ValidationFailed, match="level: choose"):
+        user_set_level(actor=personas.admin, user=personas.alice, level="all")
+
+
+def test_the_database_refuses_a_level_that_is_not_one_of_the_levels(personas: Personas) -> None:
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.filter(pk=personas.alice.pk).update(permission_level="everything")

@@ -115,3 +115,38 @@ def test_the_last_company_admin_stays(books: Books, login: Any) -> None:
     company_user_set_role(actor=books.p.carol, user=books.p.carol, role=_role("accounts_payable"))
     books.p.carol.refresh_from_db()
     assert _code(books.p.carol) == "accounts_payable"
+
+
+def test_an_invite_without_a_password_emails_a_link_the_new_user_signs_up_with(
+    books: Books, login: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    import re
+
+    from django.core import mail
+    from django.test import Client
+
+    client = login(books.p.carol)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/portal/users/", {"email": "erin@acme.test", "full_name": "Erin", "role": _role("buyer").pk}, follow=True)
+    assert "Invitation emailed to erin@acme.test" in response.content.decode()
+    erin = User.objects.get(email="erin@acme.test")
+    assert not erin.has_usable_password()
+    assert "Invited, not signed in yet" in client.get("/portal/users/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):  # resent on request while she has not signed in
+        client.post(f"/portal/users/{erin.pk}/invite")
+    assert [m.to for m in mail.outbox] == [["erin@acme.test"], ["erin@acme.test"]]
+    link = re.search(r"https?://[^/\s]+(/password/reset/\S+/)", str(mail.outbox[-1].body))
+    assert link is not None
+    newcomer = Client()
+    form_page = newcomer.get(link.group(1), follow=True)
+    newcomer.post(form_page.redirect_chain[-1][0], {"new_password1": PASSWORD, "new_password2": PASSWORD})
+    assert newcomer.login(username="erin@acme.test", password=PASSWORD)
+    assert newcomer.get("/portal/invoices/").status_code == 200
+    refused = client.post(f"/portal/users/{erin.pk}/invite", follow=True).content.decode()
+    assert "has signed in already" in refused
+    assert len(mail.outbox) == 2
+
+
+def test_an_admin_cannot_reinvite_another_companys_user(books: Books, login: Any) -> None:
+    assert login(books.p.carol).post(f"/portal/users/{books.p.charlie.pk}/invite").status_code == 404
+    assert login(books.p.alice).post(f"/portal/users/{books.p.bob.pk}/invite").status_code == 403
