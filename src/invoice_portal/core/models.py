@@ -21,6 +21,9 @@ class PortalSettings(models.Model):
     invoice_number_format = models.CharField(max_length=50, default="INV-{year}-{seq:06d}")
     credit_note_number_format = models.CharField(max_length=50, default="CN-{year}-{seq:06d}")
     debit_note_number_format = models.CharField(max_length=50, default="DN-{year}-{seq:06d}")
+    # A PNG or JPEG checked by ``seller.services.portal_settings_set_logo``; named by its content hash, so the
+    # name changes whenever the picture does (the PDF cache keys on it).
+    logo = models.FileField(upload_to="branding/", max_length=200, blank=True)
 
     class Meta:
         verbose_name = "portal settings"

@@ -21,10 +21,12 @@ from invoice_portal.core.models import InvoicesPerOrder
 from invoice_portal.invoices.models import Invoice, Kind, Source, Status, TaxCategory
 from invoice_portal.invoices.selectors import SORTS as INVOICE_SORTS
 from invoice_portal.invoices.selectors import InvoiceFilters
+from invoice_portal.notifications.models import MessageKind, MessageStatus
 from invoice_portal.orders.models import OrderSource
 from invoice_portal.payments.models import Method, PaymentStatus
 from invoice_portal.payments.selectors import SORTS as PAYMENT_SORTS
 from invoice_portal.payments.selectors import PaymentFilters
+from invoice_portal.portal.models import RemittanceStatus
 from invoice_portal.seller.selectors import CUSTOMER_SORTS, CustomerFilters, OrderFilters, UserFilters
 
 YES_NO = [("", "Any"), ("yes", "Yes"), ("no", "No")]
@@ -51,6 +53,7 @@ class InvoiceFilterForm(forms.Form):
     due_to = forms.DateField(required=False, label="Due to", widget=DateInput())
     overdue = forms.ChoiceField(required=False, choices=YES_NO)
     disputed = forms.ChoiceField(required=False, choices=YES_NO)
+    on_hold = forms.ChoiceField(required=False, choices=YES_NO, label="On hold")
     company = forms.IntegerField(required=False, widget=forms.HiddenInput())
     sort = forms.ChoiceField(required=False, choices=[(s, s) for s in INVOICE_SORTS], widget=forms.HiddenInput())
 
@@ -63,6 +66,7 @@ class InvoiceFilterForm(forms.Form):
             status=cd.get("status") or "", kind=cd.get("kind") or "", source=cd.get("source") or "",
             issued_from=cd.get("issued_from"), issued_to=cd.get("issued_to"), due_from=cd.get("due_from"), due_to=cd.get("due_to"),
             overdue=_yes_no(cd.get("overdue") or ""), disputed=_yes_no(cd.get("disputed") or ""),
+            on_hold=_yes_no(cd.get("on_hold") or ""),
             company_id=cd.get("company"), sort=cd.get("sort") or "-issue_date",
         )  # fmt: skip
 
@@ -191,11 +195,42 @@ class ReverseForm(forms.Form):
     reason = forms.CharField(max_length=500, label="Reason", help_text="For example: check returned unpaid")
 
 
+# --- Remittance advice ----------------------------------------------------------------------------
+
+
+class RemittanceFilterForm(forms.Form):
+    ALL = "all"
+    status = forms.ChoiceField(required=False, choices=[*RemittanceStatus.choices, (ALL, "Any status")], label="Status")
+
+    def status_filter(self) -> str:
+        """The status to list: submitted (the queue) unless another is asked for; "" for every status."""
+        self.is_valid()
+        status = self.cleaned_data.get("status") or RemittanceStatus.SUBMITTED
+        return "" if status == self.ALL else status
+
+
+class RemittanceConfirmForm(forms.Form):
+    received_on = forms.DateField(
+        required=False, label="Received on", widget=DateInput(), help_text="Leave empty for the day the buyer says it was paid"
+    )
+    comment = forms.CharField(required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2}), label="Comment for the buyer")
+
+
+class RemittanceRejectForm(forms.Form):
+    comment = forms.CharField(
+        max_length=2000, widget=forms.Textarea(attrs={"rows": 2}), label="Why is it rejected?", help_text="Shown to the buyer"
+    )
+
+
 # --- Invoice actions ------------------------------------------------------------------------------
 
 
 class CancelForm(forms.Form):
     reason = forms.CharField(required=False, max_length=500)
+
+
+class HoldForm(forms.Form):
+    reason = forms.CharField(max_length=300, label="Why pause reminders?", help_text="For example: payment plan agreed until March")
 
 
 class DisputeRejectForm(forms.Form):
@@ -319,6 +354,35 @@ class SettingsForm(forms.Form):
     invoice_number_format = forms.CharField(max_length=50, help_text="{year} and {seq:06d} are replaced")
     credit_note_number_format = forms.CharField(max_length=50)
     debit_note_number_format = forms.CharField(max_length=50)
+    logo = forms.FileField(
+        required=False, label="Logo", help_text="PNG or JPEG, at most 1 MB; printed on invoices, notes and statements",
+        widget=forms.FileInput(attrs={"accept": "image/png,image/jpeg"}),
+    )  # fmt: skip
+    remove_logo = forms.BooleanField(required=False, label="Remove the logo")
+    email_on_issue = forms.BooleanField(required=False, label="Email each invoice to the customer when it is issued (PDF attached)")
+    payment_receipts = forms.BooleanField(required=False, label="Email a receipt when a payment arrives")
+    reminder_offsets = forms.CharField(
+        required=False, max_length=100, label="Reminder schedule",
+        help_text="Days relative to the due date, e.g. -3, 1, 7, 14 (three days before, then 1, 7 and 14 days after). "
+        "Empty: no automatic reminders. Disputed and held invoices are skipped.",
+    )  # fmt: skip
+
+    LOGO_FIELDS = ("logo", "remove_logo")
+    NOTIFICATION_FIELDS = ("email_on_issue", "payment_receipts", "reminder_offsets")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("logo") and cleaned.get("remove_logo"):
+            self.add_error("remove_logo", "Choose a new logo or remove the current one, not both.")
+        return cleaned
+
+    def settings_fields(self) -> dict[str, Any]:
+        """The values for ``portal_settings_update`` (the logo has its own transition)."""
+        return {name: value for name, value in self.cleaned_data.items() if name not in (*self.LOGO_FIELDS, *self.NOTIFICATION_FIELDS)}
+
+    def notification_fields(self) -> dict[str, Any]:
+        """The values for ``notification_settings_update``."""
+        return {name: self.cleaned_data.get(name) or ("" if name == "reminder_offsets" else False) for name in self.NOTIFICATION_FIELDS}
 
 
 def default_statement_period() -> tuple[dt.date, dt.date]:
@@ -337,3 +401,14 @@ class StatementForm(forms.Form):
         self.is_valid()
         start, end = default_statement_period()
         return self.cleaned_data.get("start") or start, self.cleaned_data.get("end") or end
+
+
+class MessageFilterForm(forms.Form):
+    kind = forms.ChoiceField(required=False, choices=_choices("Any kind", MessageKind.choices))
+    status = forms.ChoiceField(required=False, choices=_choices("Any status", MessageStatus.choices))
+    q = forms.CharField(required=False, label="Subject", help_text="Invoice number, customer or words of the subject")
+
+    def filters(self) -> dict[str, str]:
+        self.is_valid()
+        cd = self.cleaned_data
+        return {"kind": cd.get("kind") or "", "status": cd.get("status") or "", "search": cd.get("q") or ""}

@@ -18,6 +18,7 @@ from django.db.models import (
     Exists,
     F,
     OuterRef,
+    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -35,6 +36,7 @@ from invoice_portal.invoices.models import Direction, Dispute, DisputeStatus, In
 from invoice_portal.orders.models import Order
 from invoice_portal.payments.models import SETTLED_STATUSES, Payment
 from invoice_portal.payments.statements import AGING_BUCKETS, Statement, account_statement, aging_sums
+from invoice_portal.portal.models import RemittanceAdvice, RemittanceLine, RemittanceStatus
 
 LIVE = (Status.OPEN, Status.PARTIALLY_PAID)
 _MONEY = DecimalField(max_digits=18, decimal_places=4)
@@ -119,6 +121,11 @@ def invoice_disputes(invoice: Invoice) -> QuerySet[Dispute]:
     return invoice.disputes.select_related("line", "raised_by", "resolved_by", "credit_note").order_by("-created_at")
 
 
+def on_hold_count() -> int:
+    """Unpaid invoices the seller put on hold (reminders paused)."""
+    return Invoice.objects.filter(on_hold=True, direction=Direction.ISSUED, status__in=[Status.OPEN, Status.PARTIALLY_PAID]).count()
+
+
 def open_dispute_list() -> QuerySet[Dispute]:
     return (
         Dispute.objects.filter(status=DisputeStatus.OPEN)
@@ -154,6 +161,11 @@ class Buckets:
             ("Current", self.current), ("1–30", self.d1_30), ("31–60", self.d31_60),
             ("61–90", self.d61_90), ("90+", self.d90_plus),
         ]  # fmt: skip
+
+    @property
+    def buckets(self) -> list[tuple[str, Decimal]]:
+        """The (label, amount) pairs under the name the statement PDF reads (it is shared with the portal's ``Aging``)."""
+        return self.as_list()
 
 
 BUCKET_LABELS = ("Current", "1–30", "31–60", "61–90", "90+")
@@ -379,6 +391,38 @@ def customer_choices(query: str, limit: int = 20) -> list[Company]:
         return []
     companies = Company.objects.filter(is_customer=True).filter(Q(name__icontains=term) | Q(external_id__iexact=term))
     return list(companies.order_by("name")[:limit])
+
+
+# --- Remittance advice ----------------------------------------------------------------------------
+
+
+def _remittances() -> QuerySet[RemittanceAdvice]:
+    lines = Prefetch("lines", queryset=RemittanceLine.objects.select_related("invoice").order_by("pk"))
+    return RemittanceAdvice.objects.select_related("company", "submitted_by", "reviewed_by", "payment").prefetch_related(lines)
+
+
+def remittance_list(*, status: str = "") -> QuerySet[RemittanceAdvice]:
+    """Remittance advice of every customer in one status (all when empty), with the invoices each names.
+
+    Submitted advice is a queue, oldest first; reviewed advice is history, newest first.
+    """
+    remittances = _remittances()
+    if status:
+        remittances = remittances.filter(status=status)
+    if status == RemittanceStatus.SUBMITTED:
+        return remittances.order_by("created_at", "pk")
+    return remittances.order_by("-created_at", "-pk")
+
+
+def remittance_counts() -> dict[str, int]:
+    """How many remittance advices are in each status (every status present, zero when none)."""
+    counts = dict.fromkeys(RemittanceStatus.values, 0)
+    counts.update(RemittanceAdvice.objects.values_list("status").annotate(n=Count("pk")).order_by())
+    return counts
+
+
+def remittance_detail(pk: int) -> RemittanceAdvice | None:
+    return _remittances().filter(pk=pk).first()
 
 
 # --- Users and roles ------------------------------------------------------------------------------

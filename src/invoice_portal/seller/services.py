@@ -1,13 +1,16 @@
-"""The one write the seller app owns: the operator's portal settings.
+"""The writes the seller app owns: the operator's portal settings and its logo.
 
-No other module changes ``PortalSettings`` yet; this transition belongs in ``core`` and
+No other module changes ``PortalSettings`` yet; these transitions belong in ``core`` and
 should move there when core gains a services module.
 """
 
 from __future__ import annotations
 
+import hashlib
+import io
 from typing import Any
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 
 from invoice_portal.audit.services import audit_record, snapshot
@@ -21,6 +24,11 @@ SETTINGS_FIELDS = (
     "invoices_per_order", "invoice_number_format", "credit_note_number_format", "debit_note_number_format",
 )  # fmt: skip
 _FORMATS = ("invoice_number_format", "credit_note_number_format", "debit_note_number_format")
+
+LOGO_MAX_BYTES = 1024 * 1024
+LOGO_MAX_SIDE = 4000  # pixels; a logo is printed a few centimetres wide
+# Only raster formats: an SVG can carry scripts and references to outside resources.
+_LOGO_FORMATS = {b"\x89PNG\r\n\x1a\n": ("PNG", "png"), b"\xff\xd8\xff": ("JPEG", "jpg")}
 
 
 def _check_number_format(name: str, template: str) -> None:
@@ -57,4 +65,60 @@ def portal_settings_update(*, actor: Any, **fields: Any) -> PortalSettings:
         setattr(settings, name, value)
     settings.save()
     audit_record(actor=actor, obj=settings, action="settings.update", before=before, after=snapshot(settings, SETTINGS_FIELDS))
+    return settings
+
+
+def _logo_format(content: bytes) -> str:
+    """The file extension of a logo that really is a PNG or JPEG of sensible size, judged by its content
+    (never by the name it was uploaded under); ``ValidationFailed`` on ``logo`` otherwise."""
+    from PIL import Image  # Pillow comes with WeasyPrint
+
+    if not content:
+        raise ValidationFailed("logo: the file is empty.", field="logo")
+    if len(content) > LOGO_MAX_BYTES:
+        raise ValidationFailed(f"logo: the file is larger than {LOGO_MAX_BYTES // 1024 // 1024} MB; upload a smaller one.", field="logo")
+    found = next((fmt for magic, fmt in _LOGO_FORMATS.items() if content.startswith(magic)), None)
+    if found is None:
+        raise ValidationFailed("logo: only PNG or JPEG images can be used as the logo.", field="logo")
+    pillow_format, extension = found
+    try:
+        with Image.open(io.BytesIO(content)) as image:
+            detected, (width, height) = image.format, image.size
+            image.verify()
+    except Exception:  # noqa: BLE001 - Pillow raises many kinds of error for a damaged, disguised or oversized image
+        raise ValidationFailed(f"logo: the file is not a readable {pillow_format} image.", field="logo") from None
+    if detected != pillow_format:
+        raise ValidationFailed(f"logo: the file is not a readable {pillow_format} image.", field="logo")
+    if width > LOGO_MAX_SIDE or height > LOGO_MAX_SIDE:
+        raise ValidationFailed(f"logo: the image is {width}×{height} pixels; at most {LOGO_MAX_SIDE} on each side.", field="logo")
+    return extension
+
+
+@transaction.atomic
+def portal_settings_set_logo(*, actor: Any, content: bytes | None, filename: str = "") -> PortalSettings:
+    """Replace the logo printed on documents (``content`` a PNG or JPEG of at most 1 MB), or remove it (``None``).
+
+    The file is named by its content hash, so the name changes with the picture and the PDF cache keys on it.
+    The replaced file is deleted only after the change commits: a rollback leaves the old logo in place.
+    """
+    extension = _logo_format(content) if content is not None else ""
+    PortalSettings.objects.get_or_create(pk=1)
+    settings = PortalSettings.objects.select_for_update().get(pk=1)
+    old_name = settings.logo.name or ""
+    if content is None:
+        if not old_name:
+            return settings
+        settings.logo = ""
+    else:
+        digest = hashlib.sha256(content).hexdigest()[:16]
+        settings.logo.save(f"logo-{digest}.{extension}", ContentFile(content), save=False)
+    settings.save(update_fields=["logo"])
+    new_name = settings.logo.name or ""
+    if old_name and old_name != new_name:
+        storage = settings.logo.storage
+        transaction.on_commit(lambda: storage.delete(old_name))
+    after: dict[str, Any] = {"logo": new_name}
+    if content is not None:
+        after.update(filename=filename[:200], size=len(content))
+    audit_record(actor=actor, obj=settings, action="settings.logo", before={"logo": old_name}, after=after)
     return settings

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from invoice_portal.seller.views import admin, customers, home, invoice_actions, invoices, orders, payments, reports
+from invoice_portal.seller.views import admin, customers, home, invoice_actions, invoices, orders, payments, remittances, reports
+from invoice_portal.seller.views import messages as email_log
 
 app_name = "seller"
 
@@ -16,7 +17,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     # Invoices
     path("invoices/", invoices.invoice_dashboard, name="invoices"),
     path("invoices/export.csv", invoices.invoice_export, name="invoices_export"),
-    path("invoices/issue", invoice_actions.bulk_issue, name="invoices_bulk_issue"),
+    path("invoices/bulk", invoice_actions.bulk_action, name="invoices_bulk"),
     path("invoices/new/", invoices.invoice_new, name="invoice_new"),
     path("invoices/new/preview", invoices.invoice_preview, name="invoice_new_preview"),
     path("invoices/<int:pk>/", invoices.invoice_detail, name="invoice_detail"),
@@ -25,6 +26,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("invoices/<int:pk>/preview", invoices.invoice_preview, name="invoice_preview"),
     path("invoices/<int:pk>/issue", invoice_actions.issue, name="invoice_issue"),
     path("invoices/<int:pk>/cancel", invoice_actions.cancel, name="invoice_cancel"),
+    path("invoices/<int:pk>/send", invoice_actions.send, name="invoice_send"),
+    path("invoices/<int:pk>/remind", invoice_actions.remind, name="invoice_remind"),
+    path("invoices/<int:pk>/hold", invoice_actions.hold, name="invoice_hold"),
     path("invoices/<int:pk>/delete", invoice_actions.delete, name="invoice_delete"),
     path("invoices/<int:pk>/credit-note", invoice_actions.credit_note, name="invoice_credit_note"),
     path("invoices/<int:pk>/debit-note", invoice_actions.debit_note, name="invoice_debit_note"),
@@ -37,9 +41,19 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("payments/<int:pk>/refund", payments.payment_refund_view, name="payment_refund"),
     path("payments/<int:pk>/reverse", payments.payment_reverse_view, name="payment_reverse"),
     path("payments/<int:pk>/allocate", payments.payment_allocate_view, name="payment_allocate"),
+    # Remittance advice from buyers
+    path("remittances/", remittances.remittance_list, name="remittances"),
+    path("remittances/<int:pk>/", remittances.remittance_detail, name="remittance_detail"),
+    path("remittances/<int:pk>/confirm", remittances.remittance_confirm_view, name="remittance_confirm"),
+    path("remittances/<int:pk>/reject", remittances.remittance_reject_view, name="remittance_reject"),
+    # The email log
+    path("emails/", email_log.message_log, name="messages"),
+    path("emails/<int:pk>/retry", email_log.message_retry_view, name="message_retry"),
     # Customers and reports
     path("customers/", customers.customer_list, name="customers"),
     path("customers/<int:pk>/", customers.customer_detail, name="customer_detail"),
+    path("customers/<int:pk>/statement.pdf", customers.customer_statement_pdf, name="customer_statement_pdf"),
+    path("customers/<int:pk>/statement.csv", customers.customer_statement_csv, name="customer_statement_csv"),
     path("reports/", reports.reports, name="reports"),
     path("reports/<slug:name>.csv", reports.report_export, name="report_export"),
     # Administration
@@ -49,4 +63,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("roles/", admin.roles, name="roles"),
     path("roles/<int:pk>/", admin.role_detail, name="role_detail"),
     path("settings/", admin.settings_view, name="settings"),
+    path("settings/logo", admin.settings_logo, name="settings_logo"),
 ]

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import base64
 import io
 from pathlib import Path
 from unittest import mock
@@ -86,3 +87,21 @@ def test_a_long_invoice_paginates_with_page_numbers_and_page_one_renders_to_png(
     ARTIFACTS.mkdir(exist_ok=True)
     image.save(ARTIFACTS / "invoice-page-1.png")
     assert image.width > 800
+
+
+def test_rendering_fetches_no_url_and_reads_no_file_but_embeds_data_uris() -> None:
+    from urllib.request import FileHandler, HTTPHandler
+
+    from PIL import Image
+
+    from invoice_portal.documents.pdf import render_html_to_pdf
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (20, 10), "red").save(buffer, "PNG")
+    data_uri = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+    html = f'<img src="http://127.0.0.1:9/x.png"><img src="file:///etc/hostname"><img src="{data_uri}">'
+    with mock.patch.object(HTTPHandler, "http_open") as http, mock.patch.object(FileHandler, "file_open") as file:
+        content = render_html_to_pdf(html)
+    http.assert_not_called()
+    file.assert_not_called()
+    assert sum(len(page.images) for page in PdfReader(io.BytesIO(content)).pages) == 1

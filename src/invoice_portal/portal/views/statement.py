@@ -48,7 +48,7 @@ def statement_csv(request: HttpRequest) -> StreamingHttpResponse:
 @require_GET
 @portal_required("portal.view", company_wide=True)
 def statement_pdf(request: HttpRequest) -> HttpResponse:
-    """The statement as a PDF, rendered from the portal's own HTML template by the documents app."""
+    """The statement as a PDF, rendered from the documents app's statement template (shared with the seller app)."""
     from invoice_portal.documents.pdf import render_html_to_pdf
 
     _, stmt = _statement(request)
@@ -58,7 +58,7 @@ def statement_pdf(request: HttpRequest) -> HttpResponse:
         "seller": portal_settings(),
         "generated_at": timezone.now(),
     }
-    content = render_html_to_pdf(render_to_string("portal/statement_pdf.html", context))
+    content = render_html_to_pdf(render_to_string("documents/statement.html", context))
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{_stem(stmt)}.pdf"'
     response["Cache-Control"] = "private, no-store"

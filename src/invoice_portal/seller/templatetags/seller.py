@@ -9,7 +9,10 @@ from decimal import Decimal
 from typing import Any
 
 from django import template
+from django.utils.safestring import SafeString
 
+from invoice_portal.core.templatetags.badges import badge_html
+from invoice_portal.portal.models import RemittanceStatus
 from invoice_portal.seller.forms import plain_number
 from invoice_portal.seller.navigation import NavLink, nav_for
 from invoice_portal.seller.permissions import seller_can
@@ -26,6 +29,11 @@ def num(value: Decimal | None) -> str:
 @register.filter
 def can(user: Any, code: str) -> bool:
     return seller_can(user, code)
+
+
+@register.simple_tag
+def remittance_badge(status: str) -> SafeString:
+    return badge_html(RemittanceStatus(status).label, RemittanceStatus.colour(status))
 
 
 @register.simple_tag(takes_context=True)

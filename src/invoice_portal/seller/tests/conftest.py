@@ -15,6 +15,8 @@ from invoice_portal.invoices.services import dispute_open, invoice_create_from_o
 from invoice_portal.orders.models import Order
 from invoice_portal.orders.services import order_upsert
 from invoice_portal.payments.models import Payment
+from invoice_portal.portal.models import RemittanceAdvice
+from invoice_portal.portal.services import remittance_submit
 from invoice_portal.testing import Personas, line, make_invoice, make_order, pay
 
 
@@ -33,6 +35,7 @@ class World:
     plain_order: Order
     dispute: Dispute
     payment: Payment
+    remittance: RemittanceAdvice
 
 
 def make_world(p: Personas) -> World:
@@ -54,9 +57,12 @@ def make_world(p: Personas) -> World:
     plain = make_order(company=p.globex, external_id="BC-2002")
     dispute = dispute_open(actor=p.alice, line=open_.lines.order_by("line_no")[0], reason="price", text="Agreed price was 90")
     payment = pay(company=p.acme, invoices=[(overdue, "30.00")], amount="50.00", reference="CHK-777")
+    remittance = remittance_submit(
+        actor=p.bob, amount="150.00", method="wire", reference="WIRE-REMIT-1", paid_on=today, invoices_amounts=[(partial, "150.00")]
+    )
     for invoice in (open_, overdue, partial, paid):
         invoice.refresh_from_db()
-    return World(p, draft, open_, overdue, partial, paid, canceled, globex_open, from_order, flagged, plain, dispute, payment)
+    return World(p, draft, open_, overdue, partial, paid, canceled, globex_open, from_order, flagged, plain, dispute, payment, remittance)
 
 
 @pytest.fixture

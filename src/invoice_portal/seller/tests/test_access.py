@@ -14,7 +14,8 @@ from invoice_portal.testing import make_user
 
 GRANTS = {role.code: set(role.grants) for role in BUILTIN_ROLES}
 
-PAGES: list[tuple[str, str, Callable[[World], str]]] = [
+# A page needs every permission listed (the statement downloads need invoices.view besides customers.view).
+PAGES: list[tuple[str, str | tuple[str, ...], Callable[[World], str]]] = [
     ("home", "invoices.view", lambda w: reverse("seller:home")),
     ("orders", "orders.view", lambda w: reverse("seller:orders")),
     ("order detail", "orders.view", lambda w: reverse("seller:order_detail", args=[w.flagged_order.pk])),
@@ -34,6 +35,11 @@ PAGES: list[tuple[str, str, Callable[[World], str]]] = [
     ("new payment for a customer", "payments.record", lambda w: reverse("seller:payment_new") + f"?company={w.p.acme.pk}"),
     ("customers", "customers.view", lambda w: reverse("seller:customers")),
     ("customer detail", "customers.view", lambda w: reverse("seller:customer_detail", args=[w.p.acme.pk])),
+    ("statement pdf", ("customers.view", "invoices.view"), lambda w: reverse("seller:customer_statement_pdf", args=[w.p.acme.pk])),
+    ("statement csv", ("customers.view", "invoices.view"), lambda w: reverse("seller:customer_statement_csv", args=[w.p.acme.pk])),
+    ("remittances", "payments.view", lambda w: reverse("seller:remittances")),
+    ("all remittances", "payments.view", lambda w: reverse("seller:remittances") + "?status=all"),
+    ("remittance detail", "payments.view", lambda w: reverse("seller:remittance_detail", args=[w.remittance.pk])),
     ("reports", "reports.view", lambda w: reverse("seller:reports")),
     ("aging csv", "reports.view", lambda w: reverse("seller:report_export", args=["aging"])),
     ("dso csv", "reports.view", lambda w: reverse("seller:report_export", args=["dso"])),
@@ -48,6 +54,10 @@ SELLER_ROLES = ["admin", "finance", "sales", "ap_clerk", "approver"]
 BUYERS = ["alice", "bob", "carol", "walt", "charlie"]
 
 
+def _granted(role: str, permission: str | tuple[str, ...]) -> bool:
+    return set((permission,) if isinstance(permission, str) else permission) <= GRANTS[role]
+
+
 def _user(world: World, role: str):
     return getattr(world.p, role) if hasattr(world.p, role) else make_user(role=role)
 
@@ -57,7 +67,7 @@ def test_every_page_answers_200_with_the_permission_and_403_without(world: World
     client.force_login(_user(world, role))
     for name, permission, url in PAGES:
         response = client.get(url(world))
-        expected = 200 if permission in GRANTS[role] else 403
+        expected = 200 if _granted(role, permission) else 403
         assert response.status_code == expected, f"{role} on {name}: {response.status_code}, expected {expected}"
 
 
@@ -84,7 +94,10 @@ def test_a_deactivated_admin_gets_403(world: World, client) -> None:
 
 ACTIONS: list[tuple[str, str, Callable[[World], str]]] = [
     ("issue", "invoices.issue", lambda w: reverse("seller:invoice_issue", args=[w.draft.pk])),
-    ("bulk issue", "invoices.issue", lambda w: reverse("seller:invoices_bulk_issue")),
+    ("bulk issue", "invoices.issue", lambda w: reverse("seller:invoices_bulk")),
+    ("send", "invoices.send", lambda w: reverse("seller:invoice_send", args=[w.open.pk])),
+    ("remind", "invoices.send", lambda w: reverse("seller:invoice_remind", args=[w.overdue.pk])),
+    ("hold", "payments.record", lambda w: reverse("seller:invoice_hold", args=[w.overdue.pk])),
     ("delete", "invoices.delete", lambda w: reverse("seller:invoice_delete", args=[w.draft.pk])),
     ("cancel", "invoices.delete", lambda w: reverse("seller:invoice_cancel", args=[w.globex_open.pk])),
     ("save", "invoices.edit", lambda w: reverse("seller:invoice_save", args=[w.draft.pk])),
@@ -98,6 +111,8 @@ ACTIONS: list[tuple[str, str, Callable[[World], str]]] = [
     ("refund", "payments.refund", lambda w: reverse("seller:payment_refund", args=[w.payment.pk])),
     ("reverse", "payments.refund", lambda w: reverse("seller:payment_reverse", args=[w.payment.pk])),
     ("allocate", "payments.record", lambda w: reverse("seller:payment_allocate", args=[w.payment.pk])),
+    ("confirm remittance", "payments.record", lambda w: reverse("seller:remittance_confirm", args=[w.remittance.pk])),
+    ("reject remittance", "payments.record", lambda w: reverse("seller:remittance_reject", args=[w.remittance.pk])),
     ("add user", "users.manage", lambda w: reverse("seller:users")),
     ("deactivate user", "users.manage", lambda w: reverse("seller:user_active", args=[w.p.sales.pk])),
     ("set role", "users.manage", lambda w: reverse("seller:user_role", args=[w.p.sales.pk])),
@@ -127,11 +142,13 @@ def test_company_users_cannot_post_any_seller_action(world: World, client) -> No
     [
         "/seller/invoices/999999/", "/seller/orders/999999/", "/seller/payments/999999/", "/seller/customers/999999/",
         "/seller/roles/999999/", "/seller/reports/nonsense.csv", "/seller/invoices/999999/issue",
+        "/seller/customers/999999/statement.pdf", "/seller/customers/999999/statement.csv", "/seller/remittances/999999/",
+        "/seller/remittances/999999/confirm",
     ],
 )  # fmt: skip
 def test_unknown_ids_are_404(world: World, client, url: str) -> None:
     client.force_login(world.p.admin)
-    method = client.post if url.endswith("issue") else client.get
+    method = client.post if url.endswith(("issue", "confirm")) else client.get
     assert method(url).status_code == 404
 
 
@@ -145,7 +162,7 @@ def test_navigation_shows_only_what_the_role_allows(world: World, client) -> Non
     client.force_login(world.p.sales)
     html = client.get(reverse("seller:home")).content.decode()
     nav = html.split('aria-label="Seller"')[1].split("</nav>")[0]
-    for label in ("Orders", "Invoices", "Payments", "Customers"):
+    for label in ("Orders", "Invoices", "Payments", "Remittances", "Customers"):
         assert f">{label}</a>" in nav
     for label in ("Reports", "Users", "Roles", "Settings"):
         assert f">{label}</a>" not in nav

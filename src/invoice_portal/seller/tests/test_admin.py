@@ -123,3 +123,22 @@ def test_the_settings_change_is_audited(world: World, client) -> None:
     assert event.actor == world.p.admin
     assert event.after is not None
     assert event.after["seller_tax_id"] == "US-99"
+
+
+def test_the_reminder_schedule_and_email_switches_are_set_on_the_settings_page(world: World, client) -> None:
+    from invoice_portal.notifications.selectors import notification_settings
+
+    client.force_login(world.p.admin)
+    form = client.get("/seller/settings/").context["form"]
+    assert form.initial["reminder_offsets"] == "-3, 1, 7, 14"
+    data = {**form.initial, "reminder_offsets": "-5, 10, 30", "payment_receipts": ""}
+    assert client.post("/seller/settings/", data).status_code == 302
+    saved = notification_settings()
+    assert saved.reminder_offsets == [-5, 10, 30]
+    assert not saved.payment_receipts
+    assert saved.email_on_issue
+    refused = client.post("/seller/settings/", {**data, "reminder_offsets": "soon", "seller_name": "Renamed Ltd"})
+    assert refused.status_code == 200
+    assert "&#x27;soon&#x27; is not a whole number of days" in refused.content.decode()
+    assert notification_settings().reminder_offsets == [-5, 10, 30]
+    assert portal_settings().seller_name != "Renamed Ltd"  # one form, saved together or not at all

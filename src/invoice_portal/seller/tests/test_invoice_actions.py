@@ -204,7 +204,7 @@ def test_bulk_issue_numbers_the_ticked_drafts_in_order(world: World, client) -> 
     second = make_invoice(company=world.p.globex, status="draft")
     client.force_login(world.p.sales)
     data = {"invoice": [str(second.pk), str(world.draft.pk), str(world.open.pk)], "next": "/seller/invoices/?status=draft"}
-    response = client.post(reverse("seller:invoices_bulk_issue"), data)
+    response = client.post(reverse("seller:invoices_bulk"), {**data, "action": "issue"})
     assert response["Location"] == "/seller/invoices/?status=draft"
     world.draft.refresh_from_db()
     second.refresh_from_db()
@@ -216,11 +216,14 @@ def test_bulk_issue_numbers_the_ticked_drafts_in_order(world: World, client) -> 
     assert "only drafts can be issued" in page
 
 
-def test_the_dashboard_offers_checkboxes_only_for_drafts(world: World, client) -> None:
+def test_the_dashboard_offers_checkboxes_for_every_document_but_canceled_ones(world: World, client) -> None:
     client.force_login(world.p.sales)
     html = client.get("/seller/invoices/").content.decode()
     assert f'value="{world.draft.pk}" id="pick-{world.draft.pk}"' in html
-    assert f'id="pick-{world.open.pk}"' not in html
+    assert f'id="pick-{world.open.pk}"' in html
+    assert f'id="pick-{world.canceled.pk}"' not in html
+    assert 'value="send"' in html
+    assert 'value="remind"' in html
 
 
 def test_the_pdf_downloads(world: World, client) -> None:

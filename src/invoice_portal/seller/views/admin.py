@@ -5,10 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from invoice_portal.accounts.models import Role, User
 from invoice_portal.accounts.permissions import PERMISSIONS, Audience, Level
@@ -16,11 +19,14 @@ from invoice_portal.accounts.services import role_create, role_set_permission, u
 from invoice_portal.companies.models import Company
 from invoice_portal.core.errors import DomainError
 from invoice_portal.core.settings_store import portal_settings
+from invoice_portal.documents.pdf import logo_content
+from invoice_portal.notifications.selectors import notification_settings
+from invoice_portal.notifications.services import notification_settings_update
 from invoice_portal.seller import selectors
 from invoice_portal.seller.forms import RoleCreateForm, SettingsForm, UserCreateForm, UserFilterForm, UserRoleForm, attach_error
-from invoice_portal.seller.permissions import seller_required
+from invoice_portal.seller.permissions import is_seller_staff, seller_required
 from invoice_portal.seller.rendering import render_page
-from invoice_portal.seller.services import SETTINGS_FIELDS, portal_settings_update
+from invoice_portal.seller.services import LOGO_MAX_BYTES, SETTINGS_FIELDS, portal_settings_set_logo, portal_settings_update
 from invoice_portal.seller.views.common import paginate, safe_next
 
 # --- Users ----------------------------------------------------------------------------------------
@@ -159,20 +165,57 @@ def role_detail(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Settings -------------------------------------------------------------------------------------
 
 
+def _save_settings(request: HttpRequest, form: SettingsForm) -> None:
+    """Profile and logo come from one form, so they are saved together or not at all."""
+    upload = form.cleaned_data.get("logo")
+    with transaction.atomic():
+        portal_settings_update(actor=request.user, **form.settings_fields())
+        notification_settings_update(actor=request.user, **form.notification_fields())
+        if upload is not None:
+            # Read one byte past the limit: enough for the service to refuse a larger file without holding all of it.
+            content = upload.read(LOGO_MAX_BYTES + 1)
+            portal_settings_set_logo(actor=request.user, content=content, filename=upload.name or "")
+        elif form.cleaned_data.get("remove_logo"):
+            portal_settings_set_logo(actor=request.user, content=None)
+
+
 @require_http_methods(["GET", "POST"])
 @seller_required("settings.manage")
 def settings_view(request: HttpRequest) -> HttpResponse:
     current = portal_settings()
     if request.method == "POST":
-        form = SettingsForm(request.POST)
+        form = SettingsForm(request.POST, request.FILES)
         if form.is_valid():
             try:
-                portal_settings_update(actor=request.user, **form.cleaned_data)
+                _save_settings(request, form)
             except DomainError as exc:
                 attach_error(form, exc)
             else:
                 messages.success(request, "Settings saved.")
                 return redirect("seller:settings")
     else:
-        form = SettingsForm(initial={name: getattr(current, name) for name in SETTINGS_FIELDS})
-    return render_page(request, "seller/admin/settings.html", {"form": form})
+        notify = notification_settings()
+        form = SettingsForm(
+            initial={
+                **{name: getattr(current, name) for name in SETTINGS_FIELDS},
+                "email_on_issue": notify.email_on_issue, "payment_receipts": notify.payment_receipts,
+                "reminder_offsets": ", ".join(str(d) for d in notify.reminder_offsets),
+            }
+        )  # fmt: skip
+    return render_page(request, "seller/admin/settings.html", {"form": form, "logo": current.logo})
+
+
+@require_GET
+@login_required
+def settings_logo(request: HttpRequest) -> HttpResponse:
+    """The logo for the seller's own pages; seller staff only (documents embed it themselves)."""
+    if not is_seller_staff(request.user):
+        raise PermissionDenied("The logo is shown to seller staff.")
+    logo = logo_content(portal_settings())
+    if logo is None:
+        raise Http404("No logo is set.")
+    content, content_type = logo
+    response = HttpResponse(content, content_type=content_type)
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
 from invoice_portal.companies.models import Company
+from invoice_portal.documents.pdf import statement_pdf
 from invoice_portal.payments.selectors import company_position
+from invoice_portal.payments.statements import Statement
+from invoice_portal.portal.exports import STATEMENT_HEADER, csv_response, statement_rows
 from invoice_portal.seller import charts, selectors
 from invoice_portal.seller.forms import CustomerFilterForm, StatementForm
 from invoice_portal.seller.permissions import seller_can, seller_required
@@ -24,17 +31,21 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     return render_page(request, "seller/customers/list.html", context, partial="seller/partials/customer_results.html")
 
 
+def _statement_choice(request: HttpRequest, company: Company) -> tuple[StatementForm, dt.date, dt.date, str, list[str]]:
+    """The statement's period and currency from the query (the page and its downloads read the same parameters)."""
+    currencies = selectors.customer_currencies(company)
+    form = StatementForm(request.GET)
+    start, end = form.period()
+    currency = form.cleaned_data.get("currency") or company.currency
+    return form, start, end, currency if currency in currencies else company.currency, currencies
+
+
 @require_GET
 @seller_required("customers.view")
 def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     company = get_object_or_404(Company.objects.select_related("parent"), pk=pk)
     user = request.user
-    currencies = selectors.customer_currencies(company)
-    statement_form = StatementForm(request.GET)
-    start, end = statement_form.period()
-    currency = statement_form.cleaned_data.get("currency") or company.currency
-    if currency not in currencies:
-        currency = company.currency
+    statement_form, start, end, currency, currencies = _statement_choice(request, company)
     sees_money = seller_can(user, "invoices.view")
     context = {
         "company": company,
@@ -45,8 +56,41 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "payments": selectors.recent_payments(company.pk) if seller_can(user, "payments.view") else [],
         "statement": selectors.customer_statement(company, currency, start=start, end=end) if sees_money else None,
         "statement_form": statement_form,
+        "statement_query": urlencode({"start": start.isoformat(), "end": end.isoformat(), "currency": currency}),
         "currencies": currencies,
         "statement_currency": currency,
         "period": (start, end),
     }
     return render_page(request, "seller/customers/detail.html", context)
+
+
+def _statement(request: HttpRequest, pk: int) -> Statement:
+    # The statement lists every invoice and payment of the customer: the page shows it only with invoices.view.
+    if not seller_can(request.user, "invoices.view"):
+        raise PermissionDenied("Needs the 'invoices.view' permission.")
+    company = get_object_or_404(Company, pk=pk)
+    _, start, end, currency, _ = _statement_choice(request, company)
+    return selectors.customer_statement(company, currency, start=start, end=end)
+
+
+def _stem(statement: Statement) -> str:
+    company = statement.company.external_id or f"company-{statement.company.pk}"
+    return f"statement-{company}-{statement.currency}-{statement.start:%Y%m%d}-{statement.end:%Y%m%d}"
+
+
+@require_GET
+@seller_required("customers.view")
+def customer_statement_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    stmt = _statement(request, pk)
+    content = statement_pdf(statement=stmt, aging=selectors.aging_totals(company_id=stmt.company.pk))
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{_stem(stmt)}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+@seller_required("customers.view")
+def customer_statement_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
+    stmt = _statement(request, pk)
+    return csv_response(f"{_stem(stmt)}.csv", STATEMENT_HEADER, statement_rows(stmt))

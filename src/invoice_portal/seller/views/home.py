@@ -17,6 +17,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "overdue": selectors.overdue_by_currency(),
         "open_disputes": list(selectors.open_dispute_list()[:5]),
         "open_dispute_count": selectors.open_dispute_list().count(),
+        "on_hold_count": selectors.on_hold_count(),
         "aging_charts": [charts.aging_chart(b) for b in selectors.aging_totals()],
         "flow_charts": [charts.flow_chart(c, months) for c, months in selectors.monthly_flows(months=6).items()],
     }

@@ -7,6 +7,7 @@ message on the page (buttons) or as form errors (forms with input); nothing is w
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
@@ -21,31 +22,55 @@ from invoice_portal.invoices.services import (
     dispute_resolve_by_credit,
     invoice_cancel,
     invoice_delete,
+    invoice_hold,
     invoice_issue,
+    invoice_release_hold,
 )
-from invoice_portal.seller.forms import CancelForm, CreditNoteForm, DebitNoteForm, DisputeCreditForm, DisputeRejectForm, attach_error
-from invoice_portal.seller.permissions import seller_required
+from invoice_portal.notifications.models import MessageStatus
+from invoice_portal.notifications.services import invoice_remind, invoice_send
+from invoice_portal.seller.forms import (
+    CancelForm,
+    CreditNoteForm,
+    DebitNoteForm,
+    DisputeCreditForm,
+    DisputeRejectForm,
+    HoldForm,
+    attach_error,
+)
+from invoice_portal.seller.permissions import seller_can, seller_required
 from invoice_portal.seller.views.common import safe_next
 from invoice_portal.seller.views.invoices import invoice_page, visible_invoice
 
 MAX_BULK = 200
+BULK_PERMISSIONS = {"issue": "invoices.issue", "send": "invoices.send", "remind": "invoices.send"}
 
 
 @require_POST
-@seller_required("invoices.issue")
-def bulk_issue(request: HttpRequest) -> HttpResponse:
-    """Issue the ticked drafts one by one (oldest first, so numbers follow creation); report each refusal."""
+@seller_required("invoices.view")
+def bulk_action(request: HttpRequest) -> HttpResponse:
+    """Issue, send or remind the ticked documents one by one; report what was done and each refusal."""
+    action = request.POST.get("action", "issue")
+    if action not in BULK_PERMISSIONS:
+        messages.error(request, "Choose issue, send or remind.")
+        return redirect(safe_next(request, "seller:invoices"))
+    if not seller_can(request.user, BULK_PERMISSIONS[action]):
+        raise PermissionDenied(f"Needs the '{BULK_PERMISSIONS[action]}' permission.")
     ids = sorted({int(v) for v in request.POST.getlist("invoice") if v.isdigit()})[:MAX_BULK]
-    issued: list[str] = []
+    done: list[str] = []
     for invoice in invoices_visible_to(request.user).filter(pk__in=ids).order_by("pk"):
         try:
-            issued.append(str(invoice_issue(actor=request.user, invoice=invoice).number))
+            if action == "issue":
+                done.append(str(invoice_issue(actor=request.user, invoice=invoice).number))
+            else:
+                (invoice_send if action == "send" else invoice_remind)(actor=request.user, invoice=invoice)
+                done.append(str(invoice))
         except DomainError as exc:
             messages.error(request, f"{invoice}: {exc.message}")
-    if issued:
-        messages.success(request, f"Issued {len(issued)}: {', '.join(issued)}.")
+    verb = {"issue": "Issued", "send": "Sent", "remind": "Reminders queued for"}[action]
+    if done:
+        messages.success(request, f"{verb} {len(done)}: {', '.join(done)}.")
     elif not ids:
-        messages.error(request, "Tick the drafts to issue first.")
+        messages.error(request, "Tick the documents first.")
     return redirect(safe_next(request, "seller:invoices"))
 
 
@@ -64,6 +89,59 @@ def issue(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, f"Issued as {invoice.number}, due {invoice.due_date:%d %b %Y}.")
     return _back(pk)
+
+
+def _email(request: HttpRequest, pk: int, *, reminder: bool) -> HttpResponse:
+    """Email the document (or a reminder of it) now; the page says where it went, or why it did not."""
+    invoice = visible_invoice(request, pk)
+    what = f"Reminder for {invoice}" if reminder else f"{invoice}"
+    try:
+        message = (invoice_remind if reminder else invoice_send)(actor=request.user, invoice=invoice)
+    except DomainError as exc:
+        messages.error(request, f"{'No reminder' if reminder else 'Not'} sent: {exc.message}")
+    else:
+        if message.status == MessageStatus.FAILED:
+            messages.error(request, f"Not sent: {message.last_error}")
+        else:
+            messages.success(request, f"{what} is on its way to {', '.join(message.to)}.")
+    return _back(pk)
+
+
+@require_POST
+@seller_required("invoices.send")
+def send(request: HttpRequest, pk: int) -> HttpResponse:
+    return _email(request, pk, reminder=False)
+
+
+@require_POST
+@seller_required("invoices.send")
+def remind(request: HttpRequest, pk: int) -> HttpResponse:
+    return _email(request, pk, reminder=True)
+
+
+@require_POST
+@seller_required("payments.record")
+def hold(request: HttpRequest, pk: int) -> HttpResponse:
+    """Put the invoice on hold (no reminders) with a reason, or release the hold."""
+    invoice = visible_invoice(request, pk)
+    form = HoldForm(request.POST, prefix="hold")
+    if request.POST.get("release"):
+        try:
+            invoice_release_hold(actor=request.user, invoice=invoice)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"{invoice} is no longer on hold; reminders follow the schedule again.")
+        return _back(pk)
+    if form.is_valid():
+        try:
+            invoice_hold(actor=request.user, invoice=invoice, reason=form.cleaned_data["reason"])
+        except DomainError as exc:
+            attach_error(form, exc, fields={"hold_reason": "reason"})
+        else:
+            messages.success(request, f"{invoice} is on hold: no reminders until you release it.")
+            return _back(pk)
+    return invoice_page(request, invoice, hold_form=form)
 
 
 @require_POST

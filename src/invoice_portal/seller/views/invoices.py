@@ -17,10 +17,13 @@ from invoice_portal.audit.selectors import audit_events_for
 from invoice_portal.companies.models import Company
 from invoice_portal.core.errors import DomainError
 from invoice_portal.core.money import format_money
-from invoice_portal.invoices.models import Dispute, DisputeStatus, Invoice, Kind, Status
+from invoice_portal.invoices.models import Direction, Dispute, DisputeStatus, Invoice, Kind, Status
 from invoice_portal.invoices.selectors import invoice_list, invoice_summary_status, invoices_visible_to, line_views
 from invoice_portal.invoices.services import invoice_create, invoice_update
 from invoice_portal.invoices.services.documents import EDITABLE_STATUSES
+from invoice_portal.invoices.services.holds import HOLDABLE
+from invoice_portal.notifications.selectors import invoice_messages
+from invoice_portal.notifications.services import SENDABLE
 from invoice_portal.payments.selectors import allocations_to
 from invoice_portal.seller import selectors
 from invoice_portal.seller.editor import Editor, editor_for, editor_from, with_added_row
@@ -32,6 +35,7 @@ from invoice_portal.seller.forms import (
     DebitNoteForm,
     DisputeCreditForm,
     DisputeRejectForm,
+    HoldForm,
     InvoiceFilterForm,
 )
 from invoice_portal.seller.permissions import seller_can, seller_required
@@ -91,6 +95,9 @@ class InvoiceRules:
     can_delete: bool
     can_credit: bool
     can_debit: bool
+    can_send: bool
+    can_remind: bool
+    can_hold: bool
     edit_blocked_by_status: bool
 
 
@@ -106,6 +113,9 @@ def invoice_rules(invoice: Invoice, user: Any) -> InvoiceRules:
         can_delete=status == Status.DRAFT and seller_can(user, "invoices.delete"),
         can_credit=live_debit and seller_can(user, "memos.create"),
         can_debit=live_debit and invoice.kind == Kind.INVOICE and seller_can(user, "memos.create"),
+        can_send=status in SENDABLE and invoice.direction == Direction.ISSUED and seller_can(user, "invoices.send"),
+        can_remind=live_debit and status in HOLDABLE and seller_can(user, "invoices.send"),
+        can_hold=live_debit and status in HOLDABLE and seller_can(user, "payments.record"),
         edit_blocked_by_status=not editable,
     )
 
@@ -143,6 +153,8 @@ def invoice_page(request: HttpRequest, invoice: Invoice, *, status: int = 200, *
         "events": list(audit_events_for(invoice).order_by("-at", "-pk")),
         "has_open_dispute": invoice.disputes.filter(status=DisputeStatus.OPEN).exists(),
         "cancel_form": CancelForm(prefix="cancel"),
+        "hold_form": overrides.pop("hold_form", None) or HoldForm(prefix="hold"),
+        "messages_sent": list(invoice_messages(invoice)[:20]),
         "credit_form": credit_form,
         "debit_form": debit_form,
         "disputes": _dispute_rows(invoice, request.user, overrides.pop("dispute_forms", {})),
