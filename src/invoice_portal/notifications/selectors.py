@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from invoice_portal.accounts.models import RoleGrant, User
 from invoice_portal.companies.models import Company
@@ -123,5 +123,6 @@ def message_list(*, kind: str = "", status: str = "", search: str = "") -> Query
     if status:
         messages = messages.filter(status=status)
     if search:
-        messages = messages.filter(subject__icontains=search)
+        term = search.strip()
+        messages = messages.filter(Q(subject__icontains=term) | Q(company__name__icontains=term) | Q(invoice__number__istartswith=term))
     return messages

@@ -212,8 +212,8 @@ def _reminder(invoice: Invoice, *, actor: Any, offset: int | None, today: dt.dat
     )
     return message_queue(
         kind=MessageKind.REMINDER, to=selectors.invoice_recipients(invoice), actor=actor, invoice=invoice, attach_pdf=True,
-        reminder_offset=offset, subject=f"Reminder: invoice {invoice.number} is {when}",
-        body=_render("reminder", invoice=invoice, when=when, overdue=days > 0,
+        reminder_offset=offset, subject=f"Reminder: {_TITLES[Kind(invoice.kind)].lower()} {invoice.number} is {when}",
+        body=_render("reminder", invoice=invoice, when=when, title=_TITLES[Kind(invoice.kind)], overdue=days > 0,
                      url=_portal_url(reverse("portal:invoice_detail", args=[invoice.pk]))),
     )  # fmt: skip
 

@@ -131,7 +131,7 @@ def test_an_invite_without_a_password_emails_a_link_the_new_user_signs_up_with(
     assert "Invitation emailed to erin@acme.test" in response.content.decode()
     erin = User.objects.get(email="erin@acme.test")
     assert not erin.has_usable_password()
-    assert "Invited, not signed in yet" in client.get("/portal/users/").content.decode()
+    assert "Not signed in yet" in client.get("/portal/users/").content.decode()
     with django_capture_on_commit_callbacks(execute=True):  # resent on request while she has not signed in
         client.post(f"/portal/users/{erin.pk}/invite")
     assert [m.to for m in mail.outbox] == [["erin@acme.test"], ["erin@acme.test"]]
