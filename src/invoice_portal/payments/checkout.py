@@ -32,7 +32,8 @@ from django.db import transaction
 from django.db.models import F, QuerySet, Sum
 from django.utils import timezone
 
-from invoice_portal.accounts.selectors import user_has_perm
+from invoice_portal.accounts.permissions import Level
+from invoice_portal.accounts.selectors import user_has_perm, user_perm_level
 from invoice_portal.audit.services import audit_record
 from invoice_portal.core.errors import (
     AllocationExceedsBalance,
@@ -125,6 +126,12 @@ def _credit_notes(company_id: int, currency: str) -> QuerySet[Invoice]:
 def available_credit(*, company_id: int, currency: str) -> Decimal:
     """Credit on the company's account in ``currency``: unallocated payments plus unapplied credit notes."""
     return company_position(company_id, currency).credit
+
+
+def may_apply_credit(user: Any) -> bool:
+    """Credit on account is the company's money: only a user who pays for the whole company spends it,
+    not a buyer who pays the invoices of their own orders."""
+    return user_perm_level(user, "portal.pay") in (Level.COMPANY, Level.TREE)
 
 
 def checkout_for(*, actor: Any, checkout_id: object) -> Checkout:
@@ -276,6 +283,8 @@ def checkout_open(
         raise CurrencyMismatch(f"One payment is in one currency; these invoices are in {', '.join(currencies)}.")
     currency = currencies[0]
     credit_wanted = parse_money(apply_credit, currency, field="apply_credit")
+    if credit_wanted > ZERO and not may_apply_credit(actor):
+        raise PermissionDenied("Credit on account belongs to the whole company; only users who pay for the company may apply it.")
     payment_ids: list[int] = []
     note_ids: list[int] = []
     if credit_wanted > ZERO:

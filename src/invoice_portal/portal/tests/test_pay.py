@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from invoice_portal.integrations.testgateway import provider
 from invoice_portal.invoices.models import Invoice, Status
@@ -173,6 +175,23 @@ def test_credit_on_account_can_be_applied_and_may_pay_it_all(books: Books, login
     assert response["Location"] == f"http://testserver/portal/pay/return/?checkout={checkout.pk}"
     assert checkout.status == CheckoutStatus.SUCCEEDED
     assert _fresh(books.acme_erp).balance == D("50.00")
+
+
+def test_a_buyer_paying_her_own_orders_cannot_spend_the_companys_credit(books: Books, login: Any) -> None:
+    from invoice_portal.core.errors import PermissionDenied
+    from invoice_portal.payments.checkout import checkout_open
+
+    pay(company=books.p.acme, invoices=[], amount="25.00", reference="Overpaid")
+    client = login(books.p.alice)  # a Buyer: pays the invoices of her own orders
+    page = client.get(f"/portal/pay/?invoice={books.alice_web.pk}").content.decode()
+    assert "available: $25.00" not in page
+    assert 'name="apply_credit"' not in page
+    with pytest.raises(PermissionDenied, match="belongs to the whole company"):
+        checkout_open(
+            actor=books.p.alice, invoices_amounts={books.alice_web.pk: "10.00"}, apply_credit="10.00", gateway="test",
+            return_url="/portal/pay/return/", expires_at=timezone.now() + dt.timedelta(minutes=30),
+        )  # fmt: skip
+    assert not Checkout.objects.exists()
 
 
 def test_the_preview_adds_up_what_is_typed(books: Books, login: Any) -> None:

@@ -18,7 +18,7 @@ from invoice_portal.invoices.models import DisputeStatus, Invoice, Kind, Status
 from invoice_portal.invoices.selectors import LineView, invoice_summary_status, invoices_visible_to, line_views
 from invoice_portal.invoices.services import dispute_open
 from invoice_portal.invoices.totals import LineInput, compute_totals
-from invoice_portal.payments.checkout import payable_invoices, reserved_amounts
+from invoice_portal.payments.checkout import may_apply_credit, payable_invoices, reserved_amounts
 from invoice_portal.payments.selectors import allocations_to
 from invoice_portal.portal import selectors
 from invoice_portal.portal.exports import INVOICE_HEADER, csv_response, export_filename, invoice_rows
@@ -51,7 +51,7 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
         "tab": form.current_tab,
         "tabs": TABS,
         "sort": form.current_sort,
-        "position": selectors.open_position(scope, user, with_credit=can_pay),
+        "position": selectors.open_position(scope, user, with_credit=can_pay and may_apply_credit(user)),
         "can_pay": can_pay,
         "payable": payable,
     }

@@ -21,7 +21,14 @@ from invoice_portal.core.money import ZERO, as_str, parse_money
 from invoice_portal.integrations.checkout import checkout_start
 from invoice_portal.integrations.gateways.base import GatewayError
 from invoice_portal.invoices.models import Invoice
-from invoice_portal.payments.checkout import available_credit, checkout_cancel, checkout_for, payable_balances, payable_invoices
+from invoice_portal.payments.checkout import (
+    available_credit,
+    checkout_cancel,
+    checkout_for,
+    may_apply_credit,
+    payable_balances,
+    payable_invoices,
+)
 from invoice_portal.payments.models import Checkout, CheckoutStatus
 from invoice_portal.portal.forms import PayForm, attach_error
 from invoice_portal.portal.permissions import portal_required
@@ -73,7 +80,7 @@ def _pay_page(request: HttpRequest, invoices: list[Invoice], form: PayForm | Non
     if not invoices:
         return render_page(request, "portal/pay/pay.html", context)
     currency = currencies[0]
-    credit = available_credit(company_id=company_id(request), currency=currency)
+    credit = available_credit(company_id=company_id(request), currency=currency) if may_apply_credit(request.user) else ZERO
     payable = payable_balances(invoices)
     if form is None:
         initial: dict[str, str] = {f"amount_{inv.pk}": as_str(payable[inv.pk], currency) for inv in invoices}
@@ -110,7 +117,7 @@ def pay(request: HttpRequest) -> HttpResponse:
         return _pay_page(request, invoices, form, refused=True)
     credit = (
         available_credit(company_id=company_id(request), currency=invoices[0].currency)
-        if len({i.currency for i in invoices}) == 1
+        if len({i.currency for i in invoices}) == 1 and may_apply_credit(request.user)
         else ZERO
     )
     if not credit:
@@ -140,7 +147,7 @@ def pay_preview(request: HttpRequest) -> HttpResponse:
     if len(currencies) != 1:
         return render_page(request, "portal/partials/pay_totals.html", {"summary": None})
     currency = currencies.pop()
-    credit = available_credit(company_id=company_id(request), currency=currency)
+    credit = available_credit(company_id=company_id(request), currency=currency) if may_apply_credit(request.user) else ZERO
     return render_page(
         request,
         "portal/partials/pay_totals.html",
