@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from invoice_portal.audit.context import current_origin
 from invoice_portal.audit.services import audit_record, snapshot
 from invoice_portal.core.errors import Conflict, InvalidTransition, ValidationFailed
 from invoice_portal.core.money import format_money
@@ -187,9 +188,16 @@ def _fresh(invoice: Invoice) -> Invoice:
     return Invoice.objects.select_related("company", "order__placed_by").get(pk=invoice.pk)
 
 
+def _imported() -> bool:
+    """Documents and payments that arrive by ERP import are not emailed automatically: the ERP is their
+    system of record (and an import of history must not mail customers years of invoices). Sales sends
+    them from the dashboard when the portal is to deliver them."""
+    return current_origin().channel == "import"
+
+
 def notify_invoice_issued(invoice: Invoice) -> Message | None:
     """Called by ``invoice_issue``: the document goes to the customer, PDF attached, when the settings say so."""
-    if invoice.direction != Direction.ISSUED or not selectors.notification_settings().email_on_issue:
+    if invoice.direction != Direction.ISSUED or _imported() or not selectors.notification_settings().email_on_issue:
         return None
     return _document_message(invoice, actor=None)
 
@@ -258,7 +266,7 @@ def reminders_run(*, today: dt.date | None = None) -> ReminderRun:
 
 def notify_payment_received(payment: Payment) -> Message | None:
     """A receipt and thank-you when money arrives (an offline payment recorded, a gateway payment confirmed)."""
-    if payment.status != PaymentStatus.SUCCEEDED or not selectors.notification_settings().payment_receipts:
+    if payment.status != PaymentStatus.SUCCEEDED or _imported() or not selectors.notification_settings().payment_receipts:
         return None
     allocations = list(payment.allocations.select_related("invoice").filter(amount__gt=0).order_by("invoice__number"))
     return message_queue(

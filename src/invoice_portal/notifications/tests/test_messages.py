@@ -243,3 +243,14 @@ def test_a_bad_reminder_schedule_is_refused_and_changes_nothing(personas: Person
 def test_a_schedule_is_stored_sorted_without_repeats(personas: Personas) -> None:
     saved = notification_settings_update(actor=personas.admin, email_on_issue=True, payment_receipts=True, reminder_offsets=" 7; -3, 7, 0 ")
     assert saved.reminder_offsets == [-3, 0, 7]
+
+
+def test_documents_and_payments_that_arrive_by_import_are_not_emailed(personas: Personas) -> None:
+    from invoice_portal.audit.context import origin
+
+    with origin("import", "batch:7"):
+        invoice = make_invoice(company=personas.acme)
+        pay(company=personas.acme, invoices=[(invoice, "100.00")])
+    assert not Message.objects.exists()
+    invoice_send(actor=personas.sales, invoice=invoice)  # Sales delivers it through the portal when wanted
+    assert Message.objects.get().kind == MessageKind.INVOICE
