@@ -30,7 +30,8 @@ from invoice_portal.imports.selectors import import_batches_visible_to
 from invoice_portal.imports.services import import_batch_create, import_batch_run
 from invoice_portal.invoices.models import Dispute, Invoice, InvoiceLine
 from invoice_portal.invoices.selectors import invoices_visible_to
-from invoice_portal.invoices.services import credit_note_create, dispute_open
+from invoice_portal.invoices.services import credit_note_create, dispute_open, invoice_hold
+from invoice_portal.notifications.models import Message
 from invoice_portal.orders.models import Order
 from invoice_portal.payments.models import Allocation, Payment
 from invoice_portal.testing import Personas, make_invoice, make_order, pay
@@ -49,7 +50,7 @@ class Books:
     order: Order
     fresh_order: Order
     invoice: Invoice  # open, nothing allocated
-    invoice2: Invoice  # partially paid by ``payment``, one line disputed
+    invoice2: Invoice  # partially paid by ``payment``, one line disputed, on hold
     draft: Invoice
     credit: Invoice  # issued credit note, nothing applied
     payment: Payment  # 30.00: 10.00 allocated to invoice2, 20.00 on account
@@ -74,6 +75,7 @@ def _books(company: Company, buyer: Any, staff: Any) -> Books:
     payment = pay(company=company, invoices=[(invoice2, "10.00")], amount="30.00")
     credit = credit_note_create(actor=None, invoice=invoice2, amount="5.00", apply=False)
     dispute = dispute_open(actor=buyer, line=InvoiceLine.objects.get(invoice=invoice2, line_no=1), reason="price", text="too dear")
+    invoice_hold(actor=staff, invoice=invoice2, reason="Payment plan")
     return Books(
         company=company, order=order, fresh_order=make_order(company=company, placed_by=buyer), invoice=invoice,
         invoice2=invoice2, draft=make_invoice(company=company, status="draft", order=order), credit=credit, payment=payment,
@@ -147,6 +149,11 @@ ENDPOINTS = [
     Endpoint("delete invoice", "DELETE", lambda b: f"invoices/{b.invoice.pk}", None, "invoices.delete"),
     Endpoint("issue invoice", "POST", lambda b: f"invoices/{b.draft.pk}/issue", lambda b: {}, "invoices.issue"),
     Endpoint("cancel invoice", "POST", lambda b: f"invoices/{b.invoice.pk}/cancel", lambda b: {}, "invoices.delete"),
+    Endpoint("send invoice", "POST", lambda b: f"invoices/{b.invoice.pk}/send", lambda b: {}, "invoices.send", 202),
+    Endpoint("remind invoice", "POST", lambda b: f"invoices/{b.invoice.pk}/remind", lambda b: {}, "invoices.send", 202),
+    Endpoint("invoice messages", "GET", lambda b: f"invoices/{b.invoice.pk}/messages", seller_perm="invoices.view"),
+    Endpoint("hold invoice", "POST", lambda b: f"invoices/{b.invoice.pk}/hold", lambda b: {"reason": "plan"}, "payments.record"),
+    Endpoint("release hold", "DELETE", lambda b: f"invoices/{b.invoice2.pk}/hold", None, "payments.record"),
     Endpoint("credit note", "POST", lambda b: f"invoices/{b.invoice.pk}/credit-note", lambda b: {"amount": "1.00"}, "memos.create", 201),
     Endpoint(
         "apply credit",
@@ -229,9 +236,9 @@ def _expected(endpoint: Endpoint, persona: str, scope: str) -> int:
 
 def _state() -> tuple[Any, ...]:
     return (
-        AuditEvent.objects.count(), Invoice.objects.count(), Payment.objects.count(), Order.objects.count(),
+        AuditEvent.objects.count(), Invoice.objects.count(), Payment.objects.count(), Order.objects.count(), Message.objects.count(),
         Company.objects.count(), Dispute.objects.count(), Allocation.objects.aggregate(s=Sum("amount"))["s"],
-        tuple(Invoice.objects.order_by("pk").values_list("status", "total", "version")),
+        tuple(Invoice.objects.order_by("pk").values_list("status", "total", "version", "on_hold")),
         tuple(Payment.objects.order_by("pk").values_list("status", "refunded_amount")),
         tuple(Dispute.objects.order_by("pk").values_list("status", flat=True)),
         tuple(Order.objects.order_by("pk").values_list("status", "is_canceled", "flag_updated", "flag_canceled")),
