@@ -117,7 +117,7 @@ def _email(message: Message) -> EmailMessage:
 def message_deliver(*, message_id: int) -> str:
     """Send one queued message; safe to run twice (the second run finds it claimed and does nothing)."""
     claimed = Message.objects.filter(pk=message_id, status=MessageStatus.QUEUED).update(
-        status=MessageStatus.SENDING, attempts=F("attempts") + 1
+        status=MessageStatus.SENDING, attempts=F("attempts") + 1, claimed_at=timezone.now()
     )
     message = Message.objects.select_related("invoice__company").filter(pk=message_id).first()
     if message is None:
@@ -160,7 +160,7 @@ def message_retry(*, actor: Any, message: Message) -> Message:
 def messages_sweep(*, now: dt.datetime | None = None) -> int:
     """Hand stale outbox rows to the worker again (a lost task, a worker killed mid-send). Returns how many."""
     now = now or timezone.now()
-    stuck = Message.objects.filter(status=MessageStatus.SENDING, created_at__lt=now - STALE_SENDING)
+    stuck = Message.objects.filter(status=MessageStatus.SENDING, claimed_at__lt=now - STALE_SENDING)
     stuck.update(status=MessageStatus.QUEUED)
     pending = list(Message.objects.filter(status=MessageStatus.QUEUED, created_at__lt=now - STALE_QUEUED).values_list("pk", flat=True))
     for pk in pending:

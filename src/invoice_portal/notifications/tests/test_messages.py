@@ -141,7 +141,8 @@ def test_the_sweep_hands_lost_messages_to_the_worker_again(personas: Personas, d
     invoice = make_invoice(company=personas.acme)
     message = Message.objects.get(invoice=invoice)
     assert messages_sweep() == 0  # too fresh: its task may still be on the way
-    Message.objects.filter(pk=message.pk).update(status=MessageStatus.SENDING)  # a worker died mid-send
+    Message.objects.filter(pk=message.pk).update(status=MessageStatus.SENDING, claimed_at=message.created_at)  # a worker died mid-send
+    assert messages_sweep(now=message.created_at + dt.timedelta(minutes=10)) == 0  # a slow send is not taken from its worker
     assert messages_sweep(now=message.created_at + dt.timedelta(minutes=20)) == 1
     message.refresh_from_db()
     assert message.status == MessageStatus.SENT

@@ -38,7 +38,8 @@ def test_a_reminder_for_a_disputed_invoice_is_refused_with_the_reason(world: Wor
     assert "open dispute" in response.content.decode()
     assert MessageKind.REMINDER not in _kinds(world.open)
     page = client.get(reverse("seller:invoice_detail", args=[world.open.pk])).content.decode()
-    assert "Reminders are paused while a dispute is open" in page
+    assert "No reminders: " in page
+    assert "has an open dispute; reminders wait until it is resolved" in page
     assert "Send reminder" not in page
 
 

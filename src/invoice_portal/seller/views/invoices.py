@@ -22,7 +22,7 @@ from invoice_portal.invoices.selectors import invoice_list, invoice_summary_stat
 from invoice_portal.invoices.services import invoice_create, invoice_update
 from invoice_portal.invoices.services.documents import EDITABLE_STATUSES
 from invoice_portal.invoices.services.holds import HOLDABLE
-from invoice_portal.notifications.selectors import invoice_messages
+from invoice_portal.notifications.selectors import invoice_messages, reminder_blocker
 from invoice_portal.notifications.services import SENDABLE
 from invoice_portal.payments.selectors import allocations_to
 from invoice_portal.seller import selectors
@@ -97,12 +97,15 @@ class InvoiceRules:
     can_debit: bool
     can_send: bool
     can_remind: bool
+    remind_blocked: str  # why no reminder can go out now (the reminder rule's own words), or ""
     can_hold: bool
     edit_blocked_by_status: bool
 
 
 def invoice_rules(invoice: Invoice, user: Any) -> InvoiceRules:
     status = Status(invoice.status)
+    unpaid_debt = status in HOLDABLE and invoice.kind != Kind.CREDIT_NOTE
+    blocker = reminder_blocker(invoice) if unpaid_debt else None
     live_debit = invoice.kind != Kind.CREDIT_NOTE and status not in (Status.DRAFT, Status.CANCELED)
     editable = status in EDITABLE_STATUSES
     return InvoiceRules(
@@ -114,7 +117,8 @@ def invoice_rules(invoice: Invoice, user: Any) -> InvoiceRules:
         can_credit=live_debit and seller_can(user, "memos.create"),
         can_debit=live_debit and invoice.kind == Kind.INVOICE and seller_can(user, "memos.create"),
         can_send=status in SENDABLE and invoice.direction == Direction.ISSUED and seller_can(user, "invoices.send"),
-        can_remind=live_debit and status in HOLDABLE and seller_can(user, "invoices.send"),
+        can_remind=unpaid_debt and blocker is None and seller_can(user, "invoices.send"),
+        remind_blocked=blocker or "",
         can_hold=live_debit and status in HOLDABLE and seller_can(user, "payments.record"),
         edit_blocked_by_status=not editable,
     )
