@@ -9,7 +9,11 @@ from invoice_portal.companies.models import Company
 def company_tree_ids(company_id: int) -> set[int]:
     """The company and all its subsidiaries, at any depth, in one recursive query (UNION stops at a cycle)."""
     table = Company._meta.db_table
-    sql = f"WITH RECURSIVE tree(id) AS (SELECT CAST(%s AS BIGINT) UNION SELECT c.id FROM {table} c JOIN tree ON c.parent_id = tree.id) SELECT id FROM tree"
+    sql = (
+        "WITH RECURSIVE tree(id) AS ("  # the seed is cast so PostgreSQL gives the recursive column one type
+        f"SELECT CAST(%s AS BIGINT) UNION SELECT c.id FROM {table} c JOIN tree ON c.parent_id = tree.id"
+        ") SELECT id FROM tree"
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, [company_id])
         return {row[0] for row in cursor.fetchall()}
