@@ -31,7 +31,7 @@ def main() -> None:
     django.setup()
     from django.core.management import call_command
 
-    from bench import api_create, export, generate, imports, payments, pdf, queries, web
+    from bench import api_create, export, generate, imports, payments, pdf, queries, ubl, web
     from bench.harness import emit, log
 
     scale = int(os.environ.get("BENCH_SCALE", "1000000"))
@@ -52,6 +52,7 @@ def main() -> None:
         "export": export.run,
         "imports": imports.run,
         "pdf": pdf.run,
+        "ubl": ubl.run,
     }
     for name, suite in suites.items():
         if only and name not in only:

@@ -62,6 +62,7 @@ from invoice_portal.payments.services import (
     payment_resolve_pending,
     payment_reverse,
 )
+from invoice_portal.seller.services import portal_settings_update
 
 DEMO_SEED = 20_261_125
 ADMIN_EMAIL = "admin@demo.test"
@@ -860,6 +861,10 @@ def build_demo(*, seed: int = DEMO_SEED, orders: int = 200, documents: int = 500
         # Two years of history are not emailed again: documents and receipts are not sent while loading.
         # Dispute news is (the few open disputes), and today's reminders follow the schedule.
         NotificationSettings.objects.update_or_create(pk=1, defaults={"email_on_issue": False, "payment_receipts": False})
+        portal_settings_update(
+            actor=None, seller_name="Demo Supplies Ltd.", seller_tax_id="US 94-3127765", seller_country="US",
+            seller_address="200 Market Street, Suite 400\nSan Francisco, CA 94105", seller_email="billing@demo-supplies.test",
+        )  # fmt: skip
         demo = _Demo(rng=random.Random(seed), today=timezone.localdate())
         demo.people()
         demo.purchase_orders()

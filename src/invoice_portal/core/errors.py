@@ -103,3 +103,15 @@ class CreditExceedsInvoice(Conflict):
 
 class OrderAlreadyInvoiced(Conflict):
     code = "order_already_invoiced"
+
+
+class DocumentNotIssued(Conflict):
+    """A draft (or a received document) has no number of ours and so no e-invoice to export."""
+
+    code = "document_not_issued"
+
+
+class StoredTotalsMismatch(Conflict):
+    """A document's stored totals differ from what its lines give (``check-books`` reports the same)."""
+
+    code = "stored_totals_mismatch"

@@ -15,6 +15,7 @@ class PortalSettings(models.Model):
     seller_tax_id = models.CharField(max_length=50, blank=True)
     seller_address = models.TextField(blank=True)
     seller_email = models.EmailField(blank=True)
+    seller_country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2; e-invoices need it")
     default_currency = models.CharField(max_length=3, default="USD")
     default_payment_terms_days = models.PositiveIntegerField(default=30)
     invoices_per_order = models.CharField(max_length=4, choices=InvoicesPerOrder.choices, default=InvoicesPerOrder.ONE)

@@ -13,6 +13,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("invoices/export.csv", invoices.invoice_export, name="invoices_export"),
     path("invoices/<int:pk>/", invoices.invoice_detail, name="invoice_detail"),
     path("invoices/<int:pk>/pdf", invoices.invoice_pdf_download, name="invoice_pdf"),
+    path("invoices/<int:pk>/ubl", invoices.invoice_ubl_download, name="invoice_ubl"),
     path("invoices/<int:pk>/dispute", invoices.invoice_dispute, name="invoice_dispute"),
     path("invoices/<int:pk>/promise", invoices.invoice_promise, name="invoice_promise"),
     # Paying online

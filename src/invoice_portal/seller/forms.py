@@ -348,6 +348,9 @@ class SettingsForm(forms.Form):
     seller_tax_id = forms.CharField(max_length=50, required=False, label="Tax id")
     seller_address = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}), label="Address")
     seller_email = forms.EmailField(required=False, label="Billing email")
+    seller_country = forms.CharField(
+        required=False, max_length=2, label="Country", help_text="Two-letter code, e.g. US, DE, GB; printed on e-invoices"
+    )
     default_currency = forms.CharField(max_length=3, label="Default currency")
     default_payment_terms_days = forms.IntegerField(min_value=0, max_value=365, label="Default payment terms (days)")
     invoices_per_order = forms.ChoiceField(choices=InvoicesPerOrder.choices, label="Invoices per order")

@@ -20,7 +20,7 @@ from invoice_portal.core.money import check_currency
 from invoice_portal.core.numbering import format_number
 
 SETTINGS_FIELDS = (
-    "seller_name", "seller_tax_id", "seller_address", "seller_email", "default_currency", "default_payment_terms_days",
+    "seller_name", "seller_tax_id", "seller_address", "seller_email", "seller_country", "default_currency", "default_payment_terms_days",
     "invoices_per_order", "invoice_number_format", "credit_note_number_format", "debit_note_number_format",
 )  # fmt: skip
 _FORMATS = ("invoice_number_format", "credit_note_number_format", "debit_note_number_format")
@@ -29,6 +29,16 @@ LOGO_MAX_BYTES = 1024 * 1024
 LOGO_MAX_SIDE = 4000  # pixels; a logo is printed a few centimetres wide
 # Only raster formats: an SVG can carry scripts and references to outside resources.
 _LOGO_FORMATS = {b"\x89PNG\r\n\x1a\n": ("PNG", "png"), b"\xff\xd8\xff": ("JPEG", "jpg")}
+
+
+def _check_country(code: str) -> str:
+    """An ISO 3166-1 alpha-2 code (upper-cased), or "" for none."""
+    from invoice_portal.documents.einvoice.parties import country_code
+
+    code = code.strip().upper()
+    if code and (len(code) != 2 or country_code(code) != code):
+        raise ValidationFailed(f"seller_country: '{code}' is not a two-letter ISO country code (US, DE, GB, …).", field="seller_country")
+    return code
 
 
 def _check_number_format(name: str, template: str) -> None:
@@ -54,6 +64,8 @@ def portal_settings_update(*, actor: Any, **fields: Any) -> PortalSettings:
     before = snapshot(settings, SETTINGS_FIELDS)
     if "seller_name" in fields and not str(fields["seller_name"]).strip():
         raise ValidationFailed("seller_name: the company name is printed on every invoice.", field="seller_name")
+    if "seller_country" in fields:
+        fields["seller_country"] = _check_country(str(fields["seller_country"] or ""))
     if "default_currency" in fields:
         fields["default_currency"] = check_currency(str(fields["default_currency"]).upper())
     if "invoices_per_order" in fields and fields["invoices_per_order"] not in InvoicesPerOrder.values:

@@ -23,6 +23,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("invoices/<int:pk>/", invoices.invoice_detail, name="invoice_detail"),
     path("invoices/<int:pk>/save", invoices.invoice_save, name="invoice_save"),
     path("invoices/<int:pk>/pdf", invoices.invoice_pdf_download, name="invoice_pdf"),
+    path("invoices/<int:pk>/ubl", invoices.invoice_ubl_download, name="invoice_ubl"),
     path("invoices/<int:pk>/preview", invoices.invoice_preview, name="invoice_preview"),
     path("invoices/<int:pk>/issue", invoice_actions.issue, name="invoice_issue"),
     path("invoices/<int:pk>/cancel", invoice_actions.cancel, name="invoice_cancel"),

@@ -139,7 +139,11 @@ def test_carol_sees_acme_west_and_walt_does_not_see_acme(books: Books, open_as: 
 
 def test_charlie_gets_404_on_an_acme_invoice_its_pdf_and_nothing_of_acme_in_his_export(books: Books, open_as: Callable[[Any], Any]) -> None:
     page = open_as(books.p.charlie)
-    for url in (f"/portal/invoices/{books.acme_erp.pk}/pdf", f"/portal/invoices/{books.alice_web.pk}/"):
+    for url in (
+        f"/portal/invoices/{books.acme_erp.pk}/pdf",
+        f"/portal/invoices/{books.acme_erp.pk}/ubl",
+        f"/portal/invoices/{books.alice_web.pk}/",
+    ):
         response = page.goto(url)
         assert response is not None
         assert response.status == 404, url

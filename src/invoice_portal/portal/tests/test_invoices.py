@@ -162,6 +162,7 @@ def test_the_invoice_view_shows_lines_with_their_status_totals_and_payment_histo
     assert "$20.00" in html
     assert "$30.00" in html
     assert f'href="/portal/invoices/{books.alice_second.pk}/pdf"' in html
+    assert f'href="/portal/invoices/{books.alice_second.pk}/ubl"' in html
 
 
 def test_credit_applied_and_a_rejected_dispute_with_the_sellers_comment_are_shown(books: Books, login: Any) -> None:
@@ -190,6 +191,23 @@ def test_the_pdf_downloads_for_a_visible_invoice(books: Books, login: Any) -> No
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
     assert books.alice_web.number in response["Content-Disposition"]
+
+
+def test_the_e_invoice_downloads_as_ubl_for_a_visible_invoice(books: Books, login: Any) -> None:
+    response = login(books.p.alice).get(f"/portal/invoices/{books.alice_web.pk}/ubl")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/xml"
+    assert response["Content-Disposition"] == f'attachment; filename="{books.alice_web.number}.xml"'
+    assert response["Cache-Control"] == "private, no-store"
+    assert b'<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"' in response.content
+    assert f"<cbc:ID>{books.alice_web.number}</cbc:ID>".encode() in response.content
+    assert b"<cbc:BuyerReference>PO-ALICE-1</cbc:BuyerReference>" in response.content
+
+
+def test_a_credit_note_downloads_as_a_ubl_credit_note(books: Books, login: Any) -> None:
+    response = login(books.p.bob).get(f"/portal/invoices/{books.acme_credit.pk}/ubl")
+    assert response.status_code == 200
+    assert b"<cbc:CreditNoteTypeCode>381</cbc:CreditNoteTypeCode>" in response.content
 
 
 # --- Disputes -------------------------------------------------------------------------------------

@@ -54,10 +54,12 @@ def test_alice_at_company_level_sees_acme_invoices_beyond_her_orders_until_set_b
 
     alice = login(b.p.alice)
     assert _seen(alice) == {b.alice_web.pk, b.alice_second.pk, b.bob_web.pk, b.acme_erp.pk, b.acme_paid.pk, b.acme_credit.pk}
-    for url in (f"/portal/invoices/{b.bob_web.pk}/", f"/portal/invoices/{b.acme_erp.pk}/", f"/portal/invoices/{b.acme_erp.pk}/pdf"):
+    for url in (f"/portal/invoices/{b.bob_web.pk}/", f"/portal/invoices/{b.acme_erp.pk}/", f"/portal/invoices/{b.acme_erp.pk}/pdf",
+                f"/portal/invoices/{b.acme_erp.pk}/ubl"):  # fmt: skip
         assert alice.get(url).status_code == 200, url
     assert b.acme_erp.number in _export_numbers(alice.get("/portal/invoices/export.csv"))
-    for url in (f"/portal/invoices/{b.west.pk}/", f"/portal/invoices/{b.globex.pk}/", f"/portal/invoices/{b.globex.pk}/pdf"):
+    for url in (f"/portal/invoices/{b.west.pk}/", f"/portal/invoices/{b.globex.pk}/", f"/portal/invoices/{b.globex.pk}/pdf",
+                f"/portal/invoices/{b.globex.pk}/ubl"):  # fmt: skip
         assert alice.get(url).status_code == 404, url
 
     assert _set_level(login(b.p.carol), b.p.alice, "").status_code == 303
@@ -65,6 +67,7 @@ def test_alice_at_company_level_sees_acme_invoices_beyond_her_orders_until_set_b
     alice = login(b.p.alice)
     assert alice.get(f"/portal/invoices/{b.bob_web.pk}/").status_code == 404
     assert alice.get(f"/portal/invoices/{b.acme_erp.pk}/pdf").status_code == 404
+    assert alice.get(f"/portal/invoices/{b.acme_erp.pk}/ubl").status_code == 404
     assert _seen(alice) == {b.alice_web.pk, b.alice_second.pk}
     changes = AuditEvent.objects.filter(action="user.set_level", object_id=str(b.p.alice.pk), actor=b.p.carol).order_by("pk")
     assert [(e.before, e.after) for e in changes] == [
@@ -81,6 +84,7 @@ def test_the_tree_level_opens_the_subsidiaries_and_never_another_company(books: 
     bob = login(b.p.bob)
     assert {b.west.pk, b.west_erp.pk, b.acme_erp.pk} <= _seen(bob)
     assert bob.get(f"/portal/invoices/{b.west_erp.pk}/pdf").status_code == 200
+    assert bob.get(f"/portal/invoices/{b.west_erp.pk}/ubl").status_code == 200
     for name in ("alice", "bob"):
         client = login(getattr(b.p, name))
         assert b.globex.pk not in _seen(client), name
@@ -111,6 +115,7 @@ def test_a_level_never_adds_a_permission_the_role_does_not_grant(books: Books, l
     assert not user_has_perm(alice, "portal.pdf")
     assert not user_has_perm(alice, "portal.users")
     assert login(alice).get(f"/portal/invoices/{books.acme_erp.pk}/pdf").status_code == 403
+    assert login(alice).get(f"/portal/invoices/{books.acme_erp.pk}/ubl").status_code == 403
 
 
 def test_managing_users_keeps_the_roles_level(books: Books, login: Any) -> None:

@@ -1,4 +1,4 @@
-"""The invoice list with its tabs, filters and CSV export; the invoice ("eye") view, its PDF, disputes and promises."""
+"""The invoice list with its tabs, filters and CSV export; the invoice ("eye") view, its PDF and e-invoice, disputes and promises."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from invoice_portal.core.errors import DomainError
 from invoice_portal.core.money import format_money
+from invoice_portal.documents.einvoice.ubl import invoice_ubl, ubl_filename
 from invoice_portal.invoices.models import DisputeStatus, Invoice, Kind, Status
 from invoice_portal.invoices.selectors import LineView, invoice_summary_status, invoices_visible_to, line_views
 from invoice_portal.invoices.services import dispute_open
@@ -166,6 +167,21 @@ def invoice_pdf_download(request: HttpRequest, pk: int) -> HttpResponse:
     pdf = invoice_pdf(invoice_or_404(request, pk, "portal.pdf"))
     response = HttpResponse(pdf.content, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{pdf.filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+@portal_required("portal.pdf")
+def invoice_ubl_download(request: HttpRequest, pk: int) -> HttpResponse:
+    """The document as a UBL 2.1 e-invoice (Peppol BIS Billing 3.0), under the same permission and scope as its PDF."""
+    invoice = invoice_or_404(request, pk, "portal.pdf")
+    try:
+        content = invoice_ubl(invoice)
+    except DomainError as exc:  # a document whose stored totals disagree with its lines is not exported
+        return HttpResponse(exc.message, status=exc.status, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(content, content_type="application/xml")
+    response["Content-Disposition"] = f'attachment; filename="{ubl_filename(invoice)}"'
     response["Cache-Control"] = "private, no-store"
     return response
 

@@ -142,3 +142,19 @@ def test_the_reminder_schedule_and_email_switches_are_set_on_the_settings_page(w
     assert "&#x27;soon&#x27; is not a whole number of days" in refused.content.decode()
     assert notification_settings().reminder_offsets == [-5, 10, 30]
     assert portal_settings().seller_name != "Renamed Ltd"  # one form, saved together or not at all
+
+
+def test_the_seller_country_is_a_real_iso_code_and_goes_into_e_invoices(world: World, client) -> None:
+    from invoice_portal.documents.einvoice.rules import ubl_check
+    from invoice_portal.documents.einvoice.ubl import invoice_ubl
+
+    client.force_login(world.p.admin)
+    data = {**client.get("/seller/settings/").context["form"].initial, "seller_country": "XQ"}
+    refused = client.post("/seller/settings/", data)
+    assert "not a two-letter ISO country code" in refused.content.decode()
+    assert portal_settings().seller_country == ""
+    client.post("/seller/settings/", {**data, "seller_country": "de", "seller_address": "Unter den Linden 1\n10117 Berlin"})
+    assert portal_settings().seller_country == "DE"
+    xml = invoice_ubl(world.open)
+    assert b"<cbc:IdentificationCode>DE</cbc:IdentificationCode>" in xml
+    assert not [v for v in ubl_check(xml) if v.rule == "BR-09"]

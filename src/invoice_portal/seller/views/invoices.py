@@ -17,6 +17,7 @@ from invoice_portal.audit.selectors import audit_events_for
 from invoice_portal.companies.models import Company
 from invoice_portal.core.errors import DomainError
 from invoice_portal.core.money import format_money
+from invoice_portal.documents.einvoice.ubl import invoice_ubl, ubl_filename
 from invoice_portal.invoices.models import Direction, Dispute, DisputeStatus, Invoice, Kind, Status
 from invoice_portal.invoices.selectors import invoice_list, invoice_summary_status, invoices_visible_to, line_views
 from invoice_portal.invoices.services import invoice_create, invoice_update
@@ -219,6 +220,24 @@ def invoice_pdf_download(request: HttpRequest, pk: int) -> HttpResponse:
     pdf = invoice_pdf(visible_invoice(request, pk))
     response = HttpResponse(pdf.content, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{pdf.filename}"'
+    return response
+
+
+@require_GET
+@seller_required("invoices.view")
+def invoice_ubl_download(request: HttpRequest, pk: int) -> HttpResponse:
+    """The document as a UBL 2.1 e-invoice (Peppol BIS Billing 3.0).
+
+    A draft has no number and so no e-invoice, and a document whose stored totals no longer match its lines
+    is not exported: both answer 409 with the reason.
+    """
+    invoice = visible_invoice(request, pk)
+    try:
+        content = invoice_ubl(invoice)
+    except DomainError as exc:
+        return HttpResponse(exc.message, status=exc.status, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(content, content_type="application/xml")
+    response["Content-Disposition"] = f'attachment; filename="{ubl_filename(invoice)}"'
     return response
 
 
