@@ -21,7 +21,7 @@ from invoice_portal.api.pagination import paginate
 from invoice_portal.api.problems import PROBLEM_CONTENT_TYPE, TYPE_PREFIX, problem
 from invoice_portal.api.schemas import READ_ERRORS, READ_ONE_ERRORS, Cursor, FieldError, Id, Limit, Page, responses
 from invoice_portal.core.errors import NotFound, ValidationFailed
-from invoice_portal.imports.exports import csv_chunks, invoice_rows, payment_rows
+from invoice_portal.imports.exports import invoice_csv, payment_csv
 from invoice_portal.imports.models import ImportBatch, ImportFormat, ImportKind, ImportStatus
 from invoice_portal.imports.selectors import import_batches_visible_to
 from invoice_portal.imports.services import MAX_BYTES, import_batch_create, import_batch_enqueue, import_batch_reap, import_batch_run
@@ -286,7 +286,7 @@ def export_invoices(request: HttpRequest, filters: Query[InvoiceFilterQuery]) ->
     scope = visible_invoices(request, seller_perm="invoices.export", buyer_perm="portal.export")
     data = filters.model_dump(exclude={"company"})
     invoices = invoice_list(scope, InvoiceFilters(company_id=filters.company, **data))
-    return _csv_response(csv_chunks(invoice_rows(invoices)), "invoices")
+    return _csv_response(invoice_csv(invoices), "invoices")
 
 
 @router.get(
@@ -300,4 +300,4 @@ def export_payments(request: HttpRequest, filters: Query[PaymentFilterQuery]) ->
     require(request, "payments.view", "invoices.export")
     data = filters.model_dump(exclude={"company"})
     payments = payment_filter(Payment.objects.all(), PaymentFilters(company_id=filters.company, **data))
-    return _csv_response(csv_chunks(payment_rows(payments)), "payments")
+    return _csv_response(payment_csv(payments), "payments")
