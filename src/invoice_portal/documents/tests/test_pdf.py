@@ -105,3 +105,35 @@ def test_rendering_fetches_no_url_and_reads_no_file_but_embeds_data_uris() -> No
     http.assert_not_called()
     file.assert_not_called()
     assert sum(len(page.images) for page in PdfReader(io.BytesIO(content)).pages) == 1
+
+
+def test_repeat_renders_share_the_thread_setup_and_give_the_same_bytes() -> None:
+    from invoice_portal.documents.pdf import render_html_to_pdf
+
+    html = '<p class="running">Demo</p><h1>Invoice</h1><table><tr><td class="num">12.50</td></tr></table>'
+    first = render_html_to_pdf(html)
+    font_config = pdf_module._renderer.font_config
+    assert render_html_to_pdf(html) == first
+    assert pdf_module._renderer.font_config is font_config
+    assert "Page 1 of 1" in _text(first)  # base.css applies: its @page rule numbers the pages
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_a_render_leaves_the_garbage_collector_as_it_found_it_even_when_it_fails(enabled: bool) -> None:
+    import gc
+
+    from weasyprint import HTML
+
+    from invoice_portal.documents.pdf import render_html_to_pdf
+
+    set_collector = {True: gc.enable, False: gc.disable}
+    was = gc.isenabled()
+    try:
+        set_collector[enabled]()
+        render_html_to_pdf("<p>Hello</p>")
+        assert gc.isenabled() is enabled
+        with mock.patch.object(HTML, "write_pdf", side_effect=RuntimeError("boom")), pytest.raises(RuntimeError):
+            render_html_to_pdf("<p>Hello</p>")
+        assert gc.isenabled() is enabled
+    finally:
+        set_collector[was]()
