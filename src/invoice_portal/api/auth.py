@@ -1,9 +1,9 @@
 """Bearer-token authentication and the wrapper every API call runs in.
 
 The wrapper resolves the token once, makes the token's owner the request's user, marks
-every audit event written during the call as coming from that token, and applies the
-``Idempotency-Key`` rules to POSTs. The ninja auth class then only confirms the result,
-so an endpoint without a valid token answers 401.
+every audit event written during the call as coming from that token, reads the portal
+settings at most once, and applies the ``Idempotency-Key`` rules to POSTs. The ninja auth
+class then only confirms the result, so an endpoint without a valid token answers 401.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from invoice_portal.api.models import ApiToken
 from invoice_portal.api.problems import problem
 from invoice_portal.api.services import api_token_resolve
 from invoice_portal.audit.context import origin
+from invoice_portal.core.settings_store import settings_read_once
 
 logger = logging.getLogger(__name__)
 _UNRESOLVED = object()
@@ -59,7 +60,8 @@ def api_call(run: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponse
             if token is None:
                 return run(request, *args, **kwargs)  # ninja's auth answers 401
             request.user = token.user
-            with origin("api", f"token:{token.pk}"):
+            # No endpoint changes the portal settings, so one call reads them once (see core.settings_store).
+            with origin("api", f"token:{token.pk}"), settings_read_once():
                 if request.method == "POST":
                     return idempotent_call(request, token.user, lambda: run(request, *args, **kwargs))
                 return run(request, *args, **kwargs)

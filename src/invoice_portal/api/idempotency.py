@@ -53,7 +53,7 @@ def request_fingerprint(request: HttpRequest) -> str:
 
 
 def _claim(user: User, key: str, fingerprint: str, request: HttpRequest) -> IdempotencyKey | None:
-    IdempotencyKey.objects.filter(user=user, key=key, created_at__lt=timezone.now() - IDEMPOTENCY_RETENTION).delete()
+    """Insert the key's row; None when the user has used the key already (a concurrent use waits here for its end)."""
     try:
         with transaction.atomic():
             return IdempotencyKey.objects.create(
@@ -61,6 +61,15 @@ def _claim(user: User, key: str, fingerprint: str, request: HttpRequest) -> Idem
             )
     except IntegrityError:
         return None
+
+
+def _existing(user: User, key: str) -> IdempotencyKey | None:
+    """The stored answer for a key already used; an expired one is forgotten (and None returned) so the key works again."""
+    row = IdempotencyKey.objects.filter(user=user, key=key).first()
+    if row is not None and row.created_at < timezone.now() - IDEMPOTENCY_RETENTION:
+        row.delete()
+        return None
+    return row
 
 
 def _replay(row: IdempotencyKey, fingerprint: str) -> HttpResponse:
@@ -94,7 +103,7 @@ def idempotent_call(request: HttpRequest, user: User, call: Callable[[], HttpRes
         with transaction.atomic():
             claimed = _claim(user, key, fingerprint, request)
             if claimed is None:
-                existing = IdempotencyKey.objects.filter(user=user, key=key).first()
+                existing = _existing(user, key)
             else:
                 response = call()
                 if response.status_code >= 500 or not isinstance(response, HttpResponse):
@@ -106,6 +115,6 @@ def idempotent_call(request: HttpRequest, user: User, call: Callable[[], HttpRes
                 return response
     except _Discard as discard:
         return discard.response
-    if existing is None:  # purged between our insert attempt and the read: nothing left to replay, so do the work
+    if existing is None:  # expired, or purged between our insert attempt and the read: nothing to replay, so do the work
         return idempotent_call(request, user, call)
     return _replay(existing, fingerprint)

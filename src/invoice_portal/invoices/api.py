@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
@@ -328,11 +327,15 @@ def dispute_out(dispute: Dispute) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def invoice_detail(invoice: Invoice, user: Any) -> dict[str, Any]:
-    """Everything about one document the caller may see (payment history and audit only with their grants)."""
+def invoice_detail(invoice: Invoice, user: Any, *, created: bool = False) -> dict[str, Any]:
+    """Everything about one document the caller may see (payment history and audit only with their grants).
+
+    ``created``: the caller has just made the document, which still holds the lines it was
+    written with, and nothing (no payment, credit note or dispute) can refer to it yet.
+    """
     c = invoice.currency
     seller = user.is_seller_staff
-    views = line_views(invoice)
+    views = line_views(invoice, invoice.lines.all(), disputed=()) if created else line_views(invoice)
     lines = [
         {
             "id": v.line.pk, "line_no": v.line.line_no, "kind": v.line.kind, "sku": v.line.sku, "description": v.line.description,
@@ -350,7 +353,7 @@ def invoice_detail(invoice: Invoice, user: Any) -> dict[str, Any]:
     )  # fmt: skip
     allocations = None
     if seller or may_see(user, invoice, "portal.payment_history"):
-        allocations = [
+        allocations = [] if created else [
             {
                 "id": a.pk, "payment": a.payment_id, "credit_note": a.credit_note_id,
                 "credit_note_number": a.credit_note.number if a.credit_note is not None else None, "amount": money(a.amount, c),
@@ -360,7 +363,7 @@ def invoice_detail(invoice: Invoice, user: Any) -> dict[str, Any]:
             }
             for a in allocations_to(invoice)
         ]  # fmt: skip
-    disputes = [dispute_out(d) for d in invoice.disputes.select_related("line").order_by("created_at", "pk")]
+    disputes = [] if created else [dispute_out(d) for d in invoice.disputes.select_related("line").order_by("created_at", "pk")]
     has_open = any(d["status"] == "open" for d in disputes)
     invoice.has_open_dispute = has_open  # type: ignore[attr-defined]
     return {
@@ -431,14 +434,12 @@ def create_invoice(request: HttpRequest, payload: InvoiceCreate) -> Status:
         if order is None:
             raise ValidationFailed(f"order: no order {payload.order}.", field="order")
     related = _invoice_reference(request, payload.related_invoice, field="related_invoice") if payload.related_invoice else None
-    with transaction.atomic():
-        invoice = invoice_create(
-            actor=user, company=company, lines=line_dicts(payload.lines), kind=payload.kind, source=payload.source,
-            order=order, related_invoice=related, **_header(data),
-        )  # fmt: skip
-        if payload.issue:
-            invoice = invoice_issue(actor=user, invoice=invoice)
-    return Status(201, invoice_detail(reload(invoice), user))
+    invoice = invoice_create(
+        actor=user, company=company, lines=line_dicts(payload.lines), kind=payload.kind, source=payload.source,
+        order=order, related_invoice=related, issue=payload.issue, **_header(data),
+    )  # fmt: skip
+    # The document as just written, with its company, order and lines: reading it back would give the same.
+    return Status(201, invoice_detail(invoice, user, created=True))
 
 
 @router.get("/{invoice_id}", response=responses({200: InvoiceDetail}, READ_ONE_ERRORS), summary="Get an invoice")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -44,15 +45,19 @@ def overdue(invoices: QuerySet[Invoice]) -> QuerySet[Invoice]:
     return invoices.filter(status__in=[Status.OPEN, Status.PARTIALLY_PAID], due_date__lt=timezone.localdate())
 
 
-def line_views(invoice: Invoice) -> list[LineView]:
+def line_views(invoice: Invoice, lines: Iterable[InvoiceLine] | None = None, *, disputed: Collection[int] | None = None) -> list[LineView]:
     """Each line's customer and seller status.
 
     Allocations are invoice-level; they settle lines in line order, each line counting
     with its share of VAT (the last line takes what rounding leaves), so a line reads
     Paid once the money allocated covers it and every line before it.
+
+    A caller that knows them already passes the document's lines and the ids of its lines
+    with an open dispute, to spare reading them again.
     """
-    lines = list(invoice.lines.order_by("line_no"))
-    disputed = set(open_disputes().filter(invoice=invoice).values_list("line_id", flat=True))
+    lines = sorted(lines, key=lambda ln: ln.line_no) if lines is not None else list(invoice.lines.order_by("line_no"))
+    if disputed is None:
+        disputed = set(open_disputes().filter(invoice=invoice).values_list("line_id", flat=True))
     views: list[LineView] = []
     remaining = invoice.allocated_total
     running = ZERO

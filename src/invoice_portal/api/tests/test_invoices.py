@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from invoice_portal.api.tests.conftest import problem_of
 from invoice_portal.invoices.models import Dispute, Invoice
+from invoice_portal.seller.services import portal_settings_update
 from invoice_portal.testing import Personas, make_invoice, make_order, pay
 
 pytestmark = pytest.mark.django_db
@@ -48,6 +49,14 @@ def test_create_and_issue_in_one_call(as_: Any, personas: Personas) -> None:
     assert reply.status == 201
     assert reply.body["status"] == "open"
     assert reply.body["number"].startswith("INV-2026-")
+
+
+def test_a_settings_change_applies_to_the_next_call(as_: Any, personas: Personas) -> None:
+    first = as_("sales").post("invoices", _create(personas, issue=True, external_id=None))
+    portal_settings_update(actor=personas.admin, invoice_number_format="F-{year}-{seq:04d}")
+    second = as_("sales").post("invoices", _create(personas, issue=True, external_id=None))
+    assert first.body["number"].startswith("INV-2026-")
+    assert second.body["number"].startswith("F-2026-")
 
 
 def test_create_with_a_discount_and_an_order(as_: Any, personas: Personas) -> None:

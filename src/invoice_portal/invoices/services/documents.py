@@ -155,7 +155,21 @@ def _write_lines(invoice: Invoice, *, new: bool = False) -> None:
     InvoiceLine.objects.filter(pk__in=[ln.pk for ln in removed]).delete()
     InvoiceLine.objects.bulk_update(revised, _LINE_FIELDS)
     InvoiceLine.objects.bulk_create(added)
-    _load_lines(invoice, refresh=True)
+    if all(row.pk is not None for row in added):
+        # The rows just written are what a re-read would return (the same values, if not the same trailing zeros).
+        _set_lines(invoice, sorted([*revised, *added], key=lambda ln: ln.line_no))
+    else:  # pragma: no cover - a backend that does not return the new ids
+        _load_lines(invoice, refresh=True)
+
+
+def _set_lines(invoice: Invoice, lines: list[InvoiceLine]) -> None:
+    """Keep ``lines`` as the document's loaded lines, as ``prefetch_related("lines")`` would."""
+    cache = invoice.__dict__.setdefault("_prefetched_objects_cache", {})
+    cache.pop("lines", None)
+    queryset = invoice.lines.get_queryset()
+    queryset._result_cache = lines
+    queryset._prefetch_done = True  # type: ignore[attr-defined]
+    cache["lines"] = queryset
 
 
 def _load_lines(invoice: Invoice, *, refresh: bool = False) -> None:
@@ -221,9 +235,14 @@ def invoice_create(
     order: Order | None = None,
     related_invoice: Invoice | None = None,
     external_id: str | None = None,
+    issue: bool = False,
     **header: Any,
 ) -> Invoice:
-    """Create a draft document with its lines. Nothing is numbered until it is issued."""
+    """Create a draft document with its lines. Nothing is numbered until it is issued.
+
+    With ``issue`` the draft is issued in the same transaction, by ``invoice_issue``'s rules
+    (the caller checks the ``invoices.issue`` permission).
+    """
     if kind not in Kind.values:
         raise ValidationFailed(f"kind: must be one of {', '.join(Kind.values)}.", field="kind")
     if direction not in Direction.values:
@@ -253,6 +272,10 @@ def invoice_create(
     invoice.save()
     _write_lines(invoice, new=True)
     audit_record(actor=actor, obj=invoice, action="invoice.create", after=invoice_audit_view(invoice))
+    if issue:
+        # This transaction inserted the row, so no one else can see or lock it yet, and its lines are
+        # the ones just written: reading both again under a lock (as invoice_issue does) would change nothing.
+        _issue_locked(actor=actor, invoice=invoice, issue_date=None)
     return invoice
 
 
@@ -302,6 +325,11 @@ def invoice_issue(*, actor: Any, invoice: Invoice, issue_date: dt.date | None = 
     """Draft → open: take the next gapless number of its kind, set dates, seal the content."""
     invoice = lock_one(Invoice, invoice.pk)
     _load_lines(invoice)
+    return _issue_locked(actor=actor, invoice=invoice, issue_date=issue_date)
+
+
+def _issue_locked(*, actor: Any, invoice: Invoice, issue_date: dt.date | None) -> Invoice:
+    """The rules of ``invoice_issue``, on a document this transaction holds locked, with its lines loaded."""
     if invoice.status != Status.DRAFT:
         raise InvalidTransition(f"{invoice} is {invoice.get_status_display().lower()}; only drafts can be issued.")
     if invoice.direction != Direction.ISSUED:
@@ -324,7 +352,7 @@ def invoice_issue(*, actor: Any, invoice: Invoice, issue_date: dt.date | None = 
     invoice.number = format_number(template, year=year, seq=next_value(f"{invoice.kind}:{year}"))
     invoice.issued_at = timezone.now()
     invoice.status = settled_status(total=invoice.total, allocated=invoice.allocated_total)
-    invoice.save()
+    invoice.save(update_fields=["issue_date", "due_date", "number", "issued_at", "status", "updated_at"])
     seal_append(invoice_id=invoice.pk, version=invoice.version, content=invoice_content(invoice))
     audit_record(actor=actor, obj=invoice, action="invoice.issue", before=before, after=invoice_audit_view(invoice))
     notify_invoice_issued(invoice)
