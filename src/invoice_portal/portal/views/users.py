@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -10,6 +11,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from invoice_portal.accounts.models import User
 from invoice_portal.accounts.permissions import BUILTIN_ROLES, Level
 from invoice_portal.accounts.selectors import role_levels
 from invoice_portal.core.errors import DomainError, NotFound
@@ -90,33 +92,35 @@ def users(request: HttpRequest) -> HttpResponse:
     return _page(request, _blank_invite())
 
 
+def _user_change(request: HttpRequest, change: Callable[[], User], said: Callable[[User], str]) -> HttpResponse:
+    """Run one change to a user of the own company: another company's user is 404, a refusal a message."""
+    try:
+        user = change()
+    except NotFound:
+        raise Http404("No such user.") from None
+    except DomainError as exc:
+        messages.error(request, domain_message(exc))
+    else:
+        messages.success(request, said(user))
+    return _back()
+
+
 @require_POST
 @portal_required("portal.users")
 def user_active(request: HttpRequest, pk: int) -> HttpResponse:
     active = request.POST.get("active") == "1"
-    try:
-        user = company_user_set_active(actor=request.user, user=pk, active=active)
-    except NotFound:
-        raise Http404("No such user.") from None
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"{user.email} is {'active again' if active else 'deactivated: they can no longer sign in'}.")
-    return _back()
+    return _user_change(
+        request, lambda: company_user_set_active(actor=request.user, user=pk, active=active),
+        lambda u: f"{u.email} is {'active again' if active else 'deactivated: they can no longer sign in'}.",
+    )  # fmt: skip
 
 
 @require_POST
 @portal_required("portal.users")
 def user_reinvite(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        user = company_user_reinvite(actor=request.user, user=pk)
-    except NotFound:
-        raise Http404("No such user.") from None
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"A new invitation link is on its way to {user.email}.")
-    return _back()
+    return _user_change(
+        request, lambda: company_user_reinvite(actor=request.user, user=pk), lambda u: f"A new invitation link is on its way to {u.email}."
+    )
 
 
 @require_POST
@@ -126,15 +130,10 @@ def user_role(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "Choose one of the company roles.")
         return _back()
-    try:
-        user = company_user_set_role(actor=request.user, user=pk, role=form.cleaned_data["role"])
-    except NotFound:
-        raise Http404("No such user.") from None
-    except DomainError as exc:
-        messages.error(request, domain_message(exc))
-    else:
-        messages.success(request, f"{user.email} is now {user.role}.")
-    return _back()
+    role = form.cleaned_data["role"]
+    return _user_change(
+        request, lambda: company_user_set_role(actor=request.user, user=pk, role=role), lambda u: f"{u.email} is now {u.role}."
+    )
 
 
 @require_POST
