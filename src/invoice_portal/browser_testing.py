@@ -75,7 +75,12 @@ def signed_in_pages(
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(timeout_ms)
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" and not ignore_console(m.text) else None)
+        page.on(
+            "console",
+            lambda m: (
+                errors.append(f"{m.text} (at {m.location}, page {page.url})") if m.type == "error" and not ignore_console(m.text) else None
+            ),
+        )
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto("/login/")
         page.fill("#id_username", user.email)
