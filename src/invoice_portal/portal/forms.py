@@ -16,6 +16,7 @@ from invoice_portal.core.forms import DateInput as DateInput
 from invoice_portal.core.forms import attach_error as attach_error
 from invoice_portal.core.forms import domain_message as domain_message
 from invoice_portal.core.forms import yes_no as _yes_no
+from invoice_portal.core.ids import MAX_ID
 from invoice_portal.invoices.models import DisputeReason, Invoice, Status
 from invoice_portal.invoices.selectors import InvoiceFilters
 from invoice_portal.payments.models import Method, PaymentStatus
@@ -111,7 +112,7 @@ class PaymentFilterForm(forms.Form):
 
 
 class DisputeForm(forms.Form):
-    line = forms.IntegerField(widget=forms.HiddenInput())
+    line = forms.IntegerField(min_value=1, max_value=MAX_ID, widget=forms.HiddenInput())
     reason = forms.ChoiceField(choices=DisputeReason.choices, label="Reason")
     text = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, label="What is wrong?")
 

@@ -17,6 +17,7 @@ from invoice_portal.core.forms import DateInput as DateInput
 from invoice_portal.core.forms import attach_error as attach_error
 from invoice_portal.core.forms import domain_message as domain_message
 from invoice_portal.core.forms import yes_no as _yes_no
+from invoice_portal.core.ids import MAX_ID
 from invoice_portal.core.models import InvoicesPerOrder
 from invoice_portal.invoices.models import Invoice, Kind, Source, Status, TaxCategory
 from invoice_portal.invoices.selectors import SORTS as INVOICE_SORTS
@@ -54,7 +55,7 @@ class InvoiceFilterForm(forms.Form):
     overdue = forms.ChoiceField(required=False, choices=YES_NO)
     disputed = forms.ChoiceField(required=False, choices=YES_NO)
     on_hold = forms.ChoiceField(required=False, choices=YES_NO, label="On hold")
-    company = forms.IntegerField(required=False, widget=forms.HiddenInput())
+    company = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID, widget=forms.HiddenInput())
     sort = forms.ChoiceField(required=False, choices=[(s, s) for s in INVOICE_SORTS], widget=forms.HiddenInput())
 
     def to_filters(self) -> InvoiceFilters:
@@ -72,13 +73,13 @@ class InvoiceFilterForm(forms.Form):
 
 
 class PaymentFilterForm(forms.Form):
-    payment_id = forms.IntegerField(required=False, label="Payment #", min_value=1)
+    payment_id = forms.IntegerField(required=False, label="Payment #", min_value=1, max_value=MAX_ID)
     customer = forms.CharField(required=False, help_text="Name or external id")
     status = forms.ChoiceField(required=False, choices=_choices("Any status", PaymentStatus.choices))
     method = forms.ChoiceField(required=False, choices=_choices("Any method", Method.choices))
     received_from = forms.DateField(required=False, label="Received from", widget=DateInput())
     received_to = forms.DateField(required=False, label="Received to", widget=DateInput())
-    company = forms.IntegerField(required=False, widget=forms.HiddenInput())
+    company = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID, widget=forms.HiddenInput())
     sort = forms.ChoiceField(required=False, choices=[(s, s) for s in PAYMENT_SORTS], widget=forms.HiddenInput())
 
     def to_filters(self) -> PaymentFilters:
@@ -97,7 +98,7 @@ class OrderFilterForm(forms.Form):
     status = forms.CharField(required=False, label="Status")
     flagged = forms.BooleanField(required=False, label="Flagged only")
     invoiced = forms.ChoiceField(required=False, choices=YES_NO, label="Invoiced")
-    company = forms.IntegerField(required=False, widget=forms.HiddenInput())
+    company = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID, widget=forms.HiddenInput())
 
     def to_filters(self) -> OrderFilters:
         self.is_valid()
