@@ -147,6 +147,10 @@ SECURE_CSP = {
     "frame-ancestors": [CSP.NONE],
 }
 
+# Load balancers / reverse proxies (addresses or networks, comma-separated) whose X-Forwarded-For is
+# believed: login throttling and the audit trail then see the client's address, not the proxy's.
+TRUSTED_PROXIES = [p.strip() for p in os.environ.get("TRUSTED_PROXIES", "").split(",") if p.strip()]
+
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
