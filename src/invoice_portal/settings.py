@@ -35,8 +35,9 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "django_tasks_db",
+    # Before django_tasks_db: core's db_worker command (retries, heartbeat) replaces the library's.
     "invoice_portal.core",
+    "django_tasks_db",
     "invoice_portal.accounts",
     "invoice_portal.companies",
     "invoice_portal.orders",
