@@ -14,6 +14,7 @@ from functools import wraps
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
+from django.db import OperationalError
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from ninja.security import HttpBearer
@@ -21,9 +22,10 @@ from ninja.security import HttpBearer
 from invoice_portal.accounts.models import User
 from invoice_portal.api.idempotency import BodyTooLarge, endpoint_body_limit, idempotent_call
 from invoice_portal.api.models import ApiToken
-from invoice_portal.api.problems import body_too_large, problem
+from invoice_portal.api.problems import body_too_large, database_busy, problem
 from invoice_portal.api.services import api_token_resolve
 from invoice_portal.audit.context import origin
+from invoice_portal.core.busy import is_database_locked
 from invoice_portal.core.settings_store import settings_read_once
 
 logger = logging.getLogger(__name__)
@@ -71,6 +73,11 @@ def api_call(run: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponse
             return body_too_large(exc.limit)
         except RequestDataTooBig:
             return body_too_large(endpoint_body_limit(None))
+        except OperationalError as exc:
+            if not is_database_locked(exc):
+                logger.exception("Unhandled error around API call %s %s", request.method, request.path)
+                return problem(status=500, code="internal_error", detail="Something went wrong on our side; it has been logged.")
+            return database_busy()
         except Exception:
             logger.exception("Unhandled error around API call %s %s", request.method, request.path)
             return problem(status=500, code="internal_error", detail="Something went wrong on our side; it has been logged.")
