@@ -79,3 +79,15 @@ def test_an_error_page_outside_debug_shows_no_traceback(monkeypatch: pytest.Monk
     body = response.content.decode()
     assert "secret internals" not in body
     assert "Traceback" not in body
+
+
+def test_the_embedded_database_runs_in_wal_mode_with_a_busy_timeout(tmp_path: Path) -> None:
+    show = (
+        "shell", "-c",
+        "from django.db import connection\n"
+        "with connection.cursor() as c:\n"
+        "    c.execute('PRAGMA journal_mode'); print(c.fetchone()[0])\n"
+        "    c.execute('PRAGMA busy_timeout'); print(c.fetchone()[0])",
+    )  # fmt: skip
+    result = _run({"DJANGO_ENV": "development"}, *show, var=tmp_path)
+    assert result.stdout.strip().splitlines()[-2:] == ["wal", "20000"], result.stderr
