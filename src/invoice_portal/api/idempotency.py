@@ -91,8 +91,8 @@ def read_body(request: HttpRequest, limit: int) -> bytes:
             raise BodyTooLarge(limit)
         chunks.append(chunk)
     body = b"".join(chunks)
-    request._body = body  # type: ignore[attr-defined]
-    request._stream = io.BytesIO(body)  # type: ignore[attr-defined]
+    request._body = body
+    request._stream = io.BytesIO(body)
     return body
 
 

@@ -28,6 +28,7 @@ MAX_AMOUNT = Decimal("999999999999.9999")
 # ISO 4217 codes that name no money: XXX ("no currency") and XTS (reserved for testing).
 PSEUDO_CURRENCIES = frozenset({"XXX", "XTS"})
 # An amount as text: ASCII digits only (Decimal() would read "١٢" as 12), an optional sign and decimals.
+_NOT_FINITE = frozenset({"nan", "snan", "inf", "infinity"})
 _AMOUNT_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 
@@ -73,6 +74,8 @@ def to_decimal(value: object, *, field: str, places: int, allow_negative: bool =
         number = Decimal(value)
     elif isinstance(value, str):
         text = value.strip()
+        if text.lstrip("+-").lower() in _NOT_FINITE:
+            raise InvalidAmount(f"{field}: '{value}' is not a finite number.", field=field)
         if len(text) > 40 or not _AMOUNT_TEXT.fullmatch(text):
             raise InvalidAmount(f"{field}: '{value[:40]}' is not a number written with the digits 0-9.", field=field)
         try:

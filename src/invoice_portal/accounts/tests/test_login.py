@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import re
+from functools import partial
+from typing import Any
 
 import pytest
 from django.core import mail
@@ -79,7 +81,7 @@ def test_password_reset_for_an_unknown_email_sends_nothing_and_says_the_same(cli
 def test_twenty_failures_behind_a_trusted_proxy_lock_only_that_client_s_address(client: Client, settings) -> None:
     settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
     make_user(email="finance@demo.test", role="finance", password=PASSWORD)
-    attacker = {"REMOTE_ADDR": "10.0.0.5", "HTTP_X_FORWARDED_FOR": "203.0.113.9"}
+    attacker: dict[str, Any] = {"REMOTE_ADDR": "10.0.0.5", "HTTP_X_FORWARDED_FOR": "203.0.113.9"}
     for i in range(MAX_FAILURES_PER_ADDRESS):
         client.post("/login/", {"username": f"guess{i}@demo.test", "password": "wrong"}, **attacker)
     assert (
@@ -131,7 +133,7 @@ def test_thirty_concurrent_wrong_passwords_never_check_more_than_the_limit(monke
             Client().post("/login/", {"username": "finance@demo.test", "password": f"wrong-{i}"}, REMOTE_ADDR=f"198.51.100.{i}").status_code
         )
 
-    results = at_once([lambda i=i: attempt(i) for i in range(30)])
+    results = at_once([partial(attempt, i) for i in range(30)])
 
     assert all(r == 200 for r in results), results
     assert len(checked) <= MAX_FAILURES_PER_EMAIL

@@ -35,7 +35,7 @@ def _worker(**over: Any) -> ResilientWorker:
         "max_tasks": None, "worker_id": "test-worker", "excluded_queue_names": [],
     }  # fmt: skip
     worker = ResilientWorker(**(options | over))
-    worker.sleep = lambda seconds: None  # type: ignore[method-assign]
+    worker.sleep = lambda seconds: None
     return worker
 
 
