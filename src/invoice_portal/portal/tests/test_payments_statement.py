@@ -194,3 +194,14 @@ def test_a_subsidiary_buyer_sees_only_the_cent_of_the_parent_payment_that_paid_h
     whole = login(p.bob).get("/portal/payments/").content.decode()
     assert "$777.01" in whole
     assert "PARENT-WIRE-4711" in whole
+
+
+def test_the_invoice_page_shows_a_subsidiary_buyer_what_was_applied_but_not_the_parent_s_reference(books: Books, login: Any) -> None:
+    p = books.p
+    pay(company=p.acme, invoices=[(books.west, "0.01"), (books.acme_erp, "20.00")], amount="777.01", reference="PARENT-WIRE-4711")
+
+    html = login(p.walt).get(f"/portal/invoices/{books.west.pk}/").content.decode()
+
+    assert "$0.01" in html
+    assert "PARENT-WIRE-4711" not in html
+    assert "PARENT-WIRE-4711" in login(p.carol).get(f"/portal/invoices/{books.west.pk}/").content.decode()
