@@ -11,6 +11,9 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from invoice_portal.production import production_problems
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent.parent
@@ -19,13 +22,13 @@ VAR_DIR = Path(os.environ.get("INVOICE_PORTAL_VAR", PROJECT_DIR / "var"))
 ENVIRONMENT = os.environ.get("DJANGO_ENV", "development")
 PRODUCTION = ENVIRONMENT == "production"
 
-SECRET_KEY = os.environ.get("SECRET_KEY", "")
-if not SECRET_KEY:
-    if PRODUCTION:
-        raise RuntimeError("SECRET_KEY must be set in production")
-    SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"  # noqa: S105
+if PRODUCTION and (_problems := production_problems(os.environ)):
+    raise ImproperlyConfigured("DJANGO_ENV=production refuses to start:\n- " + "\n- ".join(_problems))
 
-DEBUG = os.environ.get("DEBUG", "0" if PRODUCTION else "1") == "1"
+SECRET_KEY = os.environ.get("SECRET_KEY", "") or "dev-only-insecure-key-do-not-use-in-production"
+
+# Off unless asked for (DEBUG=1): `make demo` asks; tracebacks are never shown otherwise.
+DEBUG = os.environ.get("DEBUG", "0") == "1"
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 
 INSTALLED_APPS = [
@@ -35,8 +38,9 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "django_tasks_db",
+    # Before django_tasks_db: core's db_worker command (retries, heartbeat) replaces the library's.
     "invoice_portal.core",
+    "django_tasks_db",
     "invoice_portal.accounts",
     "invoice_portal.companies",
     "invoice_portal.orders",
@@ -147,6 +151,10 @@ SECURE_CSP = {
     "frame-ancestors": [CSP.NONE],
 }
 
+# Load balancers / reverse proxies (addresses or networks, comma-separated) whose X-Forwarded-For is
+# believed: login throttling and the audit trail then see the client's address, not the proxy's.
+TRUSTED_PROXIES = [p.strip() for p in os.environ.get("TRUSTED_PROXIES", "").split(",") if p.strip()]
+
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
@@ -157,6 +165,8 @@ if PRODUCTION:
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = os.environ.get("SECURE_SSL_REDIRECT", "1") == "1"
     SECURE_HSTS_SECONDS = 31536000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = os.environ.get("SECURE_HSTS_INCLUDE_SUBDOMAINS", "1") == "1"
+    SECURE_HSTS_PRELOAD = os.environ.get("SECURE_HSTS_PRELOAD", "1") == "1"
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Email: SMTP in production (EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS);

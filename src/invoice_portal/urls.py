@@ -5,11 +5,12 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from invoice_portal.accounts import views as accounts_views
+from invoice_portal.core import health
 from invoice_portal.core import views as core_views
 
 urlpatterns = [
     path("", core_views.home, name="home"),
-    path("healthz", core_views.healthz, name="healthz"),
+    path("healthz", health.healthz, name="healthz"),
     path("login/", accounts_views.LoginView.as_view(), name="login"),
     path("password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("password/change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),

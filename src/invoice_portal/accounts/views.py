@@ -6,7 +6,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 
-from invoice_portal.accounts.throttle import WINDOW, login_blocked, login_failed, login_succeeded
+from invoice_portal.accounts.throttle import WINDOW, client_address, login_attempt_start, login_failures_purge, login_succeeded
 
 
 class ThrottledAuthenticationForm(AuthenticationForm):
@@ -14,14 +14,15 @@ class ThrottledAuthenticationForm(AuthenticationForm):
 
     def clean(self) -> dict[str, Any]:
         email = self.data.get("username", "") or ""
-        address = self.request.META.get("REMOTE_ADDR", "") if self.request else ""
-        if login_blocked(email=email, address=address):
+        address = client_address(self.request) if self.request else ""
+        attempt = login_attempt_start(email=email, address=address)
+        if attempt is None:
             minutes = int(WINDOW.total_seconds() // 60)
             raise ValidationError(f"Too many failed sign-ins. Wait {minutes} minutes or reset your password.", code="throttled")
         try:
             cleaned = super().clean()
         except ValidationError:
-            login_failed(email=email, address=address)
+            login_failures_purge()  # the attempt stays recorded as a failure
             raise
         login_succeeded(email=email)
         return cleaned

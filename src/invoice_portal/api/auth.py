@@ -13,16 +13,19 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
+from django.db import OperationalError
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from ninja.security import HttpBearer
 
 from invoice_portal.accounts.models import User
-from invoice_portal.api.idempotency import idempotent_call
+from invoice_portal.api.idempotency import BodyTooLarge, endpoint_body_limit, idempotent_call
 from invoice_portal.api.models import ApiToken
-from invoice_portal.api.problems import problem
+from invoice_portal.api.problems import body_too_large, database_busy, problem
 from invoice_portal.api.services import api_token_resolve
 from invoice_portal.audit.context import origin
+from invoice_portal.core.busy import is_database_locked
 from invoice_portal.core.settings_store import settings_read_once
 
 logger = logging.getLogger(__name__)
@@ -63,8 +66,18 @@ def api_call(run: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponse
             # No endpoint changes the portal settings, so one call reads them once (see core.settings_store).
             with origin("api", f"token:{token.pk}"), settings_read_once():
                 if request.method == "POST":
-                    return idempotent_call(request, token.user, lambda: run(request, *args, **kwargs))
+                    limit = endpoint_body_limit(getattr(getattr(run, "__self__", None), "view_func", None))
+                    return idempotent_call(request, token.user, lambda: run(request, *args, **kwargs), limit=limit)
                 return run(request, *args, **kwargs)
+        except BodyTooLarge as exc:
+            return body_too_large(exc.limit)
+        except RequestDataTooBig:
+            return body_too_large(endpoint_body_limit(None))
+        except OperationalError as exc:
+            if not is_database_locked(exc):
+                logger.exception("Unhandled error around API call %s %s", request.method, request.path)
+                return problem(status=500, code="internal_error", detail="Something went wrong on our side; it has been logged.")
+            return database_busy()
         except Exception:
             logger.exception("Unhandled error around API call %s %s", request.method, request.path)
             return problem(status=500, code="internal_error", detail="Something went wrong on our side; it has been logged.")

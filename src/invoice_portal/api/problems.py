@@ -11,12 +11,14 @@ import logging
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import ObjectDoesNotExist
-from django.db import DataError, IntegrityError
+from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig
+from django.db import DataError, IntegrityError, OperationalError
 from django.db.models import ProtectedError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from invoice_portal.core.busy import is_database_locked
 from invoice_portal.core.errors import DomainError, ValidationFailed
 
 if TYPE_CHECKING:
@@ -34,6 +36,8 @@ _TITLES = {
     404: "Not found",
     405: "Method not allowed",
     409: "Conflict with the current state",
+    413: "Request body too large",
+    503: "Temporarily unavailable",
     422: "Invalid input",
     500: "Internal error",
 }
@@ -104,6 +108,17 @@ def not_found(detail: str = "No such object, or not one you can see.") -> HttpRe
     return problem(status=404, code="not_found", detail=detail)
 
 
+def body_too_large(limit: int) -> HttpResponse:
+    return problem(status=413, code="payload_too_large", detail=f"This endpoint accepts request bodies of at most {limit:,} bytes.")
+
+
+def database_busy() -> HttpResponse:
+    return problem(
+        status=503, code="database_busy", detail="The database is busy (a large import is being written); retry shortly.",
+        headers={"Retry-After": "5"},
+    )  # fmt: skip
+
+
 def install_handlers(api: NinjaAPI) -> None:
     """Replace ninja's default error answers with problem+json ones; an unexpected error is a logged 500."""
 
@@ -142,6 +157,15 @@ def install_handlers(api: NinjaAPI) -> None:
         logger.warning("DataError answered as 422: %s", exc)
         return problem(status=422, code="out_of_range", detail="A value is too large or too long to be stored.")
 
+    def on_too_large(request: HttpRequest, exc: Any) -> HttpResponse:
+        return body_too_large(settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 2_621_440)
+
+    def on_operational_error(request: HttpRequest, exc: Any) -> HttpResponse:
+        if not is_database_locked(exc):
+            return on_unexpected(request, exc)
+        logger.warning("Database busy answered as 503: %s %s", request.method, request.path)
+        return database_busy()
+
     def on_unexpected(request: HttpRequest, exc: Any) -> HttpResponse:
         logger.exception("Unhandled error in API call %s %s", request.method, request.path, exc_info=exc)
         return problem(status=500, code="internal_error", detail="Something went wrong on our side; it has been logged.")
@@ -156,3 +180,5 @@ def install_handlers(api: NinjaAPI) -> None:
     api.add_exception_handler(ProtectedError, on_protected)
     api.add_exception_handler(IntegrityError, on_integrity_error)
     api.add_exception_handler(DataError, on_data_error)
+    api.add_exception_handler(RequestDataTooBig, on_too_large)
+    api.add_exception_handler(OperationalError, on_operational_error)

@@ -2,7 +2,7 @@
 
 Money, quantities and rates travel as strings (a float has already lost the exact value);
 their patterns are declared in the OpenAPI, and the domain re-checks the currency's digits.
-Text fields refuse NUL characters, which no database column stores.
+Text fields follow the one text rule of ``core.text``: no control characters (XML and databases cannot carry them).
 """
 
 from __future__ import annotations
@@ -16,20 +16,23 @@ from pydantic import Field
 
 from invoice_portal.api.problems import PATTERN_MESSAGES
 from invoice_portal.core.money import as_str
+from invoice_portal.core.text import ALLOWED_PATTERN
+from invoice_portal.core.text import MESSAGE as TEXT_MESSAGE
 
 MAX_ID = 2**63 - 1
-AMOUNT_PATTERN = r"^\d{1,12}(\.\d{1,4})?$"
-QUANTITY_PATTERN = r"^\d{1,12}(\.\d{1,4})?$"
-RATE_PATTERN = r"^\d{1,3}(\.\d{1,3})?$"
+# [0-9], not \d: \d matches every Unicode digit ("١٢").
+AMOUNT_PATTERN = r"^[0-9]{1,12}(\.[0-9]{1,4})?$"
+QUANTITY_PATTERN = r"^[0-9]{1,12}(\.[0-9]{1,4})?$"
+RATE_PATTERN = r"^[0-9]{1,3}(\.[0-9]{1,3})?$"
 CURRENCY_PATTERN = r"^[A-Z]{3}$"
-TEXT_PATTERN = r"^[^\x00]*$"
+TEXT_PATTERN = ALLOWED_PATTERN  # the project's one text rule (core.text)
 
 PATTERN_MESSAGES.update(
     {
         AMOUNT_PATTERN: 'an amount as a string of digits with up to 4 decimals, e.g. "118.00"',
         RATE_PATTERN: 'a percentage as a string, e.g. "19" or "7.5"',
         CURRENCY_PATTERN: "an ISO 4217 currency code in capitals, e.g. USD",
-        TEXT_PATTERN: "text must not contain NUL characters",
+        TEXT_PATTERN: f"text {TEXT_MESSAGE}",
     }
 )
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from invoice_portal.accounts.models import User
 from invoice_portal.api.models import ApiToken, IdempotencyKey
 from invoice_portal.audit.services import audit_record
+from invoice_portal.core.busy import best_effort_write
 from invoice_portal.core.errors import Conflict, ValidationFailed
 
 TOKEN_SCHEME = "ipk_"  # noqa: S105 - the public marker tokens start with, not a secret
@@ -74,8 +75,9 @@ def api_token_resolve(raw: str) -> ApiToken | None:
     if row is None or not hmac.compare_digest(row.token_hash, _digest(raw)) or not row.user.is_active:
         return None
     now = timezone.now()
-    if row.last_used_at is None or now - row.last_used_at >= LAST_USED_RESOLUTION:
-        ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
+    due = row.last_used_at is None or now - row.last_used_at >= LAST_USED_RESOLUTION
+    # Bookkeeping: a busy database (an import on SQLite) skips it rather than stalling or failing the call.
+    if due and best_effort_write(lambda: ApiToken.objects.filter(pk=row.pk).update(last_used_at=now), what="the token's last use"):
         row.last_used_at = now
     return row
 

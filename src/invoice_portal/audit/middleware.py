@@ -4,6 +4,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
+from invoice_portal.accounts.throttle import client_address
 from invoice_portal.audit.context import origin
 
 
@@ -14,5 +15,5 @@ class AuditChannelMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        with origin("ui", request.META.get("REMOTE_ADDR", "")):
+        with origin("ui", client_address(request)):
             return self.get_response(request)

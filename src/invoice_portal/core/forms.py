@@ -6,8 +6,10 @@ import re
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 from invoice_portal.core.errors import DomainError
+from invoice_portal.core.text import text_problem
 
 _FIELD_PREFIX = re.compile(r"^[\w\[\].]+: ")
 
@@ -35,3 +37,18 @@ class DateInput(forms.DateInput):
 
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
         super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+def _text_rule(value: object) -> None:
+    if isinstance(value, str) and (problem := text_problem(value)):
+        raise ValidationError(f"This field {problem}.", code="control_characters")
+
+
+class Form(forms.Form):
+    """A form whose every text field follows the project's one text rule (``core.text``): no control characters."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.CharField):
+                field.validators.append(_text_rule)

@@ -43,3 +43,17 @@ class NumberSequence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.last_value}"
+
+
+class WorkerHeartbeat(models.Model):
+    """The last sign of life of each background worker process (``invoice-portal db-worker``), read by ``/healthz``."""
+
+    worker_id = models.CharField(max_length=64, primary_key=True)
+    host = models.CharField(max_length=255, blank=True)
+    pid = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField()
+    beat_at = models.DateTimeField(db_index=True)
+    last_error = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"worker {self.worker_id} on {self.host} (pid {self.pid}) at {self.beat_at:%Y-%m-%d %H:%M:%S}"

@@ -8,6 +8,7 @@ currency allows is refused.
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import cache
 
@@ -24,12 +25,21 @@ TAX_RATE_PLACES = 3
 MAX_AMOUNT = Decimal("999999999999.9999")
 
 
+# ISO 4217 codes that name no money: XXX ("no currency") and XTS (reserved for testing).
+PSEUDO_CURRENCIES = frozenset({"XXX", "XTS"})
+# An amount as text: ASCII digits only (Decimal() would read "١٢" as 12), an optional sign and decimals.
+_NOT_FINITE = frozenset({"nan", "snan", "inf", "infinity"})
+_AMOUNT_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
 @cache
 def known_currencies() -> frozenset[str]:
-    return frozenset(list_currencies())
+    return frozenset(list_currencies()) - PSEUDO_CURRENCIES
 
 
 def check_currency(code: str) -> str:
+    if isinstance(code, str) and code in PSEUDO_CURRENCIES:
+        raise InvalidCurrency(f"'{code}' is an ISO 4217 code for no real currency; invoices need a currency of money.", field="currency")
     if not isinstance(code, str) or code.upper() != code or code not in known_currencies():
         raise InvalidCurrency(f"'{code}' is not an ISO 4217 currency code.", field="currency")
     return code
@@ -60,10 +70,17 @@ def to_decimal(value: object, *, field: str, places: int, allow_negative: bool =
         raise InvalidAmount(f"{field}: give amounts as strings or decimals, not floating point numbers.", field=field)
     if isinstance(value, Decimal):
         number = value
-    elif isinstance(value, int | str):
+    elif isinstance(value, int):
+        number = Decimal(value)
+    elif isinstance(value, str):
+        text = value.strip()
+        if text.lstrip("+-").lower() in _NOT_FINITE:
+            raise InvalidAmount(f"{field}: '{value}' is not a finite number.", field=field)
+        if len(text) > 40 or not _AMOUNT_TEXT.fullmatch(text):
+            raise InvalidAmount(f"{field}: '{value[:40]}' is not a number written with the digits 0-9.", field=field)
         try:
-            number = Decimal(str(value).strip())
-        except InvalidOperation:
+            number = Decimal(text)
+        except InvalidOperation:  # pragma: no cover - the pattern admits only what Decimal reads
             raise InvalidAmount(f"{field}: '{value}' is not a number.", field=field) from None
     else:
         raise InvalidAmount(f"{field}: '{value}' is not a number.", field=field)

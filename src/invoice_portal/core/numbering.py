@@ -7,8 +7,13 @@ back with it, so no number is ever burnt or given twice.
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+from functools import cache
+
 from django.db import IntegrityError, connection, transaction
 
+from invoice_portal.core.errors import ValidationFailed
 from invoice_portal.core.models import NumberSequence
 
 
@@ -39,5 +44,44 @@ def next_value(key: str) -> int:
         return value
 
 
+# --- Number formats --------------------------------------------------------------------------------
+# A format is literal text with the documented placeholders only: {year}, {seq} and {seq:0Nd} (the
+# sequence zero-padded to N digits, 1 ≤ N ≤ 12); {{ and }} are literal braces. It is parsed by this
+# small grammar, never by str.format, which would also evaluate {seq[0]} or {year.__class__}.
+
+_TOKEN = re.compile(r"\{\{|\}\}|\{(?P<name>year|seq)(?::0(?P<width>[1-9]|1[0-2])d)?\}|(?P<literal>[^{}]+)|(?P<bad>[{}])")
+PLACEHOLDERS = "{year}, {seq} and {seq:0Nd} (N from 1 to 12, e.g. {seq:06d}); {{ and }} for literal braces"
+
+
+@dataclass(frozen=True)
+class _Field:
+    name: str
+    width: int
+
+
+@cache
+def parse_number_format(template: str) -> tuple[str | _Field, ...]:
+    """The parts of a number format, or ``ValidationFailed`` naming where it breaks the grammar."""
+    parts: list[str | _Field] = []
+    position = 0
+    while position < len(template):
+        match = _TOKEN.match(template, position)
+        assert match is not None  # every character matches one alternative
+        if match.group("bad") is not None:
+            raise ValidationFailed(
+                f"number format: unknown placeholder at character {position + 1} of '{template}'; use only {PLACEHOLDERS}."
+            )
+        if match.group("name") is not None:
+            parts.append(_Field(match.group("name"), int(match.group("width") or 0)))
+        elif match.group("literal") is not None:
+            parts.append(match.group("literal"))
+        else:
+            parts.append(match.group()[0])
+        position = match.end()
+    return tuple(parts)
+
+
 def format_number(template: str, *, year: int, seq: int) -> str:
-    return template.format(year=year, seq=seq)
+    """The document number ``template`` gives for ``year`` and ``seq`` (``ValidationFailed`` for a broken format)."""
+    values = {"year": year, "seq": seq}
+    return "".join(part if isinstance(part, str) else f"{values[part.name]:0{part.width}d}" for part in parse_number_format(template))

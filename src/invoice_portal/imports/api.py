@@ -17,6 +17,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
 from invoice_portal.api.access import caller, require, require_seller_staff, visible_invoices
+from invoice_portal.api.idempotency import body_limit
 from invoice_portal.api.pagination import paginate
 from invoice_portal.api.problems import PROBLEM_CONTENT_TYPE, TYPE_PREFIX, problem
 from invoice_portal.api.schemas import READ_ERRORS, READ_ONE_ERRORS, Cursor, FieldError, Id, Limit, Page, responses
@@ -220,6 +221,7 @@ def _upload(request: HttpRequest, kind: str | None) -> tuple[str, str, bytes | N
     ),
     openapi_extra={"requestBody": IMPORT_BODY},
 )
+@body_limit(MAX_BYTES)
 def create_import(request: HttpRequest, response: HttpResponse, params: Query[ImportQuery]) -> Any:
     user = caller(request)
     kind, fmt, payload, filename = _upload(request, params.kind)

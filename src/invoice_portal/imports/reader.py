@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from invoice_portal.core.text import text_problem
 from invoice_portal.imports.errors import BatchUnreadable, ErrorLog, RowError
 from invoice_portal.imports.models import ImportFormat
 from invoice_portal.imports.schema import COLUMNS, Level
@@ -50,6 +51,18 @@ def _decode(payload: bytes) -> str:
         return payload.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise BatchUnreadable([RowError(0, "", f"The file is not UTF-8 text (byte {exc.start} cannot be read).")]) from None
+
+
+def _checked_text(row: int, values: dict[str, str], errors: ErrorLog) -> dict[str, str]:
+    """The row's values that follow the text rule (``core.text``); each that does not is an error naming its row and column."""
+    kept: dict[str, str] = {}
+    for name, value in values.items():
+        problem = text_problem(value)
+        if problem is None:
+            kept[name] = value
+        else:
+            errors.add(row, name, f"{name} {problem}.")
+    return kept
 
 
 class BatchReader:
@@ -108,7 +121,8 @@ class BatchReader:
                 if len(cells) != width:
                     errors.add(start, "", f"The row has {len(cells)} cells; the header has {width}.")
                     continue
-                yield Row(start, {name: cell.strip() for name, cell in zip(self._header, cells, strict=True) if cell.strip()})
+                values = {name: cell.strip() for name, cell in zip(self._header, cells, strict=True) if cell.strip()}
+                yield Row(start, _checked_text(start, values, errors))
         except csv.Error as exc:
             errors.add(last_line + 1, "", f"The CSV cannot be read from here on: {exc}.")
 
@@ -147,7 +161,7 @@ class BatchReader:
                     errors.add(index, name, "A value is a string or a number.")
                 elif text := str(value).strip():
                     values[name] = text
-            yield Row(index, values)
+            yield Row(index, _checked_text(index, values, errors))
 
     # --- both --------------------------------------------------------------------------------------
 

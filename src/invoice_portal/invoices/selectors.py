@@ -13,6 +13,7 @@ from django.db.models.expressions import OrderBy
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from invoice_portal.core.ids import parse_id
 from invoice_portal.core.money import ZERO, quantize
 from invoice_portal.invoices.models import Direction, Dispute, DisputeStatus, Invoice, InvoiceLine, Kind, Status
 
@@ -174,7 +175,8 @@ def invoice_filter(invoices: QuerySet[Invoice], filters: InvoiceFilters) -> Quer
     if f.order:
         term = f.order.strip()
         by_external = Q(order__external_id=term)
-        invoices = invoices.filter(by_external | Q(order_id=int(term)) if term.isdigit() else by_external)
+        order_id = parse_id(term)
+        invoices = invoices.filter(by_external if order_id is None else by_external | Q(order_id=order_id))
     if f.status:
         invoices = invoices.filter(status=f.status)
     if f.kind:

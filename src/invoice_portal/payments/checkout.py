@@ -44,6 +44,7 @@ from invoice_portal.core.errors import (
     PermissionDenied,
     ValidationFailed,
 )
+from invoice_portal.core.ids import parse_id
 from invoice_portal.core.locks import lock_one, lock_rows
 from invoice_portal.core.money import ZERO, as_str, minor_digits, parse_money
 from invoice_portal.invoices.models import Direction, Invoice, Kind, Status
@@ -151,13 +152,7 @@ def checkout_for(*, actor: Any, checkout_id: object) -> Checkout:
 # --- Starting a checkout ---------------------------------------------------------------------------------
 
 
-def _int(value: object) -> int | None:
-    value = getattr(value, "pk", value)
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.isascii() and value.isdigit():
-        return int(value)
-    return None
+_int = parse_id
 
 
 def _pairs(invoices_amounts: Any) -> list[tuple[int, object]]:

@@ -32,6 +32,7 @@ from invoice_portal.core.errors import (
     RefundExceedsPayment,
     ValidationFailed,
 )
+from invoice_portal.core.ids import parse_id
 from invoice_portal.core.locks import lock_one, lock_rows
 from invoice_portal.core.money import ZERO, as_str, check_currency, parse_money
 from invoice_portal.invoices.models import Direction, Invoice, Kind, Status
@@ -60,10 +61,8 @@ def _requests(allocations: Iterable[Any], currency: str) -> list[AllocationReque
             invoice, raw = item
         else:
             raise ValidationFailed(f"allocations[{i}]: an (invoice, amount) pair is expected.", field=f"allocations[{i}]")
-        invoice_id = getattr(invoice, "pk", invoice)
-        if isinstance(invoice_id, str) and invoice_id.isascii() and invoice_id.isdigit():
-            invoice_id = int(invoice_id)
-        if not isinstance(invoice_id, int) or isinstance(invoice_id, bool):
+        invoice_id = parse_id(invoice)
+        if invoice_id is None:
             raise ValidationFailed(f"allocations[{i}].invoice: not an invoice id.", field=f"allocations[{i}].invoice")
         amount = parse_money(raw, currency, field=f"allocations[{i}].amount")
         if amount == ZERO:

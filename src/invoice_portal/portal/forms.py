@@ -13,9 +13,11 @@ from invoice_portal.accounts.models import Role
 from invoice_portal.accounts.permissions import Level
 from invoice_portal.companies.models import Company
 from invoice_portal.core.forms import DateInput as DateInput
+from invoice_portal.core.forms import Form as TextRuleForm
 from invoice_portal.core.forms import attach_error as attach_error
 from invoice_portal.core.forms import domain_message as domain_message
 from invoice_portal.core.forms import yes_no as _yes_no
+from invoice_portal.core.ids import MAX_ID
 from invoice_portal.invoices.models import DisputeReason, Invoice, Status
 from invoice_portal.invoices.selectors import InvoiceFilters
 from invoice_portal.payments.models import Method, PaymentStatus
@@ -36,7 +38,7 @@ def _money_input(**attrs: Any) -> forms.TextInput:
 # --- Lists ----------------------------------------------------------------------------------------
 
 
-class InvoiceFilterForm(forms.Form):
+class InvoiceFilterForm(TextRuleForm):
     number = forms.CharField(required=False, label="Invoice number")
     order = forms.CharField(required=False, label="Order")
     po_number = forms.CharField(required=False, label="PO number")
@@ -86,7 +88,7 @@ class InvoiceFilterForm(forms.Form):
         return self.cleaned_data.get("po_number") or ""
 
 
-class PaymentFilterForm(forms.Form):
+class PaymentFilterForm(TextRuleForm):
     method = forms.ChoiceField(required=False, choices=[("", "Any method"), *Method.choices])
     status = forms.ChoiceField(required=False, choices=[("", "Any status"), *PaymentStatus.choices])
     received_from = forms.DateField(required=False, label="From", widget=DateInput())
@@ -110,13 +112,13 @@ class PaymentFilterForm(forms.Form):
 # --- Invoice detail -------------------------------------------------------------------------------
 
 
-class DisputeForm(forms.Form):
-    line = forms.IntegerField(widget=forms.HiddenInput())
+class DisputeForm(TextRuleForm):
+    line = forms.IntegerField(min_value=1, max_value=MAX_ID, widget=forms.HiddenInput())
     reason = forms.ChoiceField(choices=DisputeReason.choices, label="Reason")
     text = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, label="What is wrong?")
 
 
-class PromiseForm(forms.Form):
+class PromiseForm(TextRuleForm):
     date = forms.DateField(widget=DateInput(), label="I will pay by")
     amount = forms.CharField(widget=_money_input(size=10), label="Amount")
     note = forms.CharField(required=False, max_length=500, label="Note")
@@ -125,7 +127,7 @@ class PromiseForm(forms.Form):
 # --- Paying ---------------------------------------------------------------------------------------
 
 
-class PayForm(forms.Form):
+class PayForm(TextRuleForm):
     """One amount field per selected invoice (``amount_<id>``) and the credit to apply."""
 
     apply_credit = forms.CharField(required=False, label="Credit to apply", widget=_money_input(size=10))
@@ -154,7 +156,7 @@ class PayForm(forms.Form):
         return fields
 
 
-class RemittanceForm(forms.Form):
+class RemittanceForm(TextRuleForm):
     amount = forms.CharField(label="Amount sent", widget=_money_input(size=12))
     method = forms.ChoiceField(choices=RemittanceMethod.choices, initial=RemittanceMethod.WIRE)
     reference = forms.CharField(required=False, max_length=200, label="Reference", help_text="Check number, wire reference or cash memo")
@@ -187,7 +189,7 @@ def default_statement_period() -> tuple[dt.date, dt.date]:
     return dt.date(index // 12, index % 12 + 1, 1), today
 
 
-class StatementForm(forms.Form):
+class StatementForm(TextRuleForm):
     start = forms.DateField(required=False, widget=DateInput(), label="From")
     end = forms.DateField(required=False, widget=DateInput(), label="To")
     currency = forms.ChoiceField(required=False)
@@ -227,7 +229,7 @@ def company_roles() -> Any:
     return Role.objects.filter(code__in=COMPANY_ROLE_CODES).order_by("name")
 
 
-class UserInviteForm(forms.Form):
+class UserInviteForm(TextRuleForm):
     email = forms.EmailField()
     full_name = forms.CharField(required=False, max_length=200, label="Full name")
     role = forms.ModelChoiceField(queryset=Role.objects.none(), empty_label=None)
@@ -249,7 +251,7 @@ class UserInviteForm(forms.Form):
         return password
 
 
-class UserRoleForm(forms.Form):
+class UserRoleForm(TextRuleForm):
     role = forms.ModelChoiceField(queryset=Role.objects.none(), empty_label=None)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -265,7 +267,7 @@ def level_choices(role_level: Level | None) -> list[tuple[str, str]]:
     return [("", default), *[(lv.value, lv.label) for lv in Level]]
 
 
-class UserLevelForm(forms.Form):
+class UserLevelForm(TextRuleForm):
     level = forms.ChoiceField(
         required=False, choices=level_choices(None), label="Permission level",
         error_messages={"invalid_choice": "Choose own orders, company, company and subsidiaries, or the role default."},

@@ -10,7 +10,20 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import (
+    BooleanField,
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from invoice_portal.accounts.models import User
@@ -22,7 +35,7 @@ from invoice_portal.core.money import ZERO, quantize
 from invoice_portal.invoices.models import Dispute, Invoice, Kind, Status
 from invoice_portal.invoices.selectors import InvoiceFilters, invoice_list, invoices_visible_to
 from invoice_portal.payments.models import Allocation, Payment
-from invoice_portal.payments.selectors import PaymentFilters, company_position, payment_filter
+from invoice_portal.payments.selectors import PaymentFilters, allocations_to, company_position, payment_filter
 from invoice_portal.payments.statements import Statement, account_statement, aging_sums
 from invoice_portal.portal.models import PromiseStatus, PromiseToPay, RemittanceAdvice, RemittanceLine, RemittanceStatus
 
@@ -149,18 +162,55 @@ def payments_visible_to(user: Any, permission: str = "portal.payment_history") -
             "payment_id"
         )
     )
+    return Payment.objects.filter(_whole_payments(user, level) | through_invoices)
+
+
+def _whole_payments(user: Any, level: Level, prefix: str = "") -> Q:
+    """The payments a user sees whole (amount, reference, credit left): her company's, or at the own level those she made.
+
+    Any other visible payment is seen only through the invoices it paid: a subsidiary's buyer sees
+    what her parent company's payment allocated to her invoices, not the payment.
+    """
     if level is Level.OWN:
-        return Payment.objects.filter(through_invoices | Q(company_id=user.company_id, created_by=user))
+        return Q(**{f"{prefix}company_id": user.company_id, f"{prefix}created_by": user})
     companies = company_tree_ids(user.company_id) if level is Level.TREE else {user.company_id}
-    return Payment.objects.filter(Q(company_id__in=companies) | through_invoices)
+    return Q(**{f"{prefix}company_id__in": companies})
+
+
+def invoice_payment_history(user: Any, invoice: Invoice) -> QuerySet[Allocation]:
+    """An invoice's allocations, each with ``payment_reference_visible`` (see ``portal_payment_list``)."""
+    level = user_perm_level(user, "portal.payment_history")
+    whole = _whole_payments(user, level, prefix="payment__") if level is not None and _company_user(user) else Q(pk__in=[])
+    own_company = Q(payment__company_id=getattr(user, "company_id", None))
+    return allocations_to(invoice).annotate(payment_reference_visible=ExpressionWrapper(whole | own_company, output_field=BooleanField()))
 
 
 def portal_payment_list(user: Any, filters: PaymentFilters) -> QuerySet[Payment]:
-    """The payment history page: visible payments, filtered and sorted, each with its allocations to visible invoices."""
+    """The payment history page: visible payments, filtered and sorted, each with its allocations to visible invoices.
+
+    ``seen_whole`` says whether the user sees the whole payment (amount, refunds, credit left); otherwise
+    ``seen_allocated`` is what she may see of it: what it allocated to her visible invoices. Its reference
+    (a check number) is shown when she sees it whole or it is her own company's payment, never another
+    company's (a parent's wire that paid one cent of her invoice).
+    """
     visible = invoices_visible_to(user, "portal.payment_history")
     allocations = Allocation.objects.filter(invoice__in=visible, amount__gt=0).select_related("invoice").order_by("invoice__number", "pk")
-    return payment_filter(payments_visible_to(user), filters).prefetch_related(
-        Prefetch("allocations", queryset=allocations, to_attr="shown")
+    level = user_perm_level(user, "portal.payment_history")
+    whole = _whole_payments(user, level) if level is not None and _company_user(user) else Q(pk__in=[])
+    allocated_here = (
+        Allocation.objects.filter(payment=OuterRef("pk"), invoice__in=visible, amount__gt=0)
+        .values("payment")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    return (
+        payment_filter(payments_visible_to(user), filters)
+        .annotate(
+            seen_whole=ExpressionWrapper(whole, output_field=BooleanField()),
+            reference_visible=ExpressionWrapper(whole | Q(company_id=getattr(user, "company_id", None)), output_field=BooleanField()),
+            seen_allocated=Coalesce(Subquery(allocated_here), Value(ZERO), output_field=DecimalField(max_digits=18, decimal_places=4)),
+        )
+        .prefetch_related(Prefetch("allocations", queryset=allocations, to_attr="shown"))
     )
 
 

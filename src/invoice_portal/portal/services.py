@@ -30,6 +30,7 @@ from invoice_portal.core.errors import (
     PermissionDenied,
     ValidationFailed,
 )
+from invoice_portal.core.ids import parse_id
 from invoice_portal.core.locks import lock_one, lock_rows
 from invoice_portal.core.money import ZERO, as_str, check_currency, minor_digits, parse_money
 from invoice_portal.invoices.models import Direction, Invoice, Kind, Status
@@ -59,13 +60,7 @@ def _minimum_unit(currency: str) -> Decimal:
     return Decimal(1).scaleb(-minor_digits(currency))
 
 
-def _pk(value: object) -> int | None:
-    value = getattr(value, "pk", value)
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.isascii() and value.isdigit():
-        return int(value)
-    return None
+_pk = parse_id
 
 
 def _owed(invoice: Invoice) -> Decimal:

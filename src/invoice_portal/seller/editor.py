@@ -18,6 +18,7 @@ from django.forms import BaseFormSet, formset_factory
 from django.http import QueryDict
 
 from invoice_portal.core.errors import DomainError, ValidationFailed
+from invoice_portal.core.forms import Form as TextRuleForm
 from invoice_portal.core.money import minor_digits, to_decimal
 from invoice_portal.invoices.lines import parse_lines, resolve_discount_tax
 from invoice_portal.invoices.models import Invoice, LineKind, TaxCategory
@@ -30,7 +31,7 @@ _LINE_FIELD = re.compile(r"^lines\[(\d+)\](?:\.(\w+))?$")
 _HEADER = ("issue_date", "due_date", "service_start", "service_end", "po_number", "notes", "payment_instructions")
 
 
-class LineForm(forms.Form):
+class LineForm(TextRuleForm):
     kind = forms.ChoiceField(choices=[(LineKind.ITEM, "Item"), (LineKind.COST, "Cost")], initial=LineKind.ITEM, label="Type",
                              help_text="Cost: shipping, handling, fees")  # fmt: skip
     sku = forms.CharField(required=False, max_length=100, label="SKU", widget=forms.TextInput(attrs={"size": 8}))
@@ -85,7 +86,7 @@ class LineForm(forms.Form):
 LineFormSet: type[BaseFormSet[LineForm]] = formset_factory(LineForm, extra=0, can_delete=True, max_num=1000, validate_max=True)
 
 
-class HeaderForm(forms.Form):
+class HeaderForm(TextRuleForm):
     issue_date = forms.DateField(required=False, widget=DateInput(), help_text="Empty: the day it is issued")
     due_date = forms.DateField(required=False, widget=DateInput(), help_text="Empty: from the customer's payment terms")
     service_start = forms.DateField(required=False, widget=DateInput(), label="Service from")

@@ -14,9 +14,11 @@ from django.utils import timezone
 from invoice_portal.accounts.models import Role
 from invoice_portal.accounts.permissions import Audience
 from invoice_portal.core.forms import DateInput as DateInput
+from invoice_portal.core.forms import Form as TextRuleForm
 from invoice_portal.core.forms import attach_error as attach_error
 from invoice_portal.core.forms import domain_message as domain_message
 from invoice_portal.core.forms import yes_no as _yes_no
+from invoice_portal.core.ids import MAX_ID
 from invoice_portal.core.models import InvoicesPerOrder
 from invoice_portal.invoices.models import Invoice, Kind, Source, Status, TaxCategory
 from invoice_portal.invoices.selectors import SORTS as INVOICE_SORTS
@@ -40,7 +42,7 @@ def _choices(blank: str, choices: list[tuple[str, str]]) -> list[tuple[str, str]
 # --- Dashboard filters ----------------------------------------------------------------------------
 
 
-class InvoiceFilterForm(forms.Form):
+class InvoiceFilterForm(TextRuleForm):
     number = forms.CharField(required=False, label="Invoice number")
     customer = forms.CharField(required=False, label="Customer", help_text="Name or external id")
     order = forms.CharField(required=False, label="Order id")
@@ -54,7 +56,7 @@ class InvoiceFilterForm(forms.Form):
     overdue = forms.ChoiceField(required=False, choices=YES_NO)
     disputed = forms.ChoiceField(required=False, choices=YES_NO)
     on_hold = forms.ChoiceField(required=False, choices=YES_NO, label="On hold")
-    company = forms.IntegerField(required=False, widget=forms.HiddenInput())
+    company = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID, widget=forms.HiddenInput())
     sort = forms.ChoiceField(required=False, choices=[(s, s) for s in INVOICE_SORTS], widget=forms.HiddenInput())
 
     def to_filters(self) -> InvoiceFilters:
@@ -71,14 +73,14 @@ class InvoiceFilterForm(forms.Form):
         )  # fmt: skip
 
 
-class PaymentFilterForm(forms.Form):
-    payment_id = forms.IntegerField(required=False, label="Payment #", min_value=1)
+class PaymentFilterForm(TextRuleForm):
+    payment_id = forms.IntegerField(required=False, label="Payment #", min_value=1, max_value=MAX_ID)
     customer = forms.CharField(required=False, help_text="Name or external id")
     status = forms.ChoiceField(required=False, choices=_choices("Any status", PaymentStatus.choices))
     method = forms.ChoiceField(required=False, choices=_choices("Any method", Method.choices))
     received_from = forms.DateField(required=False, label="Received from", widget=DateInput())
     received_to = forms.DateField(required=False, label="Received to", widget=DateInput())
-    company = forms.IntegerField(required=False, widget=forms.HiddenInput())
+    company = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID, widget=forms.HiddenInput())
     sort = forms.ChoiceField(required=False, choices=[(s, s) for s in PAYMENT_SORTS], widget=forms.HiddenInput())
 
     def to_filters(self) -> PaymentFilters:
@@ -91,13 +93,13 @@ class PaymentFilterForm(forms.Form):
         )  # fmt: skip
 
 
-class OrderFilterForm(forms.Form):
+class OrderFilterForm(TextRuleForm):
     q = forms.CharField(required=False, label="Order or customer", help_text="Order id, customer name or external id")
     source = forms.ChoiceField(required=False, choices=_choices("Any source", OrderSource.choices))
     status = forms.CharField(required=False, label="Status")
     flagged = forms.BooleanField(required=False, label="Flagged only")
     invoiced = forms.ChoiceField(required=False, choices=YES_NO, label="Invoiced")
-    company = forms.IntegerField(required=False, widget=forms.HiddenInput())
+    company = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID, widget=forms.HiddenInput())
 
     def to_filters(self) -> OrderFilters:
         self.is_valid()
@@ -108,7 +110,7 @@ class OrderFilterForm(forms.Form):
         )  # fmt: skip
 
 
-class CustomerFilterForm(forms.Form):
+class CustomerFilterForm(TextRuleForm):
     q = forms.CharField(required=False, label="Customer", help_text="Name or external id")
     with_balance = forms.BooleanField(required=False, label="With open balance")
     overdue = forms.BooleanField(required=False, label="Overdue only")
@@ -122,7 +124,7 @@ class CustomerFilterForm(forms.Form):
         )
 
 
-class UserFilterForm(forms.Form):
+class UserFilterForm(TextRuleForm):
     q = forms.CharField(required=False, label="Search", help_text="Email, name or company")
     kind = forms.ChoiceField(required=False, choices=[("", "Everyone"), ("staff", "Seller staff"), ("company", "Company users")])
     active = forms.ChoiceField(required=False, choices=YES_NO, label="Active")
@@ -133,7 +135,7 @@ class UserFilterForm(forms.Form):
         return UserFilters(q=cd.get("q") or "", kind=cd.get("kind") or "", active=_yes_no(cd.get("active") or ""))
 
 
-class CustomerSearchForm(forms.Form):
+class CustomerSearchForm(TextRuleForm):
     q = forms.CharField(required=False, label="Find a customer", help_text="Name or external company id")
 
 
@@ -168,7 +170,7 @@ class AllocationFieldsMixin:
         return {}
 
 
-class OfflinePaymentForm(AllocationFieldsMixin, forms.Form):
+class OfflinePaymentForm(AllocationFieldsMixin, TextRuleForm):
     amount = forms.CharField(label="Amount received", widget=forms.TextInput(attrs={"inputmode": "decimal"}))
     method = forms.ChoiceField(choices=OFFLINE_METHODS, initial=Method.CHECK)
     reference = forms.CharField(required=False, max_length=200, label="Check number or cash payment memo", help_text="Shown to the buyer")
@@ -180,25 +182,25 @@ class OfflinePaymentForm(AllocationFieldsMixin, forms.Form):
         self.add_allocation_fields(invoices)
 
 
-class AllocateForm(AllocationFieldsMixin, forms.Form):
+class AllocateForm(AllocationFieldsMixin, TextRuleForm):
     def __init__(self, *args: Any, invoices: list[Invoice], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.add_allocation_fields(invoices)
 
 
-class RefundForm(forms.Form):
+class RefundForm(TextRuleForm):
     amount = forms.CharField(label="Amount to refund", widget=forms.TextInput(attrs={"inputmode": "decimal"}))
     reason = forms.CharField(required=False, max_length=500)
 
 
-class ReverseForm(forms.Form):
+class ReverseForm(TextRuleForm):
     reason = forms.CharField(max_length=500, label="Reason", help_text="For example: check returned unpaid")
 
 
 # --- Remittance advice ----------------------------------------------------------------------------
 
 
-class RemittanceFilterForm(forms.Form):
+class RemittanceFilterForm(TextRuleForm):
     ALL = "all"
     status = forms.ChoiceField(required=False, choices=[*RemittanceStatus.choices, (ALL, "Any status")], label="Status")
 
@@ -209,14 +211,14 @@ class RemittanceFilterForm(forms.Form):
         return "" if status == self.ALL else status
 
 
-class RemittanceConfirmForm(forms.Form):
+class RemittanceConfirmForm(TextRuleForm):
     received_on = forms.DateField(
         required=False, label="Received on", widget=DateInput(), help_text="Leave empty for the day the buyer says it was paid"
     )
     comment = forms.CharField(required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2}), label="Comment for the buyer")
 
 
-class RemittanceRejectForm(forms.Form):
+class RemittanceRejectForm(TextRuleForm):
     comment = forms.CharField(
         max_length=2000, widget=forms.Textarea(attrs={"rows": 2}), label="Why is it rejected?", help_text="Shown to the buyer"
     )
@@ -225,21 +227,21 @@ class RemittanceRejectForm(forms.Form):
 # --- Invoice actions ------------------------------------------------------------------------------
 
 
-class CancelForm(forms.Form):
+class CancelForm(TextRuleForm):
     reason = forms.CharField(required=False, max_length=500)
 
 
-class HoldForm(forms.Form):
+class HoldForm(TextRuleForm):
     reason = forms.CharField(max_length=300, label="Why pause reminders?", help_text="For example: payment plan agreed until March")
 
 
-class DisputeRejectForm(forms.Form):
+class DisputeRejectForm(TextRuleForm):
     comment = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}), label="Why is the dispute rejected?", help_text="Shown to the buyer"
     )
 
 
-class DisputeCreditForm(forms.Form):
+class DisputeCreditForm(TextRuleForm):
     amount = forms.CharField(
         required=False,
         label="Net amount to credit",
@@ -265,7 +267,7 @@ def split_tax(value: str) -> tuple[str, str]:
     return category, rate or "0"
 
 
-class CreditNoteForm(forms.Form):
+class CreditNoteForm(TextRuleForm):
     MODES = [("whole", "The whole invoice"), ("lines", "Some lines"), ("amount", "An amount")]
     mode = forms.ChoiceField(choices=MODES, widget=forms.RadioSelect, initial="amount", label="Credit")
     amount = forms.CharField(required=False, label="Net amount", widget=forms.TextInput(attrs={"inputmode": "decimal"}))
@@ -301,7 +303,7 @@ class CreditNoteForm(forms.Form):
         return {**common, "amount": (cd.get("amount") or "").strip() or "0", "tax_category": category, "tax_rate": rate}
 
 
-class DebitNoteForm(forms.Form):
+class DebitNoteForm(TextRuleForm):
     description = forms.CharField(max_length=500)
     amount = forms.CharField(label="Net amount", widget=forms.TextInput(attrs={"inputmode": "decimal"}))
     tax_category = forms.ChoiceField(choices=TaxCategory.choices, initial=TaxCategory.STANDARD, label="VAT category")
@@ -319,7 +321,7 @@ class DebitNoteForm(forms.Form):
 # --- Administration -------------------------------------------------------------------------------
 
 
-class UserCreateForm(forms.Form):
+class UserCreateForm(TextRuleForm):
     email = forms.EmailField()
     full_name = forms.CharField(required=False, max_length=200, label="Full name")
     role = forms.ModelChoiceField(queryset=Role.objects.order_by("audience", "name"))
@@ -332,18 +334,18 @@ class UserCreateForm(forms.Form):
         return password
 
 
-class UserRoleForm(forms.Form):
+class UserRoleForm(TextRuleForm):
     role = forms.ModelChoiceField(queryset=Role.objects.order_by("audience", "name"))
 
 
-class RoleCreateForm(forms.Form):
+class RoleCreateForm(TextRuleForm):
     name = forms.CharField(max_length=100)
     code = forms.SlugField(max_length=50, help_text="Letters, digits, dashes and underscores")
     audience = forms.ChoiceField(choices=[(a.value, a.value.title()) for a in Audience])
     description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class SettingsForm(forms.Form):
+class SettingsForm(TextRuleForm):
     seller_name = forms.CharField(max_length=200, label="Company name")
     seller_tax_id = forms.CharField(max_length=50, required=False, label="Tax id")
     seller_address = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}), label="Address")
@@ -395,7 +397,7 @@ def default_statement_period() -> tuple[dt.date, dt.date]:
     return dt.date(index // 12, index % 12 + 1, 1), today
 
 
-class StatementForm(forms.Form):
+class StatementForm(TextRuleForm):
     start = forms.DateField(required=False, widget=DateInput(), label="From")
     end = forms.DateField(required=False, widget=DateInput(), label="To")
     currency = forms.CharField(required=False, widget=forms.HiddenInput())
@@ -406,7 +408,7 @@ class StatementForm(forms.Form):
         return self.cleaned_data.get("start") or start, self.cleaned_data.get("end") or end
 
 
-class MessageFilterForm(forms.Form):
+class MessageFilterForm(TextRuleForm):
     kind = forms.ChoiceField(required=False, choices=_choices("Any kind", MessageKind.choices))
     status = forms.ChoiceField(required=False, choices=_choices("Any status", MessageStatus.choices))
     q = forms.CharField(required=False, label="Subject", help_text="Invoice number, customer or words of the subject")

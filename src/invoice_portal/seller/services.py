@@ -17,7 +17,7 @@ from invoice_portal.audit.services import audit_record, snapshot
 from invoice_portal.core.errors import ValidationFailed
 from invoice_portal.core.models import InvoicesPerOrder, PortalSettings
 from invoice_portal.core.money import check_currency
-from invoice_portal.core.numbering import format_number
+from invoice_portal.core.numbering import format_number, parse_number_format
 
 SETTINGS_FIELDS = (
     "seller_name", "seller_tax_id", "seller_address", "seller_email", "seller_country", "default_currency", "default_payment_terms_days",
@@ -43,12 +43,13 @@ def _check_country(code: str) -> str:
 
 def _check_number_format(name: str, template: str) -> None:
     """A format must number every document differently: it needs {seq}, and must render."""
-    if "{seq" not in template:
-        raise ValidationFailed(f"{name}: include {{seq}} (for example INV-{{year}}-{{seq:06d}}).", field=name)
     try:
-        first, second = format_number(template, year=2026, seq=1), format_number(template, year=2026, seq=2)
-    except (KeyError, IndexError, ValueError):
-        raise ValidationFailed(f"{name}: only {{year}} and {{seq}} (with a format such as {{seq:06d}}) may be used.", field=name) from None
+        parts = parse_number_format(template)
+    except ValidationFailed as exc:
+        raise ValidationFailed(exc.message.replace("number format", name, 1), field=name) from None
+    if not any(getattr(part, "name", "") == "seq" for part in parts):
+        raise ValidationFailed(f"{name}: include {{seq}} (for example INV-{{year}}-{{seq:06d}}).", field=name)
+    first, second = format_number(template, year=2026, seq=1), format_number(template, year=2026, seq=2)
     if first == second or len(first) > 50:
         raise ValidationFailed(f"{name}: the numbers it makes must differ and fit in 50 characters.", field=name)
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import OperationalError
 from django.utils import timezone
 
 from invoice_portal.api.models import ApiToken
@@ -132,3 +134,34 @@ def test_no_token_for_a_deactivated_user(personas: Personas) -> None:
     personas.sales.save(update_fields=["is_active"])
     with pytest.raises(CommandError, match="deactivated"):
         call_command("token", "create", personas.sales.email, stdout=io.StringIO(), stderr=io.StringIO())
+
+
+def test_a_busy_database_skips_the_last_use_and_never_fails_the_call(personas: Personas, monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.db.models import QuerySet
+
+    row, token = api_token_create(actor=None, user=personas.finance)
+    real_update = QuerySet.update
+
+    def locked_for_tokens(self: QuerySet[Any], **values: Any) -> int:
+        if self.model is ApiToken:
+            raise OperationalError("database is locked")
+        return real_update(self, **values)
+
+    monkeypatch.setattr(QuerySet, "update", locked_for_tokens)
+    reply = ApiClient(token).get("invoices")
+    assert reply.status == 200, reply.body
+    assert ApiToken.objects.get(pk=row.pk).last_used_at is None
+
+
+def test_a_database_still_locked_after_the_busy_timeout_is_a_503_to_retry(personas: Personas, monkeypatch: pytest.MonkeyPatch) -> None:
+    from invoice_portal.invoices import api as invoices_api
+
+    def locked(*args: Any, **kwargs: Any) -> Any:
+        raise OperationalError("database is locked")
+
+    _, token = api_token_create(actor=None, user=personas.finance)
+    monkeypatch.setattr(invoices_api, "invoice_list", locked)
+    reply = ApiClient(token).get("invoices")
+    body = problem_of(reply, 503, "database_busy")
+    assert reply.headers["Retry-After"] == "5"
+    assert "retry" in body["detail"]

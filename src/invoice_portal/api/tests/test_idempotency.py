@@ -196,3 +196,56 @@ def test_two_concurrent_requests_with_the_same_key_do_the_work_once(
     assert Payment.objects.count() == 1
     invoice.refresh_from_db()
     assert invoice.allocated_total == 40
+
+
+def _big_csv() -> str:
+    """Two invoice rows and 3 MB of blank padding (skipped by the reader): over Django's 2.5 MB in-memory limit."""
+    from invoice_portal.imports.tests.helpers import csv_text, invoice_row
+
+    text = csv_text([invoice_row(external_id="BIG-A", unit_price="10"), invoice_row(external_id="BIG-B", unit_price="20")])
+    return text + (" " * 99 + "\n") * 32_000
+
+
+def test_an_import_over_the_in_memory_limit_with_a_key_is_imported_once(as_: Any, personas: Personas) -> None:
+    body = _big_csv().encode()
+    first = as_("finance").post("imports?kind=invoices", raw=body, headers=KEY | {"Content-Type": "text/csv"})
+    again = as_("finance").post("imports?kind=invoices", raw=body, headers=KEY | {"Content-Type": "text/csv"})
+
+    assert first.status == 200, first.body["errors"]
+    assert first.body["summary"]["created"] == 2
+    assert again.status == 200
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert Invoice.objects.filter(source="erp").count() == 2
+
+
+def test_a_multipart_import_over_the_in_memory_limit_with_a_key_is_imported(personas: Personas) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+
+    from invoice_portal.api.services import api_token_create
+
+    token = api_token_create(actor=None, user=personas.finance, name="t")[1]
+    upload = SimpleUploadedFile("erp.csv", _big_csv().encode(), content_type="text/csv")
+    reply = Client().post("/api/v1/imports", {"file": upload, "kind": "invoices"}, headers=KEY | {"Authorization": f"Bearer {token}"})
+    assert reply.status_code == 200, reply.content
+    assert Invoice.objects.filter(source="erp").count() == 2
+
+
+@pytest.mark.parametrize("key", [KEY, {}])
+def test_a_body_over_the_endpoint_limit_is_413_and_changes_nothing(as_: Any, personas: Personas, key: dict[str, str]) -> None:
+    invoice = make_invoice(company=personas.acme, amount="100.00")
+    body = _payment_body(personas, invoice) | {"reference": "x" * (3 * 1024 * 1024)}
+
+    reply = as_("finance").post("payments", body, headers=key)
+
+    problem_of(reply, 413, "payload_too_large")
+    assert not Payment.objects.exists()
+    assert not IdempotencyKey.objects.exists()
+
+
+def test_deeply_nested_json_with_a_key_is_refused_as_malformed(as_: Any, personas: Personas) -> None:
+    deep = b'{"company": ' + b"[" * 50_000 + b"]" * 50_000 + b"}"
+    for path in ("payments", "invoices", "companies", "orders", "imports?kind=invoices"):
+        reply = as_("finance").post(path, raw=deep, headers=KEY | {"Idempotency-Key": f"deep-{path}"})
+        assert 400 <= reply.status < 500, (path, reply.status, reply.body)
+    assert not IdempotencyKey.objects.filter(response_status__gte=500).exists()

@@ -133,3 +133,11 @@ def test_sales_sees_payments_but_cannot_record_or_refund(as_: Any, personas: Per
     problem_of(as_("sales").post(f"payments/{payment.pk}/refund", {"amount": "1.00"}), 403)
     problem_of(as_("sales").post(f"payments/{payment.pk}/reverse"), 403)
     assert Payment.objects.get(pk=payment.pk).status == "succeeded"
+
+
+@pytest.mark.parametrize(("amount", "currency"), [("١٢", "USD"), ("12.00", "XXX"), ("12.00", "XTS")])
+def test_a_payment_in_unicode_digits_or_a_pseudo_currency_is_refused(as_: Any, personas: Personas, amount: str, currency: str) -> None:
+    body = {"company": personas.acme.pk, "amount": amount, "currency": currency, "method": "check", "reference": "CHK 1"}
+    reply = as_("finance").post("payments", body)
+    assert reply.status == 422, reply.body
+    assert not Payment.objects.exists()

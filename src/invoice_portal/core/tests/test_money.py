@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from invoice_portal.core.errors import InvalidAmount, InvalidCurrency
-from invoice_portal.core.money import as_str, minor_digits, parse_money, quantize
+from invoice_portal.core.money import as_str, check_currency, minor_digits, parse_money, quantize
 
 
 def test_currency_digits_come_from_iso_4217() -> None:
@@ -26,6 +26,26 @@ def test_rounding_is_half_up_to_the_minor_unit() -> None:
 def test_bad_amounts_are_refused(value: object) -> None:
     with pytest.raises(InvalidAmount):
         parse_money(value, "USD")
+
+
+@pytest.mark.parametrize("value", ["١٢", "１２", "12.٥٠", "1_000", "²", " 1 2 "])
+def test_amounts_are_written_with_ascii_digits_only(value: str) -> None:
+    with pytest.raises(InvalidAmount, match="digits 0-9"):
+        parse_money(value, "USD")
+
+
+def test_plain_ascii_amounts_still_parse() -> None:
+    assert parse_money(" 12.50 ", "USD") == Decimal("12.50")
+    assert parse_money("1E+1", "USD") == Decimal("10")
+    assert parse_money(12, "USD") == Decimal("12")
+
+
+@pytest.mark.parametrize("code", ["XXX", "XTS"])
+def test_the_pseudo_currencies_are_refused(code: str) -> None:
+    with pytest.raises(InvalidCurrency, match="no real currency"):
+        check_currency(code)
+    with pytest.raises(InvalidCurrency):
+        parse_money("1", code)
 
 
 def test_over_precise_amount_is_refused_not_rounded() -> None:

@@ -36,6 +36,7 @@ from invoice_portal.core.errors import DocumentNotIssued, StoredTotalsMismatch
 from invoice_portal.core.models import PortalSettings
 from invoice_portal.core.money import as_str, quantize
 from invoice_portal.core.settings_store import portal_settings
+from invoice_portal.core.text import xml_safe
 from invoice_portal.documents.einvoice.parties import Party, buyer_party, seller_party
 from invoice_portal.invoices.models import Direction, Invoice, InvoiceLine, Kind, Status
 from invoice_portal.invoices.totals import LineInput, Totals, compute_totals
@@ -107,7 +108,7 @@ def _stored_totals(invoice: Invoice, lines: list[InvoiceLine]) -> Totals:
 
 def _text(parent: etree._Element, tag: str, text: str) -> etree._Element:
     element = etree.SubElement(parent, tag)
-    element.text = text
+    element.text = xml_safe(text)  # rows stored before the text rule (core.text) may hold control characters
     return element
 
 
@@ -187,7 +188,7 @@ def _references(root: etree._Element, invoice: Invoice) -> None:
 def _party(outer: etree._Element, party: Party) -> None:
     element = etree.SubElement(outer, A + "Party")
     if party.email:
-        etree.SubElement(element, B + "EndpointID", schemeID=ELECTRONIC_MAIL_SCHEME).text = party.email
+        etree.SubElement(element, B + "EndpointID", schemeID=ELECTRONIC_MAIL_SCHEME).text = xml_safe(party.email)
     if party.identifier:
         _text(etree.SubElement(element, A + "PartyIdentification"), B + "ID", party.identifier)
     _text(etree.SubElement(element, A + "PartyName"), B + "Name", party.name)
@@ -280,7 +281,7 @@ def _monetary_total(root: etree._Element, invoice: Invoice, totals: Totals) -> N
 
 def _line(element: etree._Element, line: InvoiceLine, net: Decimal, quantity_tag: str, currency: str) -> None:
     _text(element, B + "ID", str(line.line_no))
-    etree.SubElement(element, quantity_tag, unitCode=line.unit_code or "C62").text = _plain(line.quantity)
+    etree.SubElement(element, quantity_tag, unitCode=xml_safe(line.unit_code) or "C62").text = _plain(line.quantity)
     _amount(element, B + "LineExtensionAmount", net, currency)
     if line.discount:
         _allowance(etree.SubElement(element, A + "AllowanceCharge"), line.discount, currency)

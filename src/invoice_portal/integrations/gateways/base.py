@@ -14,6 +14,7 @@ Every failure is a ``GatewayError`` whose ``retryable`` says whether trying agai
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
@@ -71,6 +72,21 @@ class EventKind(StrEnum):
     IGNORED = "ignored"  # an event type the portal does not act on
 
 
+MAX_EVENT_ID = 255  # GatewayEvent.event_id
+
+
+def webhook_json(body: bytes, *, gateway: str) -> Any:
+    """The parsed JSON of a verified webhook body; anything unreadable (too deep, huge numbers, not UTF-8) is malformed.
+
+    A malformed event is answered 400 once, never a 500 the provider would retry forever.
+    """
+    malformed = GatewayError(f"The {gateway} webhook body is not an event this portal can read.", retryable=False, code="webhook_malformed")
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise malformed from None
+
+
 @dataclass(frozen=True)
 class VerifiedEvent:
     """A webhook whose signature verified, in the portal's terms."""
@@ -87,6 +103,10 @@ class VerifiedEvent:
     refund_reference: str = ""
     occurred_at: dt.datetime | None = None
     details: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.event_id or len(self.event_id) > MAX_EVENT_ID:
+            raise GatewayError(f"The webhook's event id must be 1 to {MAX_EVENT_ID} characters.", retryable=False, code="webhook_malformed")
 
 
 @dataclass(frozen=True)

@@ -9,13 +9,13 @@ a lost response does not open a second session or refund twice.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import stripe
 
+from invoice_portal.core.ids import parse_id
 from invoice_portal.core.money import check_currency, minor_digits
 from invoice_portal.integrations.gateways.base import (
     EventKind,
@@ -26,6 +26,7 @@ from invoice_portal.integrations.gateways.base import (
     WebhookSignatureError,
     header,
     return_url_for,
+    webhook_json,
 )
 from invoice_portal.integrations.stripe.settings import current_settings
 
@@ -146,9 +147,9 @@ class StripeGateway:
             stripe.Webhook.construct_event(body, header(headers, "Stripe-Signature"), config.webhook_secret, tolerance=config.tolerance)
         except stripe.SignatureVerificationError as exc:
             raise WebhookSignatureError(f"Stripe signature: {exc.user_message or exc}") from None
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             raise GatewayError("The Stripe webhook body is not an event.", retryable=False, code="webhook_malformed") from None
-        return to_event(json.loads(body))
+        return to_event(webhook_json(body, gateway=self.name))
 
 
 def _str(obj: Mapping[str, Any], key: str) -> str:
@@ -161,7 +162,7 @@ def _str(obj: Mapping[str, Any], key: str) -> str:
 def _checkout_id(obj: Mapping[str, Any]) -> int | None:
     metadata = obj.get("metadata") if isinstance(obj.get("metadata"), Mapping) else {}
     raw = str((metadata or {}).get("checkout_id") or obj.get("client_reference_id") or "")
-    return int(raw) if raw.isdigit() else None
+    return parse_id(raw)
 
 
 def _currency(obj: Mapping[str, Any]) -> str:

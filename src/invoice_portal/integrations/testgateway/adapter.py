@@ -12,12 +12,12 @@ Its webhooks are JSON events ``{"id", "type", "created", "data": {...}}``:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from invoice_portal.core.errors import DomainError
+from invoice_portal.core.ids import parse_id
 from invoice_portal.core.money import check_currency, minor_digits, parse_money
 from invoice_portal.integrations.gateways.base import (
     EventKind,
@@ -26,6 +26,7 @@ from invoice_portal.integrations.gateways.base import (
     StartedCheckout,
     VerifiedEvent,
     header,
+    webhook_json,
 )
 from invoice_portal.integrations.testgateway import provider, signing
 from invoice_portal.integrations.testgateway.settings import current_settings
@@ -74,10 +75,7 @@ class TestGateway:
         config = current_settings()
         self._enabled()
         signing.verify(body, header(headers, signing.HEADER), config.webhook_secret, tolerance=config.tolerance)
-        try:
-            payload = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
-            raise _malformed("not JSON") from None
+        payload = webhook_json(body, gateway=self.name)
         if not isinstance(payload, dict) or not isinstance(payload.get("data"), dict):
             raise _malformed("no data")
         event_id, event_type, data = payload.get("id"), payload.get("type"), payload["data"]
@@ -108,7 +106,7 @@ def _event(event_id: str, event_type: str, data: Mapping[str, Any], payload: dic
     raw_checkout = str((metadata or {}).get("checkout_id", ""))
     return VerifiedEvent(
         event_id=event_id, kind=kind, event_type=event_type, payload=payload,
-        checkout_id=int(raw_checkout) if raw_checkout.isdigit() else None, provider_reference=_text(data, "session"),
+        checkout_id=parse_id(raw_checkout), provider_reference=_text(data, "session"),
         payment_reference=_text(data, "payment"), amount=amount, currency=currency, refund_reference=_text(data, "refund"),
         details={"reason": _text(data, "reason")},
     )  # fmt: skip

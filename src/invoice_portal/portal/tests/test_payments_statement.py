@@ -178,3 +178,30 @@ def test_the_sellers_statement_of_a_subsidiary_counts_what_its_parent_paid_as_th
     assert seller_view.lines == portal_statement(west_ap, "USD", start=start, end=today).lines
     position = company_position(books.p.acme_west.pk, "USD")
     assert seller_view.closing == position.open_balance - position.credit
+
+
+def test_a_subsidiary_buyer_sees_only_the_cent_of_the_parent_payment_that_paid_her_invoice(books: Books, login: Any) -> None:
+    p = books.p
+    pay(company=p.acme, invoices=[(books.west, "0.01"), (books.acme_erp, "20.00")], amount="777.01", reference="PARENT-WIRE-4711")
+
+    html = login(p.walt).get("/portal/payments/").content.decode()
+
+    assert "$0.01" in html
+    assert "777" not in html
+    assert "$20.00" not in html
+    assert "PARENT-WIRE-4711" not in html
+    assert "on invoices of other companies" not in html
+    whole = login(p.bob).get("/portal/payments/").content.decode()
+    assert "$777.01" in whole
+    assert "PARENT-WIRE-4711" in whole
+
+
+def test_the_invoice_page_shows_a_subsidiary_buyer_what_was_applied_but_not_the_parent_s_reference(books: Books, login: Any) -> None:
+    p = books.p
+    pay(company=p.acme, invoices=[(books.west, "0.01"), (books.acme_erp, "20.00")], amount="777.01", reference="PARENT-WIRE-4711")
+
+    html = login(p.walt).get(f"/portal/invoices/{books.west.pk}/").content.decode()
+
+    assert "$0.01" in html
+    assert "PARENT-WIRE-4711" not in html
+    assert "PARENT-WIRE-4711" in login(p.carol).get(f"/portal/invoices/{books.west.pk}/").content.decode()

@@ -8,6 +8,7 @@ from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest
 
 from invoice_portal.accounts.models import User
+from invoice_portal.core.ids import parse_id
 from invoice_portal.invoices.models import Invoice
 from invoice_portal.portal.selectors import visible_invoice
 
@@ -31,9 +32,9 @@ def ids_from(values: list[str]) -> list[int]:
     """Invoice ids from query or form values, in order, without repeats; anything else is dropped."""
     seen: dict[int, None] = {}
     for value in values:
-        text = value.strip()
-        if text.isascii() and text.isdigit() and len(text) < 19:
-            seen.setdefault(int(text), None)
+        pk = parse_id(value)
+        if pk is not None:
+            seen.setdefault(pk, None)
     return list(seen)
 
 

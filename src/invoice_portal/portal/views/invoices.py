@@ -20,7 +20,6 @@ from invoice_portal.invoices.selectors import LineView, invoice_summary_status, 
 from invoice_portal.invoices.services import dispute_open
 from invoice_portal.invoices.totals import LineInput, compute_totals
 from invoice_portal.payments.checkout import may_apply_credit, payable_invoices, reserved_amounts
-from invoice_portal.payments.selectors import allocations_to
 from invoice_portal.portal import selectors
 from invoice_portal.portal.exports import INVOICE_HEADER, csv_response, export_filename, invoice_rows
 from invoice_portal.portal.forms import TABS, DisputeForm, InvoiceFilterForm, PromiseForm, attach_error
@@ -127,7 +126,7 @@ def invoice_page(
     )
     lines = line_views(invoice)
     rows = _line_rows(invoice, lines, may_dispute=may_dispute, bound=dispute_form)
-    allocations = list(allocations_to(invoice)) if sees_history else []
+    allocations = list(selectors.invoice_payment_history(user, invoice)) if sees_history else []
     context: dict[str, Any] = {
         "invoice": invoice,
         "currency": invoice.currency,

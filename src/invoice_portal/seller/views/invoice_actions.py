@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
 
 from invoice_portal.core.errors import DomainError
+from invoice_portal.core.ids import parse_id
 from invoice_portal.invoices.models import Dispute
 from invoice_portal.invoices.selectors import invoices_visible_to
 from invoice_portal.invoices.services import (
@@ -55,7 +56,7 @@ def bulk_action(request: HttpRequest) -> HttpResponse:
         return redirect(safe_next(request, "seller:invoices"))
     if not seller_can(request.user, BULK_PERMISSIONS[action]):
         raise PermissionDenied(f"Needs the '{BULK_PERMISSIONS[action]}' permission.")
-    ids = sorted({int(v) for v in request.POST.getlist("invoice") if v.isdigit()})[:MAX_BULK]
+    ids = sorted({pk for v in request.POST.getlist("invoice") if (pk := parse_id(v)) is not None})[:MAX_BULK]
     done: list[str] = []
     for invoice in invoices_visible_to(request.user).filter(pk__in=ids).order_by("pk"):
         try:

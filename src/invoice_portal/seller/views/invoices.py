@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from invoice_portal.audit.selectors import audit_events_for
 from invoice_portal.companies.models import Company
 from invoice_portal.core.errors import DomainError
+from invoice_portal.core.ids import parse_id
 from invoice_portal.core.money import format_money
 from invoice_portal.documents.einvoice.ubl import invoice_ubl, ubl_filename
 from invoice_portal.invoices.models import Direction, Dispute, DisputeStatus, Invoice, Kind, Status
@@ -283,7 +284,7 @@ def invoice_preview(request: HttpRequest, pk: int | None = None) -> HttpResponse
         currency = invoice.currency
     else:
         company_id = request.GET.get("company", "")
-        currency = get_object_or_404(Company, pk=company_id if company_id.isdigit() else 0).currency
+        currency = get_object_or_404(Company, pk=parse_id(company_id) or 0).currency
     context = {"preview": editor_from(request.POST).preview(currency), "currency": currency, "invoice": invoice}
     return render_page(request, "seller/partials/totals.html", context)
 
@@ -295,8 +296,8 @@ def invoice_new(request: HttpRequest) -> HttpResponse:
     search = CustomerSearchForm(request.GET)
     search.is_valid()
     query = search.cleaned_data.get("q") or ""
-    company_id = request.POST.get("company") or request.GET.get("company")
-    company = get_object_or_404(Company, pk=company_id, is_customer=True) if company_id and company_id.isdigit() else None
+    company_id = parse_id(request.POST.get("company") or request.GET.get("company"))
+    company = get_object_or_404(Company, pk=company_id, is_customer=True) if company_id is not None else None
     context: dict[str, Any] = {"search": search, "matches": selectors.customer_choices(query) if query else [], "company": company}
     if company is None:
         return render_page(request, "seller/invoices/new.html", context, partial="seller/partials/customer_matches.html")

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from invoice_portal.audit.selectors import audit_events_for
 from invoice_portal.companies.models import Company
 from invoice_portal.core.errors import DomainError
+from invoice_portal.core.ids import parse_id
 from invoice_portal.core.money import format_money
 from invoice_portal.integrations.checkout import payment_refund_anyhow
 from invoice_portal.payments.models import SETTLED_STATUSES, Payment
@@ -133,8 +134,8 @@ def payment_new(request: HttpRequest) -> HttpResponse:
     search = CustomerSearchForm(request.GET)
     search.is_valid()
     query = search.cleaned_data.get("q") or ""
-    company_id = request.GET.get("company", "")
-    company = get_object_or_404(Company, pk=company_id, is_customer=True) if company_id.isdigit() else None
+    company_id = parse_id(request.GET.get("company"))
+    company = get_object_or_404(Company, pk=company_id, is_customer=True) if company_id is not None else None
     context: dict[str, Any] = {"search": search, "matches": selectors.customer_choices(query) if query else [], "company": company}
     if company is None:
         return render_page(request, "seller/payments/new.html", context, partial="seller/partials/customer_matches.html")

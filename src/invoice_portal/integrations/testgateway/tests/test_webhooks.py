@@ -199,3 +199,17 @@ def test_events_for_unknown_checkouts_are_kept_but_change_nothing(client, pendin
     assert post_event(client, event_body("customer.created", None)).json()["status"] == EventOutcome.IGNORED
     assert fresh(a).status == Status.OPEN
     assert GatewayEvent.objects.count() == 4
+
+
+def test_odd_metadata_a_deep_body_or_a_long_event_id_never_answers_500(client, pending):
+    superscript = event_body("checkout.completed", None, payment="tgpi_y", amount="5.00", currency="USD", metadata={"checkout_id": "²"})
+    assert post_event(client, superscript).json()["status"] == EventOutcome.IGNORED
+    huge_id = event_body("checkout.completed", None, payment="tgpi_z", amount="5.00", currency="USD", metadata={"checkout_id": "9" * 5000})
+    assert post_event(client, huge_id).json()["status"] == EventOutcome.IGNORED
+    deep = b'{"id": "evt_deep", "type": "x", "data": ' + b'{"a": ' * 100_000 + b"1" + b"}" * 100_000 + b"}"
+    long_id = event_body("checkout.completed", None, event_id="e" * 256)
+    for body in (deep, long_id):
+        response = post_event(client, body)
+        assert response.status_code == 400
+        assert response.json()["error"] == "webhook_malformed"
+    assert GatewayEvent.objects.count() == 2
