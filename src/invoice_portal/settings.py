@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "invoice_portal.orders",
     "invoice_portal.invoices",
     "invoice_portal.payments",
+    "invoice_portal.remittances",
     "invoice_portal.audit",
     "invoice_portal.documents",
     "invoice_portal.imports",
