@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "invoice_portal.integrations",
     "invoice_portal.portal",
     "invoice_portal.notifications",
+    "invoice_portal.demo",
 ]
 
 MIDDLEWARE = [
