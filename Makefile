@@ -41,6 +41,7 @@ demo: venv
 lint: venv
 	$(BIN)/ruff check src bench conftest.py
 	$(BIN)/ruff format --check src bench conftest.py
+	$(BIN)/lint-imports --no-cache
 
 fmt: venv
 	$(BIN)/ruff format src bench conftest.py
