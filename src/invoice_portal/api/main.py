@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import HttpRequest
 from ninja import NinjaAPI
 from ninja.openapi.schema import OpenAPISchema
+from ninja.parser import Parser
 
 from invoice_portal.api.auth import TokenAuth, api_call
 from invoice_portal.api.docs import LocalSwagger
@@ -33,6 +35,17 @@ strings too (floats are refused). Ids are integers.
 **Lists** are cursor-paginated: `?limit=` (≤ 200) and `?cursor=` from the previous page's
 `next_cursor` (null on the last page).
 """
+
+
+class ObjectBodyParser(Parser):
+    """A JSON body is an object: every request schema is one, and ninja's schemas would read any other
+    value (a list, a number) through attribute access as an object with no fields, i.e. an empty patch."""
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        data = super().parse_body(request)
+        if not isinstance(data, dict):
+            raise ValueError("the request body must be a JSON object")
+        return data
 
 
 class PortalAPI(NinjaAPI):
@@ -65,6 +78,7 @@ def build_api() -> NinjaAPI:
         urls_namespace="api-v1",
         docs=LocalSwagger(),
         auth=TokenAuth(),
+        parser=ObjectBodyParser(),
     )
     install_handlers(api)
     api.add_decorator(api_call, mode="view")
