@@ -12,6 +12,7 @@ from ninja.parser import Parser
 from invoice_portal.api.auth import TokenAuth, api_call
 from invoice_portal.api.docs import LocalSwagger
 from invoice_portal.api.idempotency import HEADER as IDEMPOTENCY_HEADER
+from invoice_portal.api.links import add_links
 from invoice_portal.api.problems import PROBLEM_CONTENT_TYPE, install_handlers
 
 DESCRIPTION = """
@@ -67,6 +68,7 @@ class PortalAPI(NinjaAPI):
                             "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x21-\\x7e]+$"},
                         }
                     )
+        add_links(schema, (path_prefix if path_prefix is not None else self.get_root_path(path_params or {})).rstrip("/"))
         return schema
 
 

@@ -36,6 +36,7 @@ def test_a_date_filter_is_written_yyyy_mm_dd_not_a_timestamp(personas: Personas,
 def test_a_date_filter_in_yyyy_mm_dd_still_filters(personas: Personas, as_: Any) -> None:
     invoice = make_invoice(company=personas.acme, amount="10.00")
     pay(company=personas.acme, invoices=[(invoice, "10.00")], amount="10.00")
+    assert invoice.issue_date is not None
     day = invoice.issue_date.isoformat()
     assert [i["id"] for i in as_("finance").get(f"invoices?issued_from={day}&issued_to={day}").body["items"]] == [invoice.pk]
     assert as_("finance").get("payments?received_to=1999-12-31").body["items"] == []

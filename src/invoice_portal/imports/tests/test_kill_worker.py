@@ -27,7 +27,7 @@ from django.conf import settings
 
 pytestmark = pytest.mark.postgres
 
-BIN = Path(sys.executable).parent / "invoice-portal"
+BIN = str(Path(sys.executable).parent / "invoice-portal")
 KILLS = 20  # of a worker still alive when the signal comes
 BATCHES = 40  # a kill that comes after the worker ended counts for nothing: more batches than kills
 DOCUMENTS = 100  # invoices per batch, two lines each

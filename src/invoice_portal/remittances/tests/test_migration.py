@@ -6,6 +6,7 @@ to the new layout with every row, the audit history and the content types intact
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 import pytest
@@ -27,7 +28,7 @@ BEFORE = [("portal", "0001_initial")]
 MOVED = ("remittanceadvice", "remittanceline", "promisetopay")
 
 
-def _migrate(targets: list[tuple[str, str | None]]) -> MigrationExecutor:
+def _migrate(targets: Sequence[tuple[str, str | None]]) -> MigrationExecutor:
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
     executor.migrate(targets)
