@@ -9,12 +9,13 @@ export PYTHONDONTWRITEBYTECODE := 1
 TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
 PYTEST_ARGS ?=
 
-.PHONY: help venv demo testdeps serve worker migrate test test-sqlite test-postgres lint fmt typecheck check-books bench clean
+.PHONY: help venv demo testdeps serve worker migrate test test-sqlite test-postgres lint fmt typecheck check-books bench fuzz clean
 
 help:
 	@echo "make demo   - install, migrate the embedded SQLite database, load demo data, serve on 127.0.0.1:$(PORT)"
 	@echo "make test   - lint, type-check, migration check, the suite on SQLite and again on PostgreSQL"
 	@echo "make bench  - the benchmark suite on PostgreSQL (BENCH_SCALE, default 1,000,000 invoices); one JSON line per figure"
+	@echo "make fuzz   - schemathesis against the running API on a seeded database (>= 5,000 cases); reports in var/fuzz/"
 	@echo "make lint | fmt | typecheck | migrate | check-books | clean"
 
 # The virtualenv is rebuilt whenever pyproject.toml changes.
@@ -41,6 +42,7 @@ demo: venv
 lint: venv
 	$(BIN)/ruff check src bench conftest.py
 	$(BIN)/ruff format --check src bench conftest.py
+	$(BIN)/lint-imports --no-cache
 
 fmt: venv
 	$(BIN)/ruff format src bench conftest.py
@@ -79,6 +81,10 @@ test-postgres: venv
 
 bench: venv
 	$(BIN)/python -m bench
+
+# Schemathesis against the running API on a seeded database (>= 5,000 cases, reports in var/fuzz/).
+fuzz: venv
+	$(BIN)/python scripts/fuzz
 
 check-books: venv
 	$(BIN)/invoice-portal check-books

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "invoice_portal.orders",
     "invoice_portal.invoices",
     "invoice_portal.payments",
+    "invoice_portal.remittances",
     "invoice_portal.audit",
     "invoice_portal.documents",
     "invoice_portal.imports",
@@ -54,6 +55,7 @@ INSTALLED_APPS = [
     "invoice_portal.integrations",
     "invoice_portal.portal",
     "invoice_portal.notifications",
+    "invoice_portal.demo",
 ]
 
 MIDDLEWARE = [

@@ -6,10 +6,10 @@ from django.urls import include, path
 
 from invoice_portal.accounts import views as accounts_views
 from invoice_portal.core import health
-from invoice_portal.core import views as core_views
+from invoice_portal.home import home
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", home, name="home"),
     path("healthz", health.healthz, name="healthz"),
     path("login/", accounts_views.LoginView.as_view(), name="login"),
     path("password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),

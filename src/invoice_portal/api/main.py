@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import HttpRequest
 from ninja import NinjaAPI
 from ninja.openapi.schema import OpenAPISchema
+from ninja.parser import Parser
 
 from invoice_portal.api.auth import TokenAuth, api_call
 from invoice_portal.api.docs import LocalSwagger
 from invoice_portal.api.idempotency import HEADER as IDEMPOTENCY_HEADER
+from invoice_portal.api.links import add_links
 from invoice_portal.api.problems import PROBLEM_CONTENT_TYPE, install_handlers
 
 DESCRIPTION = """
@@ -35,6 +38,17 @@ strings too (floats are refused). Ids are integers.
 """
 
 
+class ObjectBodyParser(Parser):
+    """A JSON body is an object: every request schema is one, and ninja's schemas would read any other
+    value (a list, a number) through attribute access as an object with no fields, i.e. an empty patch."""
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        data = super().parse_body(request)
+        if not isinstance(data, dict):
+            raise ValueError("the request body must be a JSON object")
+        return data
+
+
 class PortalAPI(NinjaAPI):
     def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None) -> OpenAPISchema:
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
@@ -54,6 +68,7 @@ class PortalAPI(NinjaAPI):
                             "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x21-\\x7e]+$"},
                         }
                     )
+        add_links(schema, (path_prefix if path_prefix is not None else self.get_root_path(path_params or {})).rstrip("/"))
         return schema
 
 
@@ -65,6 +80,7 @@ def build_api() -> NinjaAPI:
         urls_namespace="api-v1",
         docs=LocalSwagger(),
         auth=TokenAuth(),
+        parser=ObjectBodyParser(),
     )
     install_handlers(api)
     api.add_decorator(api_call, mode="view")

@@ -8,11 +8,12 @@ Text fields follow the one text rule of ``core.text``: no control characters (XM
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from typing import Annotated, Any
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 
 from invoice_portal.api.problems import PATTERN_MESSAGES
 from invoice_portal.core.money import as_str
@@ -41,7 +42,17 @@ Amount = Annotated[str, Field(pattern=AMOUNT_PATTERN, description="Decimal amoun
 Quantity = Annotated[str, Field(pattern=QUANTITY_PATTERN, description="Decimal quantity as a string", examples=["2"])]
 Rate = Annotated[str, Field(pattern=RATE_PATTERN, description="Percentage as a string", examples=["19"])]
 Currency = Annotated[str, Field(pattern=CURRENCY_PATTERN, description="ISO 4217 code", examples=["USD"])]
-Date = Annotated[dt.date, Field(ge=dt.date(1900, 1, 1), le=dt.date(2999, 12, 31))]
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _iso_date(value: object) -> object:
+    """A date is written YYYY-MM-DD: pydantic alone would read ``0`` or ``1700000000`` as a Unix timestamp."""
+    if isinstance(value, dt.date) or (isinstance(value, str) and ISO_DATE.fullmatch(value)):
+        return value
+    raise ValueError("a date as YYYY-MM-DD is expected")
+
+
+Date = Annotated[dt.date, BeforeValidator(_iso_date), Field(ge=dt.date(1900, 1, 1), le=dt.date(2999, 12, 31))]
 Limit = Annotated[int, Field(ge=1, le=200, description="Page size, at most 200")]
 
 

@@ -190,7 +190,10 @@ def get_payment(request: HttpRequest, payment_id: Id) -> dict[str, Any]:
     return payment_detail(_get_payment(payment_id))
 
 
-@router.post("/{payment_id}/refund", response=responses({200: PaymentDetail}, WRITE_ERRORS), summary="Refund (part of) a payment")
+# A card payment is refunded through its gateway: 502 when the provider fails, 503 when it is not configured here.
+@router.post(
+    "/{payment_id}/refund", response=responses({200: PaymentDetail}, (*WRITE_ERRORS, 502, 503)), summary="Refund (part of) a payment"
+)
 def refund_payment(request: HttpRequest, payment_id: Id, payload: RefundIn) -> dict[str, Any]:
     user = require(request, "payments.refund")
     payment = payment_refund_anyhow(actor=user, payment=_get_payment(payment_id), amount=payload.amount, reason=payload.reason)

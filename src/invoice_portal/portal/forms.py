@@ -22,8 +22,8 @@ from invoice_portal.invoices.models import DisputeReason, Invoice, Status
 from invoice_portal.invoices.selectors import InvoiceFilters
 from invoice_portal.payments.models import Method, PaymentStatus
 from invoice_portal.payments.selectors import PaymentFilters
-from invoice_portal.portal.models import RemittanceMethod
 from invoice_portal.portal.services import COMPANY_ROLE_CODES
+from invoice_portal.remittances.models import RemittanceMethod
 
 YES_NO = [("", "Any"), ("yes", "Yes"), ("no", "No")]
 TABS = (("web", "Web invoices"), ("erp", "ERP invoices"), ("all", "All"))

@@ -1,11 +1,10 @@
 """Reads of the buyer portal. Every read of invoices starts from ``invoices_visible_to`` with the
-permission of the page's action; payments, statements and promises are derived from that scope.
+permission of the page's action; payments and statements are derived from that scope.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -37,7 +36,6 @@ from invoice_portal.invoices.selectors import InvoiceFilters, invoice_list, invo
 from invoice_portal.payments.models import Allocation, Payment
 from invoice_portal.payments.selectors import PaymentFilters, allocations_to, company_position, payment_filter
 from invoice_portal.payments.statements import Statement, account_statement, aging_sums
-from invoice_portal.portal.models import PromiseStatus, PromiseToPay, RemittanceAdvice, RemittanceLine, RemittanceStatus
 
 LIVE = (Status.OPEN, Status.PARTIALLY_PAID)
 
@@ -269,81 +267,6 @@ def portal_aging(user: Any, *, today: dt.date | None = None) -> list[Aging]:
         values: dict[str, Any] = dict(row)
         result.append(Aging(values["currency"], tuple((label, _q(values[key], values["currency"])) for key, label in BUCKETS)))
     return result
-
-
-# --- Promises to pay ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PromiseView:
-    promise: PromiseToPay
-    status: str
-    paid: Decimal  # allocated to the invoice between the promise and its date
-
-    @property
-    def colour(self) -> str:
-        return PromiseStatus.colour(self.status)
-
-    @property
-    def label(self) -> str:
-        return PromiseStatus(self.status).label
-
-
-def promise_status(
-    promise: PromiseToPay, allocations: Iterable[tuple[dt.datetime, Decimal]], *, today: dt.date | None = None
-) -> PromiseView:
-    """Kept when what was allocated to the invoice from the promise until its date covers the amount;
-    broken once the date has passed without that; pending until then."""
-    paid = sum(
-        (amount for at, amount in allocations if at >= promise.created_at and timezone.localdate(at) <= promise.date),
-        ZERO,
-    )
-    if paid >= promise.amount:
-        status = PromiseStatus.KEPT
-    elif _today(today) > promise.date:
-        status = PromiseStatus.BROKEN
-    else:
-        status = PromiseStatus.PENDING
-    return PromiseView(promise, status, _q(paid, promise.currency))
-
-
-def promise_views(invoice: Invoice, *, today: dt.date | None = None) -> list[PromiseView]:
-    promises = list(invoice.promises_to_pay.select_related("user").order_by("-created_at", "-pk"))
-    if not promises:
-        return []
-    allocations = list(invoice.allocations.filter(amount__gt=0).values_list("created_at", "amount"))
-    return [promise_status(p, allocations, today=today) for p in promises]
-
-
-# --- Remittance advice ----------------------------------------------------------------------------
-
-
-def remittances_visible_to(user: Any) -> QuerySet[RemittanceAdvice]:
-    """Remittance advice of the own company (or only the user's own, for a buyer paying their own orders)."""
-    if not _company_user(user):
-        return RemittanceAdvice.objects.none()
-    level = user_perm_level(user, "portal.pay")
-    if level is None:
-        return RemittanceAdvice.objects.none()
-    remittances = RemittanceAdvice.objects.filter(company_id=user.company_id)
-    if level is Level.OWN:
-        remittances = remittances.filter(submitted_by=user)
-    lines = Prefetch("lines", queryset=_remittance_lines())
-    return remittances.select_related("submitted_by", "payment").prefetch_related(lines).order_by("-created_at", "-pk")
-
-
-def _remittance_lines() -> QuerySet[RemittanceLine]:
-    return RemittanceLine.objects.select_related("invoice").order_by("pk")
-
-
-def remittances_to_review() -> QuerySet[RemittanceAdvice]:
-    """Submitted remittance advice waiting for Finance, oldest first (for the seller side)."""
-    return (
-        RemittanceAdvice.objects.filter(status=RemittanceStatus.SUBMITTED)
-        .select_related("company", "submitted_by")
-        .prefetch_related(Prefetch("lines", queryset=_remittance_lines()))
-        .order_by("created_at", "pk")
-    )
 
 
 # --- The company's users --------------------------------------------------------------------------

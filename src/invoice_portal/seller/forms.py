@@ -28,7 +28,7 @@ from invoice_portal.orders.models import OrderSource
 from invoice_portal.payments.models import Method, PaymentStatus
 from invoice_portal.payments.selectors import SORTS as PAYMENT_SORTS
 from invoice_portal.payments.selectors import PaymentFilters
-from invoice_portal.portal.models import RemittanceStatus
+from invoice_portal.remittances.models import RemittanceStatus
 from invoice_portal.seller.selectors import CUSTOMER_SORTS, CustomerFilters, OrderFilters, UserFilters
 
 YES_NO = [("", "Any"), ("yes", "Yes"), ("no", "No")]

@@ -36,7 +36,7 @@ from invoice_portal.invoices.models import Direction, Dispute, DisputeStatus, In
 from invoice_portal.orders.models import Order
 from invoice_portal.payments.models import SETTLED_STATUSES, Payment
 from invoice_portal.payments.statements import AGING_BUCKETS, Statement, account_statement, aging_sums
-from invoice_portal.portal.models import RemittanceAdvice, RemittanceLine, RemittanceStatus
+from invoice_portal.remittances.models import RemittanceAdvice, RemittanceLine, RemittanceStatus
 
 LIVE = (Status.OPEN, Status.PARTIALLY_PAID)
 _MONEY = DecimalField(max_digits=18, decimal_places=4)

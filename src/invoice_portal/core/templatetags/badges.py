@@ -1,13 +1,11 @@
-"""Status badges in templates: one coloured ``<span>`` whose colour comes from the status's ``TextChoices``."""
+"""Badges in templates: one coloured ``<span>``. The badges of a status live with its noun
+(``invoice_badges``, ``payment_badges``, ``message_badges``), built with ``badge_html``."""
 
 from __future__ import annotations
 
 from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
-
-from invoice_portal.invoices.models import Status
-from invoice_portal.payments.models import PaymentStatus
 
 register = template.Library()
 
@@ -20,20 +18,3 @@ def badge_html(label: str, colour: str) -> SafeString:
 @register.simple_tag
 def badge(label: str, colour: str = "grey") -> SafeString:
     return badge_html(label, colour)
-
-
-@register.simple_tag
-def invoice_badge(status: str, label: str = "") -> SafeString:
-    return badge_html(label or Status(status).label, Status.colour(status))
-
-
-@register.simple_tag
-def payment_badge(status: str, label: str = "") -> SafeString:
-    return badge_html(label or PaymentStatus(status).label, PaymentStatus.colour(status))
-
-
-@register.simple_tag
-def message_badge(status: str) -> SafeString:
-    from invoice_portal.notifications.models import MessageStatus
-
-    return badge_html(MessageStatus(status).label, MessageStatus.colour(status))

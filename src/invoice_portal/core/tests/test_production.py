@@ -65,13 +65,13 @@ def test_debug_is_off_unless_asked_for(tmp_path: Path) -> None:
 
 @pytest.mark.django_db
 def test_an_error_page_outside_debug_shows_no_traceback(monkeypatch: pytest.MonkeyPatch, personas) -> None:
-    from invoice_portal.core import views as core_views
+    from invoice_portal import home as home_view
 
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(core_views, "user_permissions", broken)
-    monkeypatch.setattr(core_views, "user_has_perm", lambda *a: False)
+    monkeypatch.setattr(home_view, "user_permissions", broken)
+    monkeypatch.setattr(home_view, "user_has_perm", lambda *a: False)
     client = Client(raise_request_exception=False)
     client.force_login(personas.admin)
     response = client.get("/")

@@ -15,9 +15,9 @@ from django.utils.safestring import SafeString
 from invoice_portal.core.templatetags.badges import badge_html
 from invoice_portal.invoices.models import DisputeStatus
 from invoice_portal.payments.models import CheckoutStatus
-from invoice_portal.portal.models import RemittanceStatus
 from invoice_portal.portal.navigation import NavLink, nav_for
 from invoice_portal.portal.permissions import portal_can
+from invoice_portal.remittances.models import RemittanceStatus
 
 register = template.Library()
 

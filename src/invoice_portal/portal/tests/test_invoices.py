@@ -15,9 +15,10 @@ from invoice_portal.audit.models import AuditEvent
 from invoice_portal.invoices.models import Dispute, DisputeStatus
 from invoice_portal.invoices.selectors import invoices_visible_to, open_disputes
 from invoice_portal.payments.selectors import company_position
-from invoice_portal.portal.models import PromiseStatus, PromiseToPay
-from invoice_portal.portal.selectors import open_position, promise_views
+from invoice_portal.portal.selectors import open_position
 from invoice_portal.portal.tests.conftest import Books, ids
+from invoice_portal.remittances.models import PromiseStatus, PromiseToPay
+from invoice_portal.remittances.selectors import promise_views
 from invoice_portal.testing import make_invoice, make_order, pay
 
 pytestmark = pytest.mark.django_db
@@ -295,7 +296,7 @@ def test_a_wrong_promise_is_a_form_error_and_nothing_is_written(books: Books, lo
 
 
 def test_a_promise_is_kept_when_the_money_comes_by_its_date_and_broken_otherwise(books: Books) -> None:
-    from invoice_portal.portal.services import promise_to_pay_create
+    from invoice_portal.remittances.services import promise_to_pay_create
 
     today = timezone.localdate()
     kept = promise_to_pay_create(actor=books.p.bob, invoice=books.acme_erp, date=today, amount="30.00")

@@ -15,10 +15,10 @@ from invoice_portal.invoices.books import check_books
 from invoice_portal.invoices.models import Invoice, Status
 from invoice_portal.payments.models import Allocation, Payment
 from invoice_portal.payments.selectors import company_position
-from invoice_portal.portal.models import RemittanceAdvice, RemittanceStatus
-from invoice_portal.portal.selectors import remittances_to_review
-from invoice_portal.portal.services import remittance_confirm, remittance_reject, remittance_submit
 from invoice_portal.portal.tests.conftest import Books
+from invoice_portal.remittances.models import RemittanceAdvice, RemittanceStatus
+from invoice_portal.remittances.selectors import remittances_to_review
+from invoice_portal.remittances.services import remittance_confirm, remittance_reject, remittance_submit
 from invoice_portal.testing import pay
 
 pytestmark = pytest.mark.django_db

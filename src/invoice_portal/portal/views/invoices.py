@@ -12,6 +12,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from invoice_portal.core.csv_export import csv_response, export_filename
 from invoice_portal.core.errors import DomainError
 from invoice_portal.core.money import format_money
 from invoice_portal.documents.einvoice.ubl import invoice_ubl, ubl_filename
@@ -21,12 +22,13 @@ from invoice_portal.invoices.services import dispute_open
 from invoice_portal.invoices.totals import LineInput, compute_totals
 from invoice_portal.payments.checkout import may_apply_credit, payable_invoices, reserved_amounts
 from invoice_portal.portal import selectors
-from invoice_portal.portal.exports import INVOICE_HEADER, csv_response, export_filename, invoice_rows
+from invoice_portal.portal.exports import INVOICE_HEADER, invoice_rows
 from invoice_portal.portal.forms import TABS, DisputeForm, InvoiceFilterForm, PromiseForm, attach_error
 from invoice_portal.portal.permissions import portal_can, portal_required
 from invoice_portal.portal.rendering import render_page
-from invoice_portal.portal.services import promise_to_pay_create
 from invoice_portal.portal.views.common import invoice_or_404, paginate
+from invoice_portal.remittances import selectors as remittance_selectors
+from invoice_portal.remittances.services import promise_to_pay_create
 
 
 def _filtered(request: HttpRequest, permission: str) -> tuple[InvoiceFilterForm, QuerySet[Invoice], QuerySet[Invoice]]:
@@ -145,7 +147,7 @@ def invoice_page(
         "pending": reserved_amounts([invoice.pk]).get(invoice.pk) if sees_history and live else None,
         "may_pay": may_pay,
         "may_pdf": portal_can(user, "portal.pdf") and selectors.is_visible(user, invoice, "portal.pdf"),
-        "promises": selectors.promise_views(invoice) if sees_history or may_pay else [],
+        "promises": remittance_selectors.promise_views(invoice) if sees_history or may_pay else [],
         "promise_form": promise_form if promise_form is not None else (PromiseForm(prefix="promise") if may_pay else None),
     }
     return render_page(request, "portal/invoices/detail.html", context)

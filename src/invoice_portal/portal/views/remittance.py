@@ -13,12 +13,12 @@ from invoice_portal.core.errors import DomainError
 from invoice_portal.core.money import as_str, format_money
 from invoice_portal.invoices.models import Invoice
 from invoice_portal.payments.checkout import payable_invoices
-from invoice_portal.portal import selectors
 from invoice_portal.portal.forms import RemittanceForm, attach_error
 from invoice_portal.portal.permissions import portal_required
 from invoice_portal.portal.rendering import render_page
-from invoice_portal.portal.services import remittance_submit
 from invoice_portal.portal.views.common import ids_from, paginate
+from invoice_portal.remittances import selectors as remittance_selectors
+from invoice_portal.remittances.services import remittance_submit
 
 MAX_LISTED = 100
 
@@ -62,6 +62,6 @@ def remittance(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {
         "form": form,
         "several_companies": len({inv.company_id for inv in invoices}) > 1,
-        "history": paginate(request, selectors.remittances_visible_to(request.user), per_page=20),
+        "history": paginate(request, remittance_selectors.remittances_visible_to(request.user), per_page=20),
     }
     return render_page(request, "portal/remittance.html", context)

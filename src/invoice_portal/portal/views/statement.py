@@ -8,9 +8,10 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from invoice_portal.core.csv_export import csv_response
 from invoice_portal.core.settings_store import portal_settings
+from invoice_portal.payments.exports import STATEMENT_HEADER, statement_rows
 from invoice_portal.portal import selectors
-from invoice_portal.portal.exports import STATEMENT_HEADER, csv_response, statement_rows
 from invoice_portal.portal.forms import StatementForm
 from invoice_portal.portal.permissions import portal_can_for_company, portal_required
 from invoice_portal.portal.rendering import render_page

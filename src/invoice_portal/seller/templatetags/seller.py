@@ -1,6 +1,7 @@
 """Template helpers of the seller app: permission checks, navigation, audit trails, figures.
 
-Money, status badges and sortable headers come from the core libraries (``{% load money badges sorting %}``).
+Money, badges and sortable headers come from the core libraries (``{% load money badges sorting %}``), the status
+badges of invoices, payments and emails from their apps (``invoice_badges``, ``payment_badges``, ``message_badges``).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from django import template
 from django.utils.safestring import SafeString
 
 from invoice_portal.core.templatetags.badges import badge_html
-from invoice_portal.portal.models import RemittanceStatus
+from invoice_portal.remittances.models import RemittanceStatus
 from invoice_portal.seller.forms import plain_number
 from invoice_portal.seller.navigation import NavLink, nav_for
 from invoice_portal.seller.permissions import seller_can

@@ -15,8 +15,8 @@ from invoice_portal.invoices.services import dispute_open, invoice_create_from_o
 from invoice_portal.orders.models import Order
 from invoice_portal.orders.services import order_upsert
 from invoice_portal.payments.models import Payment
-from invoice_portal.portal.models import RemittanceAdvice
-from invoice_portal.portal.services import remittance_submit
+from invoice_portal.remittances.models import RemittanceAdvice
+from invoice_portal.remittances.services import remittance_submit
 from invoice_portal.testing import Personas, line, make_invoice, make_order, pay
 
 

@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from invoice_portal.audit.models import AuditEvent
 from invoice_portal.payments.models import Allocation, Payment
-from invoice_portal.portal.models import RemittanceAdvice, RemittanceStatus
-from invoice_portal.portal.services import remittance_reject, remittance_submit
+from invoice_portal.remittances.models import RemittanceAdvice, RemittanceStatus
+from invoice_portal.remittances.services import remittance_reject, remittance_submit
 from invoice_portal.seller.tests.conftest import World
 
 LIST = "/seller/remittances/"

@@ -11,10 +11,11 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
 from invoice_portal.companies.models import Company
+from invoice_portal.core.csv_export import csv_response
 from invoice_portal.documents.pdf import statement_pdf
+from invoice_portal.payments.exports import STATEMENT_HEADER, statement_rows
 from invoice_portal.payments.selectors import company_position
 from invoice_portal.payments.statements import Statement
-from invoice_portal.portal.exports import STATEMENT_HEADER, csv_response, statement_rows
 from invoice_portal.seller import charts, selectors
 from invoice_portal.seller.forms import CustomerFilterForm, StatementForm
 from invoice_portal.seller.permissions import seller_can, seller_required

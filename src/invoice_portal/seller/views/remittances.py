@@ -12,8 +12,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from invoice_portal.core.errors import DomainError
 from invoice_portal.core.money import ZERO, format_money
-from invoice_portal.portal.models import RemittanceAdvice, RemittanceStatus
-from invoice_portal.portal.services import remittance_confirm, remittance_reject
+from invoice_portal.remittances.models import RemittanceAdvice, RemittanceStatus
+from invoice_portal.remittances.services import remittance_confirm, remittance_reject
 from invoice_portal.seller import selectors
 from invoice_portal.seller.forms import RemittanceConfirmForm, RemittanceFilterForm, RemittanceRejectForm, attach_error
 from invoice_portal.seller.permissions import seller_can, seller_required

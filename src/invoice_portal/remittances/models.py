@@ -1,9 +1,13 @@
-"""What only the buyer portal writes: promises to pay and remittance advice.
+"""What the buyer states about paying: promises to pay and remittance advice (written in the portal, judged by Finance).
 
 Both are statements by the buyer, never money: a promise is a date and an amount the buyer
 commits to, judged later against what was actually allocated to the invoice; a remittance
 advice says an offline payment was sent, and becomes a payment only when Finance confirms it
 (``services.remittance_confirm``).
+
+The tables keep the names they had when these models lived in the ``portal`` app
+(``db_table``), so moving them changed no data; ``audit_former_labels`` finds their audit
+history recorded under the old label.
 """
 
 from __future__ import annotations
@@ -25,7 +29,10 @@ class PromiseToPay(models.Model):
     note = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
+    audit_former_labels = ("portal.promisetopay",)
+
     class Meta:
+        db_table = "portal_promisetopay"
         ordering = ["-created_at", "-pk"]
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="promise_amount_positive")]
         indexes = [models.Index(fields=["invoice", "-created_at"], name="promise_invoice_created")]
@@ -87,7 +94,10 @@ class RemittanceAdvice(models.Model):
     review_comment = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
+    audit_former_labels = ("portal.remittanceadvice",)
+
     class Meta:
+        db_table = "portal_remittanceadvice"
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="remittance_amount_positive"),
@@ -111,6 +121,7 @@ class RemittanceLine(models.Model):
     amount = models.DecimalField(max_digits=18, decimal_places=4)
 
     class Meta:
+        db_table = "portal_remittanceline"
         ordering = ["remittance", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["remittance", "invoice"], name="remittance_line_unique_invoice"),

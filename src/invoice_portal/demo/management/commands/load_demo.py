@@ -6,7 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from invoice_portal.demo import ADMIN_EMAIL, build_demo, demo_exists
+from invoice_portal.demo.loader import ADMIN_EMAIL, build_demo, demo_exists
 
 
 class Command(BaseCommand):

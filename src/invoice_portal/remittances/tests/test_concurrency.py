@@ -12,7 +12,7 @@ from invoice_portal.core.errors import AllocationExceedsBalance, Conflict
 from invoice_portal.invoices.books import check_books
 from invoice_portal.invoices.models import Invoice
 from invoice_portal.payments.models import Payment
-from invoice_portal.portal.services import remittance_confirm, remittance_submit
+from invoice_portal.remittances.services import remittance_confirm, remittance_submit
 from invoice_portal.testing import at_once, make_invoice, make_personas, pay
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from invoice_portal.core.admin import ReadOnlyAdmin
-from invoice_portal.portal.models import PromiseToPay, RemittanceAdvice, RemittanceLine
+from invoice_portal.remittances.models import PromiseToPay, RemittanceAdvice, RemittanceLine
 
 
 @admin.register(RemittanceAdvice)
