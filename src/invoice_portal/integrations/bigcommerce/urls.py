@@ -1,0 +1,9 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from invoice_portal.integrations.bigcommerce import views
+
+urlpatterns = [
+    path("<int:connection_id>/webhook/", views.webhook, name="bigcommerce-webhook"),
+]
