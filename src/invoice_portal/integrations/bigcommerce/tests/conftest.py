@@ -21,6 +21,7 @@ def connection(db: Any, fake_store: FakeStore) -> Any:
 
     return store_connection_create(
         actor=None, name="Demo store", store_hash=fake_store.store_hash, access_token=fake_store.access_token,
-        webhook_secret=fake_store.webhook_secret, app_client_id="portal-app-client-id", app_client_secret="portal-app-secret-0123456789",
+        webhook_secret=fake_store.webhook_secret, app_client_id="portal-app-client-id",
+        app_client_secret="portal-app-secret-0123456789-abcdef",
         api_base_url=fake_store.url, b2b_api_base_url=fake_store.url,
     )  # fmt: skip
