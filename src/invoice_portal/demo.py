@@ -871,6 +871,9 @@ def build_demo(*, seed: int = DEMO_SEED, orders: int = 200, documents: int = 500
         demo.simulate(orders=orders, documents=documents, scene_documents=SCENE_DOCUMENTS)
         demo.scenes()
         demo.top_up(documents)
+        from invoice_portal.integrations.bigcommerce.demo import store_demo
+
+        store_demo(actor=demo.users[ADMIN_EMAIL])
         NotificationSettings.objects.filter(pk=1).update(email_on_issue=True, payment_receipts=True)
         reminders_run()
     return demo_summary()

@@ -34,7 +34,7 @@ def provider_name() -> str:
     return str(getattr(settings, "OIDC_PROVIDER_NAME", "") or "your identity provider")
 
 
-class StaffOIDCBackend(OIDCAuthenticationBackend):  # type: ignore[misc]
+class StaffOIDCBackend(OIDCAuthenticationBackend):
     def verify_claims(self, claims: dict[str, Any]) -> bool:
         # A provider that says the address is unverified does not prove who holds it.
         return bool(claims.get("email")) and claims.get("email_verified", True) is not False

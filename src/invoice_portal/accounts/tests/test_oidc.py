@@ -38,8 +38,8 @@ def provider(settings: Any) -> Iterator[TestProvider]:
 def sign_in(client: Client, provider: TestProvider, email: str, **kwargs: Any) -> Any:
     start = client.get("/oidc/authenticate/")
     assert start.status_code == 302
-    location = urlsplit(start.url)
-    assert start.url.startswith(provider.issuer + "/authorize")
+    location = urlsplit(start["Location"])
+    assert start["Location"].startswith(provider.issuer + "/authorize")
     params = {k: v[0] for k, v in parse_qs(location.query).items()}
     code = provider.authorize(params, email=email, **kwargs)
     return client.get("/oidc/callback/", {"code": code, "state": params["state"]})
@@ -71,7 +71,7 @@ def test_an_unverified_email_is_refused(client: Client, personas: Any, provider:
 
 def test_a_forged_state_is_refused(client: Client, personas: Any, provider: TestProvider) -> None:
     start = client.get("/oidc/authenticate/")
-    params = {k: v[0] for k, v in parse_qs(urlsplit(start.url).query).items()}
+    params = {k: v[0] for k, v in parse_qs(urlsplit(start["Location"]).query).items()}
     code = provider.authorize(params, email="finance@demo.test")
     client.get("/oidc/callback/", {"code": code, "state": "forged"})
     assert "_auth_user_id" not in client.session

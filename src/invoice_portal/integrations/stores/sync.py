@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -141,7 +141,7 @@ class BackfillProgress:
     total: int | None = None
     done: int = 0
     page: int = 1
-    outcomes: dict[str, int] | None = None
+    outcomes: dict[str, int] = field(default_factory=dict)
 
 
 Progress = Callable[[BackfillProgress], None]
@@ -156,7 +156,7 @@ def store_backfill(
     starts where the last one stopped (``restart`` starts over). Orders synced twice are harmless.
     """
     cursor = connection.backfill_cursor or {}
-    state = BackfillProgress(outcomes={})
+    state = BackfillProgress()
     if not restart and cursor.get("since") == since.isoformat() and not cursor.get("finished"):
         state.page, state.done = int(cursor.get("page", 1)), int(cursor.get("done", 0))
     while True:
@@ -165,7 +165,7 @@ def store_backfill(
             state.total = page.total
         for order_id in page.order_ids:
             outcome = store_order_sync(connection=connection, connector=connector, order_id=order_id).outcome
-            state.outcomes[outcome] = state.outcomes.get(outcome, 0) + 1  # type: ignore[index]
+            state.outcomes[outcome] = state.outcomes.get(outcome, 0) + 1
             state.done += 1
             if progress:
                 progress(state)

@@ -250,7 +250,7 @@ def test_backfill_pages_through_the_orders_and_resumes_where_it_stopped(
             return 500, {"status": 500}, {}
         return original(path, token, store_hash)
 
-    fake_store.answer = failing_on_page_3  # type: ignore[method-assign]
+    fake_store.answer = failing_on_page_3  # type: ignore[method-assign,assignment]
     with pytest.raises(CommandError, match="resume"):
         call_command("store_sync", "--since", "2026-11-01", stdout=open("/dev/null", "w"))  # noqa: SIM115
     connection.refresh_from_db()

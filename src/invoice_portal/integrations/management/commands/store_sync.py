@@ -63,7 +63,7 @@ class Command(BaseCommand):
             self.stdout.write("")
             raise CommandError(f"{exc.message} Run the same command again to resume.") from exc
         self.stdout.write("")
-        summary = ", ".join(f"{count} {outcome}" for outcome, count in sorted((result.outcomes or {}).items())) or "no orders"
+        summary = ", ".join(f"{count} {outcome}" for outcome, count in sorted(result.outcomes.items())) or "no orders"
         self.stdout.write(self.style.SUCCESS(f"Done: {result.done} orders since {since:%Y-%m-%d %H:%M} ({summary})."))
 
     def _progress(self, state: BackfillProgress) -> None:
