@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from invoice_portal.core.errors import DomainError
 from invoice_portal.integrations.models import StoreConnection
 from invoice_portal.integrations.stores.base import StoreError
 from invoice_portal.integrations.stores.identity import StorefrontLoginRefused, storefront_token_verify, storefront_user
@@ -26,5 +27,7 @@ def storefront_login(request: HttpRequest, connection_id: int) -> HttpResponse:
     except StoreError as exc:
         message = "The store cannot be reached to look up your company; try again in a minute." if exc.retryable else exc.message
         return render(request, "integrations/storefront_refused.html", {"message": message}, status=503 if exc.retryable else 502)
+    except DomainError as exc:
+        return render(request, "integrations/storefront_refused.html", {"message": exc.message}, status=503)
     login(request, user, backend="invoice_portal.accounts.backends.PortalBackend")
     return redirect("home")

@@ -292,3 +292,41 @@ def test_events_the_portal_does_not_sync_are_recorded_and_ignored(
 def test_an_unknown_connection_is_404(client: Client, db: Any, fake_store: FakeStore) -> None:
     body, headers = fake_store.webhook(1)
     assert client.post("/integrations/bigcommerce/999/webhook/", body, content_type="application/json", headers=headers).status_code == 404
+
+
+def test_a_retryable_failure_leaves_the_delivery_waiting_for_sync_now(
+    connection: StoreConnection, fake_store: FakeStore, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from invoice_portal.integrations.stores.services import store_sync_now, store_webhook_receive
+
+    settings.BIGCOMMERCE_MAX_ATTEMPTS = 1
+    fake_store.add_company(42, "ACME Corp", 7)
+    make_company(name="ACME Corp", external_id="42")
+    fake_store.put_order(303, customer_id=7, items=[("SKU-1", "Widget", 2, "10.00")], modified=dt.datetime.now(dt.UTC))
+    fake_store.throttle_next = 1
+    body, headers = fake_store.webhook(303)
+    with django_capture_on_commit_callbacks(execute=True):
+        store_webhook_receive(connection_id=connection.pk, body=body, headers=headers)
+    event = GatewayEvent.objects.get()
+    assert event.outcome == EventOutcome.DEFERRED
+    assert event.processed_at is None
+    assert "will retry" in event.detail
+    connection.refresh_from_db()
+    assert connection.status == "failing"
+    store_sync_now(actor=None, connection=connection, sleep=lambda _s: None)
+    event.refresh_from_db()
+    assert event.outcome == EventOutcome.PROCESSED
+    connection.refresh_from_db()
+    assert connection.status == "active"
+    assert Order.objects.filter(external_id="303").exists()
+
+
+def test_credentials_unreadable_after_a_secret_key_change_are_a_503_not_a_500(
+    client: Client, connection: StoreConnection, fake_store: FakeStore, settings: Any
+) -> None:
+    body, headers = fake_store.webhook(1)
+    settings.SECRET_KEY = "another-secret-key-" + "x" * 40
+    response = deliver(client, connection, body, headers)
+    assert response.status_code == 503
+    assert "SECRET_KEY" in response.json()["detail"]
+    assert not GatewayEvent.objects.exists()
