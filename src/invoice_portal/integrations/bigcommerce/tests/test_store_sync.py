@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 from decimal import Decimal
 from typing import Any
@@ -269,7 +270,10 @@ def test_backfill_and_webhooks_take_the_same_path(
     client: Client, connection: StoreConnection, fake_store: FakeStore, acme: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     fake_store.put_order(116, customer_id=7, items=[("SKU-1", "Widget", 1, "10.00")])
-    call_command("store_sync", "--since", "2026-11-01", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    out = io.StringIO()
+    call_command("store_sync", "--since", "2026-11-01", stdout=out)
+    assert "[##############################] 1/1 orders" in out.getvalue()
+    assert "Done: 1 orders since 2026-11-01 00:00 (1 synced)." in out.getvalue()
     body, headers = fake_store.webhook(116)
     with django_capture_on_commit_callbacks(execute=True):
         deliver(client, connection, body, headers)
@@ -330,3 +334,10 @@ def test_credentials_unreadable_after_a_secret_key_change_are_a_503_not_a_500(
     assert response.status_code == 503
     assert "SECRET_KEY" in response.json()["detail"]
     assert not GatewayEvent.objects.exists()
+
+
+def test_store_sync_refuses_a_bad_date_and_a_missing_connection(db: Any) -> None:
+    with pytest.raises(CommandError, match="not a date"):
+        call_command("store_sync", "--since", "yesterday")
+    with pytest.raises(CommandError, match="No store connection"):
+        call_command("store_sync", "--since", "2026-11-01")

@@ -84,6 +84,7 @@ def test_an_existing_user_of_the_same_company_is_linked_not_duplicated(
         ("no_customer", "lacks the customer claim"),
         ("other_store", "another store"),
         ("alg_none", "not valid"),
+        ("wrong_algorithm", "not valid"),
         ("garbage", "not valid"),
     ],
 )
@@ -101,6 +102,7 @@ def test_bad_tokens_are_refused_with_a_reason_and_nobody_is_logged_in(
         "other_store": lambda: token(connection, store_hash="zzz999"),
         "alg_none": lambda: jwt.encode({"customer": {"id": 7, "email": "pat@acme.test"}}, "", algorithm="none"),
         "garbage": lambda: "not.a.jwt",
+        "wrong_algorithm": lambda: token(connection, algorithm="HS512"),
     }
     response = login(client, connection, tokens[case]())
     assert response.status_code == 401
