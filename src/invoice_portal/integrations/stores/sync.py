@@ -33,7 +33,7 @@ from invoice_portal.integrations.models import (
 from invoice_portal.integrations.stores.base import StoreCompany, StoreConnector, StoreOrder
 from invoice_portal.integrations.stores.money import order_check
 from invoice_portal.orders.models import OrderSource
-from invoice_portal.orders.services import order_cancel, order_upsert
+from invoice_portal.orders.services import order_cancel, order_flag_unapplied_change, order_upsert
 
 logger = logging.getLogger(__name__)
 
@@ -88,6 +88,9 @@ def _apply(*, connection: StoreConnection, order: StoreOrder, company: StoreComp
     record.store_company_id = company.company_id if company else ""
     if stored is not None:
         record.order_id = stored
+    elif outcome == StoreOrderOutcome.FLAGGED and record.order is not None:
+        # A stored order whose new version cannot be stored: if it was billed, the order dashboard shows it too.
+        order_flag_unapplied_change(actor=_actor(connection), order=record.order, reason=reason)
     record.save()
     StoreConnection.objects.filter(pk=connection.pk).update(last_synced_at=timezone.now())
     StoreConnection.objects.filter(pk=connection.pk, status=StoreConnectionStatus.FAILING).update(status=StoreConnectionStatus.ACTIVE)

@@ -341,3 +341,20 @@ def test_store_sync_refuses_a_bad_date_and_a_missing_connection(db: Any) -> None
         call_command("store_sync", "--since", "yesterday")
     with pytest.raises(CommandError, match="No store connection"):
         call_command("store_sync", "--since", "2026-11-01")
+
+
+def test_an_invoiced_order_whose_update_does_not_add_up_keeps_its_version_and_is_flagged(
+    connection: StoreConnection, fake_store: FakeStore, acme: Any
+) -> None:
+    connector = store_connector(connection)
+    fake_store.put_order(118, customer_id=7, items=[("SKU-1", "Widget", 2, "10.00")], modified=dt.datetime(2026, 11, 6, tzinfo=dt.UTC))
+    store_order_sync(connection=connection, connector=connector, order_id="118")
+    order = Order.objects.get(external_id="118")
+    invoice_create_from_order(actor=None, order=order)
+    fake_store.put_order(
+        118, customer_id=7, items=[("SKU-1", "Widget", 3, "10.00")], total_override="1.00", modified=dt.datetime(2026, 11, 7, tzinfo=dt.UTC)
+    )
+    assert store_order_sync(connection=connection, connector=connector, order_id="118").outcome == StoreOrderOutcome.FLAGGED
+    order.refresh_from_db()
+    assert order.flag_updated
+    assert order.lines.get().quantity == 2  # the billed version stays
