@@ -6,17 +6,19 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from invoice_portal.accounts.selectors import user_has_perm, user_permissions
+from invoice_portal.accounts.applications import applications_for
+from invoice_portal.accounts.selectors import user_permissions
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """Send each person to their workspace: seller staff to the seller app, customers to the portal."""
+    """Send each person to their workspace; someone who may open several applications picks one."""
     user = request.user
-    if user_has_perm(user, "portal.view"):
-        return redirect("portal:invoices")
-    if getattr(user, "company_id", None) is None and user_has_perm(user, "invoices.view"):
-        return redirect("seller:home")
+    applications = applications_for(user)
+    if len(applications) == 1:
+        return redirect(applications[0].url)
+    if applications:
+        return render(request, "choose_application.html", {"applications": applications})
     return render(
         request,
         "home.html",

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from invoice_portal.accounts import oidc
 from invoice_portal.accounts import views as accounts_views
 from invoice_portal.core import health
 from invoice_portal.home import home
@@ -19,6 +20,8 @@ urlpatterns = [
     path("password/reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
     path("password/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("oidc/authenticate/", oidc.authenticate, name="oidc_authentication_init"),
+    path("oidc/callback/", oidc.callback, name="oidc_authentication_callback"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("invoice_portal.api.urls")),
     path("seller/", include("invoice_portal.seller.urls")),

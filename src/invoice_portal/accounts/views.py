@@ -31,3 +31,8 @@ class ThrottledAuthenticationForm(AuthenticationForm):
 class LoginView(auth_views.LoginView):
     form_class = ThrottledAuthenticationForm
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        from invoice_portal.accounts.oidc import oidc_enabled, provider_name
+
+        return {**super().get_context_data(**kwargs), "oidc_enabled": oidc_enabled(), "oidc_provider": provider_name()}

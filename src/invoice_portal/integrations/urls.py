@@ -7,4 +7,5 @@ app_name = "integrations"
 urlpatterns = [
     path("testgateway/", include("invoice_portal.integrations.testgateway.urls")),
     path("stripe/", include("invoice_portal.integrations.stripe.urls")),
+    path("bigcommerce/", include("invoice_portal.integrations.bigcommerce.urls")),
 ]

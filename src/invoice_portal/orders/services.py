@@ -161,6 +161,19 @@ def order_cancel(*, actor: Any, order: Order, status: str = "canceled") -> Order
 
 
 @transaction.atomic
+def order_flag_unapplied_change(*, actor: Any, order: Order, reason: str) -> Order:
+    """The source changed an invoiced order in a way that could not be stored (e.g. its totals do not add up):
+    raise the ``updated`` flag so the seller looks, keeping the version that was billed."""
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    if order.flag_updated or not _is_invoiced(order):
+        return order
+    order.flag_updated = True
+    order.save(update_fields=["flag_updated", "updated_at"])
+    audit_record(actor=actor, obj=order, action="order.flag", after={"flag_updated": True, "reason": reason[:500]})
+    return order
+
+
+@transaction.atomic
 def order_acknowledge_flags(*, actor: Any, order: Order) -> Order:
     order = Order.objects.select_for_update().get(pk=order.pk)
     before = {"flag_updated": order.flag_updated, "flag_canceled": order.flag_canceled}

@@ -30,6 +30,7 @@ NAV: tuple[NavEntry, ...] = (
     NavEntry("Users", "seller:users", "users.manage", "user"),
     NavEntry("Roles", "seller:roles", "roles.manage", "role"),
     NavEntry("Settings", "seller:settings", "settings.manage", "setting"),
+    NavEntry("Store", "seller:store", "integrations.manage", "store"),
 )
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from invoice_portal.seller.views import admin, customers, home, invoice_actions, invoices, orders, payments, remittances, reports
+from invoice_portal.seller.views import admin, customers, home, invoice_actions, invoices, orders, payments, remittances, reports, store
 from invoice_portal.seller.views import messages as email_log
 
 app_name = "seller"
@@ -65,4 +65,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("roles/<int:pk>/", admin.role_detail, name="role_detail"),
     path("settings/", admin.settings_view, name="settings"),
     path("settings/logo", admin.settings_logo, name="settings_logo"),
+    # The store connection
+    path("store/", store.store_connections, name="store"),
+    path("store/<int:pk>/sync", store.store_sync_now, name="store_sync"),
+    path("store/<int:pk>/pause", store.store_pause, name="store_pause"),
 ]

@@ -52,6 +52,7 @@ PAGES: list[tuple[str, str | tuple[str, ...], Callable[[World], str]]] = [
     ("roles", "roles.manage", lambda w: reverse("seller:roles")),
     ("role detail", "roles.manage", lambda w: reverse("seller:role_detail", args=[w.p.sales.role_id])),
     ("settings", "settings.manage", lambda w: reverse("seller:settings")),
+    ("store connection", "integrations.manage", lambda w: reverse("seller:store")),
 ]
 SELLER_ROLES = ["admin", "finance", "sales", "ap_clerk", "approver"]
 BUYERS = ["alice", "bob", "carol", "walt", "charlie"]
@@ -123,6 +124,7 @@ ACTIONS: list[tuple[str, str, Callable[[World], str]]] = [
     ("add role", "roles.manage", lambda w: reverse("seller:roles")),
     ("set permission", "roles.manage", lambda w: reverse("seller:role_detail", args=[w.p.sales.role_id])),
     ("settings", "settings.manage", lambda w: reverse("seller:settings")),
+    ("store connection", "integrations.manage", lambda w: reverse("seller:store")),
 ]
 
 
