@@ -70,8 +70,7 @@ def test_an_error_page_outside_debug_shows_no_traceback(monkeypatch: pytest.Monk
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(home_view, "user_permissions", broken)
-    monkeypatch.setattr(home_view, "user_has_perm", lambda *a: False)
+    monkeypatch.setattr(home_view, "applications_for", broken)
     client = Client(raise_request_exception=False)
     client.force_login(personas.admin)
     response = client.get("/")
