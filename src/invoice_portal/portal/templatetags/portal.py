@@ -1,7 +1,7 @@
 """Template helpers of the portal: permission checks, the portal's own status badges, navigation.
 
-Money, the badges of invoices and payments, and sortable headers come from the core libraries
-(``{% load money badges sorting %}``).
+Money, plain badges and sortable headers come from the core libraries (``{% load money badges sorting %}``);
+the status badges of invoices and payments from their apps (``{% load invoice_badges payment_badges %}``).
 """
 
 from __future__ import annotations
