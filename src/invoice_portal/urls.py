@@ -20,6 +20,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("invoice_portal.api.urls")),
+    path("seller/settings/webhooks/", include("invoice_portal.webhooks.urls")),
     path("seller/", include("invoice_portal.seller.urls")),
     path("integrations/", include("invoice_portal.integrations.urls")),
     path("portal/", include("invoice_portal.portal.urls")),

@@ -77,6 +77,8 @@ def build_api() -> NinjaAPI:
     api.add_router("/disputes", "invoice_portal.invoices.api.disputes_router", tags=["disputes"])
     api.add_router("/payments", "invoice_portal.payments.api.router", tags=["payments"])
     api.add_router("/audit-events", "invoice_portal.audit.api.router", tags=["audit-events"])
+    api.add_router("/events", "invoice_portal.events.api.router", tags=["events"])
+    api.add_router("/webhook-endpoints", "invoice_portal.webhooks.api.router", tags=["webhooks"])
     return api
 
 

@@ -75,8 +75,5 @@ def list_events(request: HttpRequest, query: Query[FeedQuery]) -> dict[str, Any]
     ceiling = last_position()
     types = [t.value for t in query.type] if query.type else None
     rows = list(events_after(query.after, types=types).filter(position__lte=ceiling)[: query.limit])
-    if len(rows) < query.limit:
-        cursor = max(ceiling, query.after)
-    else:
-        cursor = rows[-1].position or query.after
+    cursor = max(ceiling, query.after) if len(rows) < query.limit else rows[-1].position or query.after
     return {"items": [event_out(e) for e in rows], "next_cursor": str(cursor)}

@@ -12,8 +12,8 @@ from typing import Any
 from django.db import models
 
 from invoice_portal.audit.models import AuditEvent
-from invoice_portal.events.models import EventType
 from invoice_portal.core.money import as_str
+from invoice_portal.events.models import EventType
 from invoice_portal.events.payloads import amounts_by_invoice, invoice_payload, order_payload, payment_payload
 from invoice_portal.events.services import event_emit
 from invoice_portal.invoices.models import Direction, Invoice, Kind, Status

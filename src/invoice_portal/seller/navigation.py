@@ -30,6 +30,7 @@ NAV: tuple[NavEntry, ...] = (
     NavEntry("Users", "seller:users", "users.manage", "user"),
     NavEntry("Roles", "seller:roles", "roles.manage", "role"),
     NavEntry("Settings", "seller:settings", "settings.manage", "setting"),
+    NavEntry("Webhooks", "webhooks:endpoint_list", "integrations.manage", "endpoint_"),
 )
 
 
