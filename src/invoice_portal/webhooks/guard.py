@@ -28,14 +28,16 @@ class UnsafeUrl(ValidationFailed):
 def _refusal(address: IPAddress) -> str | None:
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         address = address.ipv4_mapped
+    if address.is_unspecified:  # 0.0.0.0 and :: reach this very host
+        return "a reserved address"
     if address.is_loopback:
         return None if getattr(settings, "WEBHOOKS_ALLOW_LOOPBACK", False) else "a loopback address"
+    if address.is_multicast or address.is_reserved:
+        return "a reserved address"
     if address.is_link_local:
         return "a link-local address"
     if address.is_private:
         return "a private address"
-    if address.is_multicast or address.is_reserved or address.is_unspecified:
-        return "a reserved address"
     return None
 
 

@@ -80,14 +80,20 @@ def request_body(delivery: WebhookDelivery) -> bytes:
 def delivery_attempt(*, delivery_id: int, now: dt.datetime | None = None, rng: random.Random | None = None) -> str:
     """Try one delivery if it is due; safe to run concurrently (the conditional update lets one worker in)."""
     now = now or timezone.now()
-    claimed = WebhookDelivery.objects.filter(
-        pk=delivery_id, status=DeliveryStatus.PENDING, next_attempt_at__lte=now, endpoint__enabled=True
-    ).update(status=DeliveryStatus.SENDING, attempts=F("attempts") + 1, claimed_at=now)
     delivery = WebhookDelivery.objects.select_related("event", "endpoint").filter(pk=delivery_id).first()
     if delivery is None:
         return "missing"
+    if not delivery.endpoint.enabled:
+        return delivery.status  # kept pending; sent when the endpoint is switched on again
+    # The claim filters on the delivery's own columns only: a condition on a joined table would become a
+    # subquery that PostgreSQL does not re-check after waiting for the row lock, and both workers would win.
+    claimed = WebhookDelivery.objects.filter(pk=delivery_id, status=DeliveryStatus.PENDING, next_attempt_at__lte=now).update(
+        status=DeliveryStatus.SENDING, attempts=F("attempts") + 1, claimed_at=now
+    )
     if not claimed:
+        delivery.refresh_from_db(fields=["status"])
         return delivery.status
+    delivery.refresh_from_db(fields=["status", "attempts", "claimed_at"])
     body = request_body(delivery)
     headers = {
         "Content-Type": "application/json", "User-Agent": USER_AGENT,
