@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from invoice_portal.accounts import views as accounts_views
+from invoice_portal.api import views as api_views
 from invoice_portal.core import views as core_views
 
 urlpatterns = [
@@ -18,6 +19,8 @@ urlpatterns = [
     path("password/reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
     path("password/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/tokens/", api_views.tokens, name="account_tokens"),
+    path("account/tokens/<int:token_id>/revoke/", api_views.token_revoke, name="account_token_revoke"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("invoice_portal.api.urls")),
     path("seller/settings/webhooks/", include("invoice_portal.webhooks.urls")),
