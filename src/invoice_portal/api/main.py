@@ -38,6 +38,10 @@ strings too (floats are refused). Ids are integers.
 class PortalAPI(NinjaAPI):
     def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None) -> OpenAPISchema:
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        from invoice_portal.events.schemas import webhooks_openapi
+
+        schema["webhooks"], webhook_schemas = webhooks_openapi()
+        schema.setdefault("components", {}).setdefault("schemas", {}).update(webhook_schemas)
         for methods in schema.get("paths", {}).values():
             for method, operation in methods.items():
                 for status, response in operation.get("responses", {}).items():

@@ -25,7 +25,7 @@ FEED_PERMISSIONS = ("invoices.view", "payments.view", "orders.view")
 
 
 class EventOut(Schema):
-    id: str = Field(description="The event's public id; the `webhook-id` of its webhook deliveries")
+    event_id: str = Field(description="The event's public id; the `webhook-id` of its webhook deliveries")
     position: int = Field(description="Commit-order position; pass the last one seen as ?after=")
     type: EventType
     version: int = Field(description="Version of the payload schema of this type")
@@ -49,7 +49,7 @@ class FeedQuery(Schema):
 
 def event_out(event: Event) -> dict[str, Any]:
     return {
-        "id": event.uid, "position": event.position, "type": event.type, "version": event.version,
+        "event_id": event.uid, "position": event.position, "type": event.type, "version": event.version,
         "object_type": event.object_type, "object_id": event.object_id, "company_id": event.company_id,
         "created_at": event.created_at, "data": event.payload,
     }  # fmt: skip

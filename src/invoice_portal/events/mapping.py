@@ -46,7 +46,7 @@ def _on_invoice(audit: AuditEvent, invoice: Invoice) -> None:
         type_ = EventType.INVOICE_DISPUTED
         extra = {"dispute": {key: after.get(key) for key in ("dispute", "line", "reason", "text")}}
     if type_ is not None:
-        event_emit(type=type_, obj=invoice, payload={"invoice": invoice_payload(invoice), **extra}, company_id=invoice.company_id)
+        event_emit(type=type_, obj=invoice, payload={**invoice_payload(invoice), **extra}, company_id=invoice.company_id)
 
 
 def _on_payment(audit: AuditEvent, payment: Payment) -> None:
@@ -63,7 +63,7 @@ def _on_payment(audit: AuditEvent, payment: Payment) -> None:
         return
     # payment_record audits before it writes the allocation rows: the audited request is what it writes.
     allocations = after.get("allocations") if audit.action == "payment.record" else None
-    payload: dict[str, Any] = {"payment": payment_payload(payment, allocations=allocations)}
+    payload: dict[str, Any] = payment_payload(payment, allocations=allocations)
     released = amounts_by_invoice(after.get("released") or {}, payment.currency)
     if audit.action == "payment.refund":
         refund = as_str(Decimal(after.get("refund") or 0), payment.currency)
@@ -83,7 +83,7 @@ def _on_order(audit: AuditEvent, order: Order) -> None:
         audit.action == "order.cancel" and order.flag_canceled
     )
     if flagged:
-        event_emit(type=EventType.ORDER_FLAGGED, obj=order, payload={"order": order_payload(order)}, company_id=order.company_id)
+        event_emit(type=EventType.ORDER_FLAGGED, obj=order, payload=order_payload(order), company_id=order.company_id)
 
 
 def on_audit(audit: AuditEvent, obj: models.Model) -> None:
@@ -104,5 +104,5 @@ def received_invoice_status_changed(
     """
     event_emit(
         type=EventType.RECEIVED_INVOICE_STATUS_CHANGED, obj=obj, company_id=company_id,
-        payload={"received_invoice": {"id": obj.pk, **(data or {})}, "from_status": before, "to_status": after},
+        payload={**(data or {}), "id": obj.pk, "from_status": before, "to_status": after},
     )  # fmt: skip

@@ -22,7 +22,7 @@ def test_the_feed_lists_events_in_position_order_and_the_cursor_resumes(personas
     assert [e["position"] for e in first.body["items"]] == [1, 2]
     rest = as_("finance").get(f"events?after={first.body['next_cursor']}")
     assert [e["type"] for e in rest.body["items"]] == ["invoice.paid"]
-    assert rest.body["items"][0]["data"]["invoice"]["status"] == "paid"
+    assert rest.body["items"][0]["data"]["status"] == "paid"
     empty = as_("finance").get(f"events?after={rest.body['next_cursor']}")
     assert empty.body == {"items": [], "next_cursor": rest.body["next_cursor"]}, "an empty page keeps the cursor"
 
@@ -33,7 +33,7 @@ def test_a_type_filter_still_advances_the_cursor_past_other_events(personas: Per
     page = as_("admin").get("events?type=payment.recorded")
     assert [e["type"] for e in page.body["items"]] == ["payment.recorded"]
     assert page.body["next_cursor"] == "3"
-    assert page.body["items"][0]["data"]["payment"]["allocations"] == [{"invoice_id": invoice.pk, "amount": "10.00"}]
+    assert page.body["items"][0]["data"]["allocations"] == [{"invoice_id": invoice.pk, "amount": "10.00"}]
 
 
 def test_buyers_are_refused_the_feed_and_a_bad_cursor_is_a_422(personas: Personas, as_: Any, anonymous: ApiClient) -> None:

@@ -68,10 +68,10 @@ def enqueue_pending(delivery_ids: Iterable[int], *, at: dt.datetime | None = Non
 
 
 def request_body(delivery: WebhookDelivery) -> bytes:
-    """The JSON sent: the Standard Webhooks envelope (type, timestamp, data) plus our id and payload version."""
+    """The JSON sent: the Standard Webhooks envelope (type, timestamp, data) plus the event id and payload version."""
     event = delivery.event
     envelope = {
-        "id": event.uid, "type": event.type, "version": event.version,
+        "event_id": event.uid, "type": event.type, "version": event.version,
         "timestamp": event.created_at.isoformat().replace("+00:00", "Z"), "data": event.payload,
     }  # fmt: skip
     return json.dumps(envelope, separators=(",", ":"), sort_keys=True).encode()

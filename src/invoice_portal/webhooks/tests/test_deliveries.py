@@ -68,8 +68,8 @@ def test_the_worker_delivers_after_commit_signed_so_that_standard_webhooks_verif
     payload = Webhook(endpoint.secret).verify(sent.body, sent.headers)
     assert payload["type"] == "invoice.issued"
     assert payload["version"] == 1
-    assert payload["data"]["invoice"]["id"] == invoice.pk
-    assert payload["data"]["invoice"]["total"] == "42.00"
+    assert payload["data"]["id"] == invoice.pk
+    assert payload["data"]["total"] == "42.00"
     delivery = WebhookDelivery.objects.get()
     assert delivery.status == DeliveryStatus.SUCCEEDED
     assert delivery.last_status_code == 200
