@@ -873,6 +873,9 @@ def build_demo(*, seed: int = DEMO_SEED, orders: int = 200, documents: int = 500
         demo.top_up(documents)
         NotificationSettings.objects.filter(pk=1).update(email_on_issue=True, payment_receipts=True)
         reminders_run()
+        from invoice_portal.webhooks.demo import load_demo_webhooks
+
+        load_demo_webhooks()
     return demo_summary()
 
 

@@ -25,6 +25,7 @@ urlpatterns = [
     path("api/v1/", include("invoice_portal.api.urls")),
     path("seller/settings/webhooks/", include("invoice_portal.webhooks.urls")),
     path("seller/", include("invoice_portal.seller.urls")),
+    path("integrations/webhook-inbox/", include("invoice_portal.webhooks.inbox")),
     path("integrations/", include("invoice_portal.integrations.urls")),
     path("portal/", include("invoice_portal.portal.urls")),
 ]

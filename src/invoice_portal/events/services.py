@@ -34,8 +34,15 @@ def event_emit(*, type: EventType, obj: models.Model, payload: dict[str, Any], c
     )  # fmt: skip
     for subscriber in _subscribers:
         subscriber(event)
-    transaction.on_commit(_enqueue_stamp)
+    _stamp_after_commit()
     return event
+
+
+def _stamp_after_commit() -> None:
+    """One stamping task per transaction, however many events it writes (an import writes thousands)."""
+    connection = transaction.get_connection()
+    if not any(func is _enqueue_stamp for _, func, _ in connection.run_on_commit):
+        transaction.on_commit(_enqueue_stamp)
 
 
 def _enqueue_stamp() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.db import transaction
 
@@ -123,3 +125,13 @@ def test_stamping_gives_positions_in_order_and_never_twice(personas: Personas) -
     assert events_stamp_all() == 2
     assert events_stamp_all() == 0
     assert list(Event.objects.order_by("pk").values_list("position", flat=True)) == [1, 2]
+
+
+def test_a_transaction_with_many_events_schedules_one_stamping(personas: Personas, django_capture_on_commit_callbacks: Any) -> None:
+    from invoice_portal.events.services import _enqueue_stamp
+
+    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
+        for _ in range(3):
+            make_invoice(company=personas.acme)
+    assert len(Event.objects.all()) == 3
+    assert [c for c in callbacks if c is _enqueue_stamp] == [_enqueue_stamp]

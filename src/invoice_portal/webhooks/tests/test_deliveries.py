@@ -200,3 +200,14 @@ def test_an_unreachable_endpoint_is_a_logged_failure_not_a_crash(personas: Perso
     attempt = delivery.attempt_log.get()
     assert attempt.status_code is None
     assert "ConnectionRefused" in attempt.error
+
+
+def test_the_send_webhooks_command_sweeps_due_deliveries(personas: Personas, inbox: Receiver, capsys: Any) -> None:
+    from django.core.management import call_command
+
+    _endpoint(inbox.url)
+    make_invoice(company=personas.acme)
+    call_command("send_webhooks")
+    assert "1 events stamped, 1 deliveries handed to the worker." in capsys.readouterr().out
+    assert WebhookDelivery.objects.get().status == DeliveryStatus.SUCCEEDED
+    assert len(inbox.requests) == 1
