@@ -75,6 +75,7 @@ def build_api() -> NinjaAPI:
     api.add_router("/companies", "invoice_portal.companies.api.router", tags=["companies"])
     # Before /invoices and /payments: /invoices/export.csv must be routed before /invoices/{invoice_id}.
     api.add_router("", "invoice_portal.imports.api.router", tags=["imports"])
+    api.add_router("", "invoice_portal.events.exports.router", tags=["events"])
     api.add_router("/orders", "invoice_portal.orders.api.router", tags=["orders"])
     api.add_router("/invoices", "invoice_portal.invoices.api.router", tags=["invoices"])
     api.add_router("/invoices", "invoice_portal.notifications.api.router", tags=["emails and reminders"])

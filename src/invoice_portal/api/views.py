@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from invoice_portal.accounts.models import User
 from invoice_portal.accounts.selectors import user_has_perm
 from invoice_portal.api.forms import TokenCreateForm
 from invoice_portal.api.selectors import api_tokens_listed_for
@@ -30,9 +31,9 @@ def tokens(request: HttpRequest) -> HttpResponse:
     created = None
     if request.method == "POST" and form.is_valid():
         try:
-            row, secret = api_token_create(
-                actor=request.user, user=request.user, name=form.cleaned_data["name"], scope=form.cleaned_data["scope"]
-            )  # type: ignore[arg-type]
+            user = request.user
+            assert isinstance(user, User)
+            row, secret = api_token_create(actor=user, user=user, name=form.cleaned_data["name"], scope=form.cleaned_data["scope"])
         except DomainError as exc:
             attach_error(form, exc)
         else:

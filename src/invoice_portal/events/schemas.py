@@ -130,10 +130,10 @@ DATA: dict[EventType, type[BaseModel]] = {
 
 def _envelope(event_type: EventType) -> type[BaseModel]:
     name = "".join(part.title() for part in event_type.value.replace(".", "_").split("_")) + "Webhook"
-    return create_model(  # type: ignore[call-overload,no-any-return]
+    return create_model(
         name,
         event_id=(str, Field(description="The event id (evt_…); also the webhook-id header, the same on every retry")),
-        type=(Literal[event_type.value], ...),  # type: ignore[valid-type]
+        type=(Literal[event_type.value], ...),  # type: ignore[arg-type]
         version=(Literal[1], Field(description="Version of this type's payload schema")),
         timestamp=(dt.datetime, ...),
         data=(DATA[event_type], ...),

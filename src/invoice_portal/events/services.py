@@ -15,7 +15,7 @@ from django.db import models, transaction
 
 from invoice_portal.events.models import Event, EventHead, EventType
 
-EventSubscriber = Callable[[Event], None]
+EventSubscriber = Callable[[Event], object]
 _subscribers: list[EventSubscriber] = []
 STAMP_BATCH = 1000
 

@@ -12,6 +12,7 @@ import json
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
@@ -47,7 +48,7 @@ def _verify(name: str, body: bytes, headers: dict[str, str]) -> tuple[bool, str]
 
 
 @csrf_exempt
-def inbox(request: HttpRequest, name: str) -> HttpResponse:
+def inbox(request: HttpRequest, name: str) -> HttpResponseBase:
     _enabled()
     if request.method == "POST":
         return _receive(request, name)

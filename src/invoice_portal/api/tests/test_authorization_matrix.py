@@ -230,6 +230,7 @@ ENDPOINTS = [
     Endpoint("get import", "GET", lambda b: f"imports/{b.batch.pk}", sellers=BATCH_READ),
     Endpoint("export invoices", "GET", lambda b: "invoices/export.csv", seller_perm="invoices.export", buyer="list"),
     Endpoint("export payments", "GET", lambda b: "payments/export.csv", seller_perm=("payments.view", "invoices.export")),
+    Endpoint("export payment allocations", "GET", lambda b: "payments/allocations.csv", seller_perm=("payments.view", "invoices.export")),
     # The change feed: seller staff who see invoices, payments and orders; company users are refused (events/api.py).
     Endpoint("change feed", "GET", lambda b: "events", seller_perm=("invoices.view", "payments.view", "orders.view")),
     Endpoint("list webhook endpoints", "GET", lambda b: "webhook-endpoints", seller_perm="integrations.manage"),

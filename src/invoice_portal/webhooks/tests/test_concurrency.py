@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 
 from invoice_portal.testing import at_once, make_company, make_invoice
@@ -24,7 +26,7 @@ def test_two_workers_never_deliver_one_event_to_one_endpoint_twice() -> None:
         inbox.requests.clear()
         deliveries = list(WebhookDelivery.objects.values_list("pk", flat=True))
         assert len(deliveries) == 6
-        results = at_once([lambda pk=pk: delivery_attempt(delivery_id=pk) for pk in deliveries for _ in range(4)])
+        results = at_once([partial(delivery_attempt, delivery_id=pk) for pk in deliveries for _ in range(4)])
     assert not [r for r in results if isinstance(r, Exception)], results
     sent = [(r.path, r.headers["webhook-id"], r.headers["webhook-signature"]) for r in inbox.requests]
     assert len(sent) == 6
