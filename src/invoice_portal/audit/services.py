@@ -33,17 +33,25 @@ def snapshot(obj: models.Model, fields: Iterable[str]) -> dict[str, Any]:
     return out
 
 
-AuditListener = Callable[[AuditEvent, models.Model], None]
+AuditListener = Callable[[list[tuple[AuditEvent, models.Model]]], None]
 _listeners: list[AuditListener] = []
 
 
 def audit_listen(listener: AuditListener) -> None:
-    """Have ``listener`` called after every audit event, in the transaction that wrote it.
+    """Have ``listener`` called with every audit event written, and its object, in the transaction that wrote it.
 
     Apps above audit (the business events) register here at startup, so audit imports none of them.
+    Listeners get a list: one pair from ``audit_record``, many from a bulk writer (``audit_written``).
     """
     if listener not in _listeners:
         _listeners.append(listener)
+
+
+def audit_written(pairs: list[tuple[AuditEvent, models.Model]]) -> None:
+    """For writers that insert audit events in bulk (imports): tell the listeners what was written."""
+    if pairs:
+        for listener in _listeners:
+            listener(pairs)
 
 
 def audit_record(
@@ -67,8 +75,7 @@ def audit_record(
         before=before,
         after=after,
     )
-    for listener in _listeners:
-        listener(event, obj)
+    audit_written([(event, obj)])
     return event
 
 

@@ -15,7 +15,7 @@ from invoice_portal.audit.models import AuditEvent
 from invoice_portal.core.money import as_str
 from invoice_portal.events.models import EventType
 from invoice_portal.events.payloads import amounts_by_invoice, invoice_payload, order_payload, payment_payload
-from invoice_portal.events.services import event_emit
+from invoice_portal.events.services import EventSpec, event_emit, events_emit
 from invoice_portal.invoices.models import Direction, Invoice, Kind, Status
 from invoice_portal.orders.models import Order
 from invoice_portal.payments.models import Payment, PaymentStatus
@@ -27,9 +27,9 @@ _PAYMENT_EVENTS = {
 }
 
 
-def _on_invoice(audit: AuditEvent, invoice: Invoice) -> None:
+def _on_invoice(audit: AuditEvent, invoice: Invoice) -> EventSpec | None:
     if invoice.direction != Direction.ISSUED:
-        return  # received invoices have their own event (``received_invoice_status_changed``)
+        return None  # received invoices have their own event (``received_invoice_status_changed``)
     action, after = audit.action, audit.after or {}
     type_: EventType | None = None
     extra: dict[str, Any] = {}
@@ -45,22 +45,23 @@ def _on_invoice(audit: AuditEvent, invoice: Invoice) -> None:
     elif action == "dispute.open":
         type_ = EventType.INVOICE_DISPUTED
         extra = {"dispute": {key: after.get(key) for key in ("dispute", "line", "reason", "text")}}
-    if type_ is not None:
-        event_emit(type=type_, obj=invoice, payload={**invoice_payload(invoice), **extra}, company_id=invoice.company_id)
+    if type_ is None:
+        return None
+    return EventSpec(type=type_, obj=invoice, payload={**invoice_payload(invoice), **extra}, company_id=invoice.company_id)
 
 
-def _on_payment(audit: AuditEvent, payment: Payment) -> None:
+def _on_payment(audit: AuditEvent, payment: Payment) -> EventSpec | None:
     after = audit.after or {}
     if audit.action == "payment.resolve":
         if payment.status != PaymentStatus.SUCCEEDED:
-            return
+            return None
         type_ = EventType.PAYMENT_RECORDED
     elif audit.action in _PAYMENT_EVENTS:
         if audit.action == "payment.record" and payment.status != PaymentStatus.SUCCEEDED:
-            return  # a pending gateway payment is recorded when it succeeds (payment.resolve)
+            return None  # a pending gateway payment is recorded when it succeeds (payment.resolve)
         type_ = _PAYMENT_EVENTS[audit.action]
     else:
-        return
+        return None
     # payment_record audits before it writes the allocation rows: the audited request is what it writes.
     allocations = after.get("allocations") if audit.action == "payment.record" else None
     payload: dict[str, Any] = payment_payload(payment, allocations=allocations)
@@ -70,7 +71,7 @@ def _on_payment(audit: AuditEvent, payment: Payment) -> None:
         payload["refund"] = {"amount": refund, "reason": after.get("reason", ""), "released": released}
     elif audit.action == "payment.reverse":
         payload["reversal"] = {"reason": after.get("reason", ""), "released": released}
-    event_emit(type=type_, obj=payment, payload=payload, company_id=payment.company_id)
+    return EventSpec(type=type_, obj=payment, payload=payload, company_id=payment.company_id)
 
 
 def _billed_content_changed(audit: AuditEvent) -> bool:
@@ -78,21 +79,28 @@ def _billed_content_changed(audit: AuditEvent) -> bool:
     return before is not None and after is not None and {**after, "status": None} != {**before, "status": None}
 
 
-def _on_order(audit: AuditEvent, order: Order) -> None:
+def _on_order(audit: AuditEvent, order: Order) -> EventSpec | None:
     flagged = (audit.action == "order.update" and order.flag_updated and _billed_content_changed(audit)) or (
         audit.action == "order.cancel" and order.flag_canceled
     )
-    if flagged:
-        event_emit(type=EventType.ORDER_FLAGGED, obj=order, payload=order_payload(order), company_id=order.company_id)
+    if not flagged:
+        return None
+    return EventSpec(type=EventType.ORDER_FLAGGED, obj=order, payload=order_payload(order), company_id=order.company_id)
 
 
-def on_audit(audit: AuditEvent, obj: models.Model) -> None:
+def _spec(audit: AuditEvent, obj: models.Model) -> EventSpec | None:
     if isinstance(obj, Invoice):
-        _on_invoice(audit, obj)
-    elif isinstance(obj, Payment):
-        _on_payment(audit, obj)
-    elif isinstance(obj, Order):
-        _on_order(audit, obj)
+        return _on_invoice(audit, obj)
+    if isinstance(obj, Payment):
+        return _on_payment(audit, obj)
+    if isinstance(obj, Order):
+        return _on_order(audit, obj)
+    return None
+
+
+def on_audit(pairs: list[tuple[AuditEvent, models.Model]]) -> None:
+    """The audit listener: the public events of what was just audited, written in the same transaction."""
+    events_emit([spec for audit, obj in pairs if (spec := _spec(audit, obj)) is not None])
 
 
 def received_invoice_status_changed(

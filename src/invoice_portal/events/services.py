@@ -9,33 +9,52 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import models, transaction
 
 from invoice_portal.events.models import Event, EventHead, EventType
 
-EventSubscriber = Callable[[Event], object]
+EventSubscriber = Callable[[list[Event]], object]
 _subscribers: list[EventSubscriber] = []
 STAMP_BATCH = 1000
 
 
 def event_subscribe(subscriber: EventSubscriber) -> None:
-    """Have ``subscriber`` called with every event, inside the transaction that wrote it (idempotent)."""
+    """Have ``subscriber`` called with the events written, inside the transaction that wrote them (idempotent)."""
     if subscriber not in _subscribers:
         _subscribers.append(subscriber)
 
 
 def event_emit(*, type: EventType, obj: models.Model, payload: dict[str, Any], company_id: int | None = None) -> Event:
     """Write one business event in the caller's transaction; its position is stamped after commit."""
-    event = Event.objects.create(
-        uid=f"evt_{secrets.token_hex(12)}", type=type, version=1, object_type=obj._meta.label_lower, object_id=str(obj.pk),
-        company_id=company_id, payload=payload,
+    return events_emit([EventSpec(type=type, obj=obj, payload=payload, company_id=company_id)])[0]
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    type: EventType
+    obj: models.Model
+    payload: dict[str, Any]
+    company_id: int | None = None
+
+
+def events_emit(specs: list[EventSpec]) -> list[Event]:
+    """Write business events in the caller's transaction, in one insert (an import issues thousands)."""
+    if not specs:
+        return []
+    events = Event.objects.bulk_create(
+        Event(
+            uid=f"evt_{secrets.token_hex(12)}", type=spec.type, version=1, object_type=spec.obj._meta.label_lower,
+            object_id=str(spec.obj.pk), company_id=spec.company_id, payload=spec.payload,
+        )
+        for spec in specs
     )  # fmt: skip
     for subscriber in _subscribers:
-        subscriber(event)
+        subscriber(events)
     _stamp_after_commit()
-    return event
+    return events
 
 
 def _stamp_after_commit() -> None:

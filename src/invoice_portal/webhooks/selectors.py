@@ -6,9 +6,9 @@ from invoice_portal.accounts.models import User
 from invoice_portal.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 
-def endpoints_subscribed(event_type: str) -> list[WebhookEndpoint]:
-    """Enabled endpoints that receive ``event_type`` (few rows: filtered here, portable across databases)."""
-    return [e for e in WebhookEndpoint.objects.filter(enabled=True).order_by("pk") if event_type in e.event_types]
+def endpoints_enabled() -> list[WebhookEndpoint]:
+    """Enabled endpoints (few rows: the caller filters by event type, portable across databases)."""
+    return list(WebhookEndpoint.objects.filter(enabled=True).order_by("pk"))
 
 
 def endpoint_deliveries(endpoint: WebhookEndpoint, *, status: str = "") -> QuerySet[WebhookDelivery]:

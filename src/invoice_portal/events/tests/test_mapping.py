@@ -135,3 +135,22 @@ def test_a_transaction_with_many_events_schedules_one_stamping(personas: Persona
             make_invoice(company=personas.acme)
     assert len(Event.objects.all()) == 3
     assert [c for c in callbacks if c is _enqueue_stamp] == [_enqueue_stamp]
+
+
+def test_documents_issued_by_a_bulk_import_write_their_events_too(personas: Personas) -> None:
+    from invoice_portal.imports.bulk import document_prepare, documents_bulk_create
+
+    docs = [
+        document_prepare(
+            actor=personas.finance, company=personas.acme, lines=[line(unit_price="10.00")], kind=kind, source="erp", currency="USD", order=None,
+            external_id=f"B-{n}", header={}, issue=issue,
+        )
+        for n, (kind, issue) in enumerate([("invoice", True), ("credit_note", True), ("invoice", False)])
+    ]  # fmt: skip
+    with transaction.atomic():
+        created = documents_bulk_create(actor=personas.finance, documents=docs)
+    assert sorted(Event.objects.values_list("type", "object_id")) == [
+        ("credit_note.issued", str(created[1].pk)),
+        ("invoice.issued", str(created[0].pk)),
+    ]
+    assert Event.objects.get(type="invoice.issued").payload["number"] == created[0].number

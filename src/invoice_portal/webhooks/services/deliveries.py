@@ -44,12 +44,13 @@ def retry_delay(attempt: int, *, rng: random.Random | None = None) -> dt.timedel
     return full / 2 + full / 2 * (rng or random).random()
 
 
-def deliveries_create(event: Event) -> list[WebhookDelivery]:
-    """Event subscriber: one delivery per enabled endpoint subscribed to the type, in the event's transaction."""
-    endpoints = selectors.endpoints_subscribed(event.type)
-    if not endpoints:
+def deliveries_create(events: list[Event]) -> list[WebhookDelivery]:
+    """Event subscriber: one delivery per event and enabled endpoint subscribed to its type, in the events' transaction."""
+    endpoints = selectors.endpoints_enabled()
+    rows = [WebhookDelivery(endpoint=e, event=event) for event in events for e in endpoints if event.type in e.event_types]
+    if not rows:
         return []
-    deliveries = WebhookDelivery.objects.bulk_create(WebhookDelivery(endpoint=e, event=event) for e in endpoints)
+    deliveries = WebhookDelivery.objects.bulk_create(rows)
     ids = [d.pk for d in deliveries]
     transaction.on_commit(lambda: enqueue_pending(ids))
     return deliveries
