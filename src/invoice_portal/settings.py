@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "invoice_portal.portal",
     "invoice_portal.notifications",
     "invoice_portal.demo",
+    "invoice_portal.events",
+    "invoice_portal.webhooks",
 ]
 
 MIDDLEWARE = [
@@ -136,6 +138,8 @@ if OIDC_RP_CLIENT_ID:
 # The demo password is fixed so that docs and tests can use it; production refuses it.
 DEMO_PASSWORD = "portal-demo-1"  # noqa: S105
 ALLOW_DEMO_PASSWORD = not PRODUCTION
+# Outbound webhooks may go to 127.0.0.1/::1 (tests, the demo's receiver); never in production (SSRF guard, webhooks/guard.py).
+WEBHOOKS_ALLOW_LOOPBACK = os.environ.get("WEBHOOKS_ALLOW_LOOPBACK", "0" if PRODUCTION else "1") == "1" and not PRODUCTION
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")

@@ -6,6 +6,7 @@ from django.urls import include, path
 
 from invoice_portal.accounts import oidc
 from invoice_portal.accounts import views as accounts_views
+from invoice_portal.api import views as api_views
 from invoice_portal.core import health
 from invoice_portal.home import home
 
@@ -22,9 +23,13 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("oidc/authenticate/", oidc.authenticate, name="oidc_authentication_init"),
     path("oidc/callback/", oidc.callback, name="oidc_authentication_callback"),
+    path("account/tokens/", api_views.tokens, name="account_tokens"),
+    path("account/tokens/<int:token_id>/revoke/", api_views.token_revoke, name="account_token_revoke"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("invoice_portal.api.urls")),
+    path("seller/settings/webhooks/", include("invoice_portal.webhooks.urls")),
     path("seller/", include("invoice_portal.seller.urls")),
+    path("integrations/webhook-inbox/", include("invoice_portal.webhooks.inbox")),
     path("integrations/", include("invoice_portal.integrations.urls")),
     path("portal/", include("invoice_portal.portal.urls")),
 ]

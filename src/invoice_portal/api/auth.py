@@ -21,7 +21,7 @@ from ninja.security import HttpBearer
 
 from invoice_portal.accounts.models import User
 from invoice_portal.api.idempotency import BodyTooLarge, endpoint_body_limit, idempotent_call
-from invoice_portal.api.models import ApiToken
+from invoice_portal.api.models import ApiToken, TokenScope
 from invoice_portal.api.problems import body_too_large, database_busy, problem
 from invoice_portal.api.services import api_token_resolve
 from invoice_portal.audit.context import origin
@@ -30,6 +30,7 @@ from invoice_portal.core.settings_store import settings_read_once
 
 logger = logging.getLogger(__name__)
 _UNRESOLVED = object()
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def request_token(request: HttpRequest) -> ApiToken | None:
@@ -63,6 +64,11 @@ def api_call(run: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponse
             if token is None:
                 return run(request, *args, **kwargs)  # ninja's auth answers 401
             request.user = token.user
+            if token.scope == TokenScope.READ and request.method not in READ_METHODS:
+                return problem(
+                    status=403, code="token_read_only",
+                    detail="This API token is read-only; create a read-write token to change anything.",
+                )  # fmt: skip
             # No endpoint changes the portal settings, so one call reads them once (see core.settings_store).
             with origin("api", f"token:{token.pk}"), settings_read_once():
                 if request.method == "POST":

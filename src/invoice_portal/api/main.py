@@ -52,6 +52,10 @@ class ObjectBodyParser(Parser):
 class PortalAPI(NinjaAPI):
     def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None) -> OpenAPISchema:
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        from invoice_portal.events.schemas import webhooks_openapi
+
+        schema["webhooks"], webhook_schemas = webhooks_openapi()
+        schema.setdefault("components", {}).setdefault("schemas", {}).update(webhook_schemas)
         for methods in schema.get("paths", {}).values():
             for method, operation in methods.items():
                 for status, response in operation.get("responses", {}).items():
@@ -87,12 +91,15 @@ def build_api() -> NinjaAPI:
     api.add_router("/companies", "invoice_portal.companies.api.router", tags=["companies"])
     # Before /invoices and /payments: /invoices/export.csv must be routed before /invoices/{invoice_id}.
     api.add_router("", "invoice_portal.imports.api.router", tags=["imports"])
+    api.add_router("", "invoice_portal.events.exports.router", tags=["events"])
     api.add_router("/orders", "invoice_portal.orders.api.router", tags=["orders"])
     api.add_router("/invoices", "invoice_portal.invoices.api.router", tags=["invoices"])
     api.add_router("/invoices", "invoice_portal.notifications.api.router", tags=["emails and reminders"])
     api.add_router("/disputes", "invoice_portal.invoices.api.disputes_router", tags=["disputes"])
     api.add_router("/payments", "invoice_portal.payments.api.router", tags=["payments"])
     api.add_router("/audit-events", "invoice_portal.audit.api.router", tags=["audit-events"])
+    api.add_router("/events", "invoice_portal.events.api.router", tags=["events"])
+    api.add_router("/webhook-endpoints", "invoice_portal.webhooks.api.router", tags=["webhooks"])
     return api
 
 

@@ -6,6 +6,11 @@ from django.db.models import Q
 from django.utils import timezone
 
 
+class TokenScope(models.TextChoices):
+    READ = "read", "Read only"
+    WRITE = "write", "Read and write"
+
+
 class ApiToken(models.Model):
     """A personal API token. Only a SHA-256 hash of the token is stored; the token is shown once.
 
@@ -17,12 +22,17 @@ class ApiToken(models.Model):
     name = models.CharField(max_length=100, blank=True)
     prefix = models.CharField(max_length=12, unique=True, help_text="Public part of the token, used to find it")
     token_hash = models.CharField(max_length=64, help_text="SHA-256 of the whole token (hex)")
+    scope = models.CharField(
+        max_length=5, choices=TokenScope.choices, default=TokenScope.WRITE, db_default=TokenScope.WRITE,
+        help_text="A read-only token is refused on every call that writes (403), whatever its owner's role allows",
+    )  # fmt: skip
     created_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        constraints = [models.CheckConstraint(condition=Q(scope__in=["read", "write"]), name="api_token_scope_valid")]
 
     def __str__(self) -> str:
         return f"API token {self.prefix}… ({self.name or 'unnamed'})"

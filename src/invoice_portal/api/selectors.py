@@ -7,9 +7,11 @@ buyer reads always start from ``invoices_visible_to``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from invoice_portal.api.models import ApiToken
 from invoice_portal.companies.models import Company
 from invoice_portal.companies.selectors import company_search
 from invoice_portal.invoices.models import Direction, Dispute
@@ -82,3 +84,9 @@ def dispute_list(*, status: str = "", invoice_id: int | None = None, company_id:
     if company_id is not None:
         disputes = disputes.filter(invoice__company_id=company_id)
     return disputes.order_by("-created_at", "-id")
+
+
+def api_tokens_listed_for(user: Any, *, everyone: bool) -> QuerySet[ApiToken]:
+    """The tokens the tokens page lists: the user's own, or everyone's for an integrations Admin."""
+    rows = ApiToken.objects.select_related("user").order_by("-created_at", "-pk")
+    return rows if everyone else rows.filter(user=user)

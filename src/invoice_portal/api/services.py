@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from invoice_portal.accounts.models import User
-from invoice_portal.api.models import ApiToken, IdempotencyKey
+from invoice_portal.api.models import ApiToken, IdempotencyKey, TokenScope
 from invoice_portal.audit.services import audit_record
 from invoice_portal.core.busy import best_effort_write
 from invoice_portal.core.errors import Conflict, ValidationFailed
@@ -29,9 +29,11 @@ def _digest(token: str) -> str:
 
 
 @transaction.atomic
-def api_token_create(*, actor: Any, user: User, name: str = "") -> tuple[ApiToken, str]:
+def api_token_create(*, actor: Any, user: User, name: str = "", scope: str = TokenScope.WRITE) -> tuple[ApiToken, str]:
     """Create a token for ``user``; returns the row and the token, which is never stored or shown again."""
     name = name.strip()
+    if scope not in TokenScope.values:
+        raise ValidationFailed(f"scope: one of {', '.join(TokenScope.values)}.", field="scope")
     if len(name) > 100:
         raise ValidationFailed("name: at most 100 characters.", field="name")
     if not user.is_active:
@@ -41,13 +43,13 @@ def api_token_create(*, actor: Any, user: User, name: str = "") -> tuple[ApiToke
         token = f"{TOKEN_SCHEME}{prefix}{secrets.token_urlsafe(32)}"
         try:
             with transaction.atomic():
-                row = ApiToken.objects.create(user=user, name=name, prefix=prefix, token_hash=_digest(token))
+                row = ApiToken.objects.create(user=user, name=name, prefix=prefix, token_hash=_digest(token), scope=scope)
             break
         except IntegrityError:  # a prefix collision: 1 in 2**48, draw again
             continue
     else:  # pragma: no cover - five collisions in a row do not happen
         raise Conflict("Could not draw a unique token prefix; try again.")
-    audit_record(actor=actor, obj=row, action="api_token.create", after={"user": user.pk, "name": name, "prefix": prefix})
+    audit_record(actor=actor, obj=row, action="api_token.create", after={"user": user.pk, "name": name, "prefix": prefix, "scope": scope})
     return row, token
 
 

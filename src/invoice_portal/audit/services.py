@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -33,6 +33,27 @@ def snapshot(obj: models.Model, fields: Iterable[str]) -> dict[str, Any]:
     return out
 
 
+AuditListener = Callable[[list[tuple[AuditEvent, models.Model]]], None]
+_listeners: list[AuditListener] = []
+
+
+def audit_listen(listener: AuditListener) -> None:
+    """Have ``listener`` called with every audit event written, and its object, in the transaction that wrote it.
+
+    Apps above audit (the business events) register here at startup, so audit imports none of them.
+    Listeners get a list: one pair from ``audit_record``, many from a bulk writer (``audit_written``).
+    """
+    if listener not in _listeners:
+        _listeners.append(listener)
+
+
+def audit_written(pairs: list[tuple[AuditEvent, models.Model]]) -> None:
+    """For writers that insert audit events in bulk (imports): tell the listeners what was written."""
+    if pairs:
+        for listener in _listeners:
+            listener(pairs)
+
+
 def audit_record(
     *,
     actor: Any,
@@ -43,7 +64,7 @@ def audit_record(
 ) -> AuditEvent:
     origin = current_origin()
     is_user = actor is not None and getattr(actor, "pk", None) is not None
-    return AuditEvent.objects.create(
+    event = AuditEvent.objects.create(
         actor=actor if is_user else None,
         actor_label=(getattr(actor, "email", "") if is_user else (str(actor) if actor else "system")),
         channel=origin.channel,
@@ -54,6 +75,8 @@ def audit_record(
         before=before,
         after=after,
     )
+    audit_written([(event, obj)])
+    return event
 
 
 def content_hash(content: dict[str, Any]) -> str:

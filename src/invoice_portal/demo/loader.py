@@ -23,6 +23,7 @@ from invoice_portal.notifications.services import reminders_run
 from invoice_portal.orders.models import Order
 from invoice_portal.payments.models import SETTLED_STATUSES, Allocation, Payment, Refund
 from invoice_portal.seller.services import portal_settings_update
+from invoice_portal.webhooks.demo import load_demo_webhooks
 
 __all__ = ["ADMIN_EMAIL", "DEMO_LOGINS", "DEMO_SEED", "build_demo", "demo_exists", "demo_summary"]
 
@@ -52,6 +53,7 @@ def build_demo(*, seed: int = DEMO_SEED, orders: int = 200, documents: int = 500
         store_demo(actor=demo.users[ADMIN_EMAIL])
         NotificationSettings.objects.filter(pk=1).update(email_on_issue=True, payment_receipts=True)
         reminders_run()
+        load_demo_webhooks()
     return demo_summary()
 
 

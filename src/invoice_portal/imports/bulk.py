@@ -31,7 +31,7 @@ from psycopg.types.json import Jsonb
 
 from invoice_portal.audit.context import current_origin
 from invoice_portal.audit.models import AuditEvent, ChainHead, DocumentSeal
-from invoice_portal.audit.services import chain_hash, content_hash
+from invoice_portal.audit.services import audit_written, chain_hash, content_hash
 from invoice_portal.companies.models import Company
 from invoice_portal.core.errors import ValidationFailed
 from invoice_portal.core.models import NumberSequence
@@ -245,4 +245,6 @@ def documents_bulk_create(*, actor: Any, documents: Sequence[NewDocument]) -> li
         _insert(DocumentSeal, seals)
         ChainHead.objects.filter(pk=1).update(last_hash=previous, length=F("length") + len(seals))
     _insert(AuditEvent, events)
+    by_id = {str(invoice.pk): invoice for invoice in invoices}
+    audit_written([(event, by_id[event.object_id]) for event in events])  # the business events of what was issued
     return invoices

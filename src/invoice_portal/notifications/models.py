@@ -21,6 +21,7 @@ class MessageKind(models.TextChoices):
     DISPUTE_OPENED = "dispute_opened", "Dispute opened"
     DISPUTE_CLOSED = "dispute_closed", "Dispute closed"
     INVITATION = "invitation", "Invitation"
+    WEBHOOK_DISABLED = "webhook_disabled", "Webhook endpoint disabled"
 
 
 class MessageStatus(models.TextChoices):

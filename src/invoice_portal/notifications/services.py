@@ -302,6 +302,15 @@ def notify_dispute_closed(dispute: Dispute) -> Message:
     )  # fmt: skip
 
 
+def notify_webhook_endpoint_disabled(*, to: list[str], url: str, reason: str, last_error: str) -> Message:
+    """Tell the integration admins an outbound webhook endpoint was switched off after days of failed deliveries."""
+    return message_queue(
+        kind=MessageKind.WEBHOOK_DISABLED, to=to, subject=f"Webhook endpoint disabled: {url}"[:300],
+        body=_render("webhook_disabled", url=url, reason=reason, last_error=last_error,
+                     settings_url=_portal_url(reverse("webhooks:endpoint_list"))),
+    )  # fmt: skip
+
+
 # --- Invitations -------------------------------------------------------------------------------------
 
 

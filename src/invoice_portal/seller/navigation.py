@@ -31,6 +31,7 @@ NAV: tuple[NavEntry, ...] = (
     NavEntry("Roles", "seller:roles", "roles.manage", "role"),
     NavEntry("Settings", "seller:settings", "settings.manage", "setting"),
     NavEntry("Store", "seller:store", "integrations.manage", "store"),
+    NavEntry("Webhooks", "webhooks:endpoint_list", "integrations.manage", "endpoint_"),
 )
 
 

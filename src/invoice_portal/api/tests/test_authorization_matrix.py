@@ -25,6 +25,7 @@ from invoice_portal.accounts.permissions import BUILTIN_ROLES
 from invoice_portal.api.tests.conftest import PERSONAS, ApiClient
 from invoice_portal.audit.models import AuditEvent
 from invoice_portal.companies.models import Company
+from invoice_portal.events.models import EventType
 from invoice_portal.imports.models import ImportBatch
 from invoice_portal.imports.selectors import import_batches_visible_to
 from invoice_portal.imports.services import import_batch_create, import_batch_run
@@ -35,6 +36,8 @@ from invoice_portal.notifications.models import Message
 from invoice_portal.orders.models import Order
 from invoice_portal.payments.models import Allocation, Payment
 from invoice_portal.testing import Personas, make_invoice, make_order, pay
+from invoice_portal.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
+from invoice_portal.webhooks.services.endpoints import webhook_endpoint_create
 
 pytestmark = pytest.mark.django_db
 
@@ -56,6 +59,8 @@ class Books:
     payment: Payment  # 30.00: 10.00 allocated to invoice2, 20.00 on account
     dispute: Dispute
     batch: ImportBatch  # a finished dry-run payments import, started by Finance
+    webhook: WebhookEndpoint  # subscribed to every event type (endpoints are the seller's, not a company's)
+    delivery: WebhookDelivery  # a failed delivery to ``webhook``
 
 
 def _payment_rows(company: Company, external_id: str) -> list[dict[str, str]]:
@@ -69,6 +74,7 @@ def _import_batch(company: Company, staff: Any) -> ImportBatch:
 
 
 def _books(company: Company, buyer: Any, staff: Any) -> Books:
+    webhook = webhook_endpoint_create(actor=None, url="http://127.0.0.1:9/books", event_types=EventType.values)
     order = make_order(company=company, placed_by=buyer)
     invoice = make_invoice(company=company, order=order, lines=2, amount="50.00")
     invoice2 = make_invoice(company=company, order=make_order(company=company, placed_by=buyer), lines=2, amount="50.00")
@@ -79,8 +85,15 @@ def _books(company: Company, buyer: Any, staff: Any) -> Books:
     return Books(
         company=company, order=order, fresh_order=make_order(company=company, placed_by=buyer), invoice=invoice,
         invoice2=invoice2, draft=make_invoice(company=company, status="draft", order=order), credit=credit, payment=payment,
-        dispute=dispute, batch=_import_batch(company, staff),
+        dispute=dispute, batch=_import_batch(company, staff), webhook=webhook, delivery=_failed_delivery(webhook),
     )  # fmt: skip
+
+
+def _failed_delivery(webhook: WebhookEndpoint) -> WebhookDelivery:
+    delivery = WebhookDelivery.objects.filter(endpoint=webhook).order_by("pk").first()
+    assert delivery is not None
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.FAILED)
+    return delivery
 
 
 @pytest.fixture
@@ -217,6 +230,51 @@ ENDPOINTS = [
     Endpoint("get import", "GET", lambda b: f"imports/{b.batch.pk}", sellers=BATCH_READ),
     Endpoint("export invoices", "GET", lambda b: "invoices/export.csv", seller_perm="invoices.export", buyer="list"),
     Endpoint("export payments", "GET", lambda b: "payments/export.csv", seller_perm=("payments.view", "invoices.export")),
+    Endpoint("export payment allocations", "GET", lambda b: "payments/allocations.csv", seller_perm=("payments.view", "invoices.export")),
+    # The change feed: seller staff who see invoices, payments and orders; company users are refused (events/api.py).
+    Endpoint("change feed", "GET", lambda b: "events", seller_perm=("invoices.view", "payments.view", "orders.view")),
+    Endpoint("list webhook endpoints", "GET", lambda b: "webhook-endpoints", seller_perm="integrations.manage"),
+    Endpoint(
+        "create webhook endpoint",
+        "POST",
+        lambda b: "webhook-endpoints",
+        lambda b: {"url": "http://127.0.0.1:9/new", "event_types": ["invoice.paid"]},
+        "integrations.manage",
+        201,
+    ),
+    Endpoint("get webhook endpoint", "GET", lambda b: f"webhook-endpoints/{b.webhook.pk}", seller_perm="integrations.manage"),
+    Endpoint("webhook secret", "GET", lambda b: f"webhook-endpoints/{b.webhook.pk}/secret", seller_perm="integrations.manage"),
+    Endpoint(
+        "update webhook endpoint",
+        "PATCH",
+        lambda b: f"webhook-endpoints/{b.webhook.pk}",
+        lambda b: {"enabled": False},
+        "integrations.manage",
+    ),
+    Endpoint("rotate webhook secret", "POST", lambda b: f"webhook-endpoints/{b.webhook.pk}/rotate-secret", None, "integrations.manage"),
+    Endpoint("delete webhook endpoint", "DELETE", lambda b: f"webhook-endpoints/{b.webhook.pk}", None, "integrations.manage", 204),
+    Endpoint("webhook deliveries", "GET", lambda b: f"webhook-endpoints/{b.webhook.pk}/deliveries", seller_perm="integrations.manage"),
+    Endpoint(
+        "webhook delivery",
+        "GET",
+        lambda b: f"webhook-endpoints/{b.webhook.pk}/deliveries/{b.delivery.pk}",
+        seller_perm="integrations.manage",
+    ),
+    Endpoint(
+        "retry webhook delivery",
+        "POST",
+        lambda b: f"webhook-endpoints/{b.webhook.pk}/deliveries/{b.delivery.pk}/retry",
+        None,
+        "integrations.manage",
+    ),
+    Endpoint(
+        "replay webhook delivery",
+        "POST",
+        lambda b: f"webhook-endpoints/{b.webhook.pk}/deliveries/{b.delivery.pk}/replay",
+        None,
+        "integrations.manage",
+        201,
+    ),
 ]
 
 
@@ -244,6 +302,8 @@ def _state() -> tuple[Any, ...]:
         tuple(Order.objects.order_by("pk").values_list("status", "is_canceled", "flag_updated", "flag_canceled")),
         tuple(Company.objects.order_by("pk").values_list("city", flat=True)),
         tuple(ImportBatch.objects.order_by("pk").values_list("status", "rows_done", "finished_at")),
+        tuple(WebhookEndpoint.objects.order_by("pk").values_list("url", "enabled", "secret", "event_types")),
+        tuple(WebhookDelivery.objects.order_by("pk").values_list("status", "attempts")),
     )  # fmt: skip
 
 

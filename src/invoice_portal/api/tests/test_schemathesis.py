@@ -27,6 +27,7 @@ from schemathesis.specs.openapi.checks import (
 
 from invoice_portal.api.tests.conftest import ApiClient
 from invoice_portal.testing import Personas, make_invoice, make_order, pay
+from invoice_portal.webhooks.services.endpoints import webhook_endpoint_create
 
 pytestmark = pytest.mark.django_db
 
@@ -39,6 +40,7 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 @pytest.fixture
 def existing(personas: Personas, tokens: dict[str, str]) -> dict[str, int]:
     """Objects whose ids the seeded cases use."""
+    webhook = webhook_endpoint_create(actor=None, url="http://127.0.0.1:9/schemathesis", event_types=["invoice.issued"])
     order = make_order(company=personas.acme, placed_by=personas.alice)
     invoice = make_invoice(company=personas.acme, order=make_order(company=personas.acme), lines=2, amount="500.00")
     payment = pay(company=personas.acme, invoices=[(invoice, "10.00")], amount="400.00")
@@ -47,7 +49,8 @@ def existing(personas: Personas, tokens: dict[str, str]) -> dict[str, int]:
     batch = ApiClient(tokens["finance"]).post("imports?dry_run=true", {"kind": "payments", "rows": rows}).body
     return {
         "company_id": personas.acme.pk, "order_id": order.pk, "invoice_id": invoice.pk, "payment_id": payment.pk,
-        "dispute_id": dispute["id"], "line_no": 1, "batch_id": batch["id"],
+        "dispute_id": dispute["id"], "line_no": 1, "batch_id": batch["id"], "endpoint_id": webhook.pk,
+        "delivery_id": webhook.deliveries.values_list("pk", flat=True)[0],
     }  # fmt: skip
 
 

@@ -167,3 +167,13 @@ def test_numbers_follow_issue_dates() -> None:
         assert len(issued) == numbered.count()
         assert issued == sorted(issued), kind
     assert not Invoice.objects.annotate(n=Count("seals")).filter(status=Status.DRAFT, n__gt=0).exists()
+
+
+def test_the_demo_webhook_endpoint_receives_every_event_type_and_has_recent_events_queued() -> None:
+    from invoice_portal.events.models import Event, EventType
+    from invoice_portal.webhooks.models import WebhookEndpoint
+
+    endpoint = WebhookEndpoint.objects.get(url__endswith="/integrations/webhook-inbox/demo/")
+    assert set(endpoint.event_types) == set(EventType.values)
+    assert endpoint.deliveries.count() == 12
+    assert Event.objects.filter(type="invoice.issued").count() > 100, "the history is in the change feed"

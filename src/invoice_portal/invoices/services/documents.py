@@ -403,10 +403,14 @@ def invoice_settle(invoice: Invoice, *, allocated: Decimal) -> None:
         raise InvalidTransition(f"{invoice} is {invoice.get_status_display().lower()}; nothing can be allocated to it.")
     if allocated < ZERO or allocated > invoice.total:
         raise ValueError(f"allocated {allocated} outside 0..{invoice.total} for {invoice}")
+    was = invoice.status
     invoice.allocated_total = allocated
     invoice.balance = invoice.total - allocated
     invoice.status = settled_status(total=invoice.total, allocated=allocated)
     invoice.save(update_fields=["allocated_total", "balance", "status", "updated_at"])
+    if invoice.status == Status.PAID and was != Status.PAID:
+        # Becoming paid is a transition of its own (the "invoice paid" business event); the actor is the caller's.
+        audit_record(actor=None, obj=invoice, action="invoice.paid", before={"status": was}, after={"status": Status.PAID})
 
 
 def _user(actor: Any) -> Any:

@@ -9,8 +9,10 @@ import pytest
 from django.urls import reverse
 
 from invoice_portal.accounts.permissions import BUILTIN_ROLES
+from invoice_portal.events.models import Event
 from invoice_portal.seller.tests.conftest import World
 from invoice_portal.testing import make_user
+from invoice_portal.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 GRANTS = {role.code: set(role.grants) for role in BUILTIN_ROLES}
 
@@ -53,7 +55,23 @@ PAGES: list[tuple[str, str | tuple[str, ...], Callable[[World], str]]] = [
     ("role detail", "roles.manage", lambda w: reverse("seller:role_detail", args=[w.p.sales.role_id])),
     ("settings", "settings.manage", lambda w: reverse("seller:settings")),
     ("store connection", "integrations.manage", lambda w: reverse("seller:store")),
+    ("webhooks", "integrations.manage", lambda w: reverse("webhooks:endpoint_list")),
+    ("webhook endpoint", "integrations.manage", lambda w: reverse("webhooks:endpoint_detail", args=[_webhook_delivery().endpoint_id])),
+    (
+        "webhook delivery",
+        "integrations.manage",
+        lambda w: reverse("webhooks:delivery_detail", args=[_webhook_delivery().endpoint_id, _webhook_delivery().pk]),
+    ),
 ]
+
+
+def _webhook_delivery() -> WebhookDelivery:
+    """An endpoint with one delivery of the world's first event (made on first use)."""
+    endpoint, _ = WebhookEndpoint.objects.get_or_create(url="http://127.0.0.1:9/pages", defaults={"event_types": ["invoice.issued"]})
+    delivery, _ = WebhookDelivery.objects.get_or_create(endpoint=endpoint, event=Event.objects.order_by("pk")[0])
+    return delivery
+
+
 SELLER_ROLES = ["admin", "finance", "sales", "ap_clerk", "approver"]
 BUYERS = ["alice", "bob", "carol", "walt", "charlie"]
 
@@ -125,6 +143,24 @@ ACTIONS: list[tuple[str, str, Callable[[World], str]]] = [
     ("set permission", "roles.manage", lambda w: reverse("seller:role_detail", args=[w.p.sales.role_id])),
     ("settings", "settings.manage", lambda w: reverse("seller:settings")),
     ("store connection", "integrations.manage", lambda w: reverse("seller:store")),
+    ("add webhook", "integrations.manage", lambda w: reverse("webhooks:endpoint_list")),
+    ("save webhook", "integrations.manage", lambda w: reverse("webhooks:endpoint_detail", args=[_webhook_delivery().endpoint_id])),
+    (
+        "rotate webhook secret",
+        "integrations.manage",
+        lambda w: reverse("webhooks:endpoint_rotate_secret", args=[_webhook_delivery().endpoint_id]),
+    ),
+    ("delete webhook", "integrations.manage", lambda w: reverse("webhooks:endpoint_delete", args=[_webhook_delivery().endpoint_id])),
+    (
+        "retry webhook delivery",
+        "integrations.manage",
+        lambda w: reverse("webhooks:delivery_retry", args=[_webhook_delivery().endpoint_id, _webhook_delivery().pk]),
+    ),
+    (
+        "replay webhook delivery",
+        "integrations.manage",
+        lambda w: reverse("webhooks:delivery_replay", args=[_webhook_delivery().endpoint_id, _webhook_delivery().pk]),
+    ),
 ]
 
 

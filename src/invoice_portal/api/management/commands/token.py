@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from invoice_portal.accounts.models import User
-from invoice_portal.api.models import ApiToken
+from invoice_portal.api.models import ApiToken, TokenScope
 from invoice_portal.api.services import api_token_create, api_token_revoke
 from invoice_portal.core.errors import DomainError
 
@@ -20,6 +20,7 @@ class Command(BaseCommand):
         create = sub.add_parser("create", help="Create a token for a user and print it (it is not shown again)")
         create.add_argument("email")
         create.add_argument("--name", default="", help="What the token is for, e.g. 'ERP sync'")
+        create.add_argument("--read-only", action="store_true", help="A token refused on every call that writes")
         revoke = sub.add_parser("revoke", help="Revoke a token by its id")
         revoke.add_argument("id", type=int)
         listing = sub.add_parser("list", help="List tokens (never their secrets)")
@@ -29,7 +30,7 @@ class Command(BaseCommand):
         action = options["action"]
         try:
             if action == "create":
-                self._create(options["email"], options["name"])
+                self._create(options["email"], options["name"], read_only=options["read_only"])
             elif action == "revoke":
                 self._revoke(options["id"])
             else:
@@ -37,11 +38,11 @@ class Command(BaseCommand):
         except DomainError as exc:
             raise CommandError(exc.message) from exc
 
-    def _create(self, email: str, name: str) -> None:
+    def _create(self, email: str, name: str, *, read_only: bool = False) -> None:
         user = User.objects.filter(email=email.strip().lower()).first()
         if user is None:
             raise CommandError(f"No user with email {email}.")
-        row, token = api_token_create(actor="cli", user=user, name=name)
+        row, token = api_token_create(actor="cli", user=user, name=name, scope=TokenScope.READ if read_only else TokenScope.WRITE)
         self.stderr.write(f"Token {row.pk} for {user.email} (prefix {row.prefix}). Store it now: it is not shown again.")
         self.stdout.write(token)
 
@@ -60,4 +61,4 @@ class Command(BaseCommand):
         for row in rows:
             state = f"revoked {row.revoked_at:%Y-%m-%d %H:%M}" if row.revoked_at else "active"
             used = f"{row.last_used_at:%Y-%m-%d %H:%M}" if row.last_used_at else "never"
-            self.stdout.write(f"{row.pk}\t{row.user.email}\t{row.prefix}\t{row.name or '-'}\t{state}\tlast used {used}")
+            self.stdout.write(f"{row.pk}\t{row.user.email}\t{row.prefix}\t{row.name or '-'}\t{row.scope}\t{state}\tlast used {used}")

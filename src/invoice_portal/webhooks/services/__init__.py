@@ -1,0 +1,1 @@
+"""Writes of the outbound webhooks: endpoints (``endpoints``) and their deliveries (``deliveries``)."""
