@@ -351,6 +351,13 @@ class SettingsForm(forms.Form):
     seller_country = forms.CharField(
         required=False, max_length=2, label="Country", help_text="Two-letter code, e.g. US, DE, GB; printed on e-invoices"
     )
+    seller_peppol_scheme = forms.CharField(
+        required=False, max_length=4, label="Peppol scheme", help_text="EAS code of your Peppol participant id, e.g. 0088 (GLN), 0208, 9930"
+    )
+    seller_peppol_id = forms.CharField(required=False, max_length=100, label="Peppol participant id", help_text="Needed for e-invoices")
+    seller_contact_name = forms.CharField(required=False, max_length=100, label="Contact name", help_text="Printed on e-invoices")
+    seller_phone = forms.CharField(required=False, max_length=50, label="Contact phone")
+    seller_iban = forms.CharField(required=False, max_length=34, label="IBAN / account", help_text="Where customers pay; on e-invoices")
     default_currency = forms.CharField(max_length=3, label="Default currency")
     default_payment_terms_days = forms.IntegerField(min_value=0, max_value=365, label="Default payment terms (days)")
     invoices_per_order = forms.ChoiceField(choices=InvoicesPerOrder.choices, label="Invoices per order")
