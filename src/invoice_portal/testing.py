@@ -127,10 +127,17 @@ class Personas:
 def make_einvoice_ready(p: Personas) -> None:
     """Seller settings and customers with what a Peppol e-invoice needs (participant ids, countries, a tax id):
     documents issued afterwards can be exported (``documents.einvoice.checks``)."""
-    from invoice_portal.seller.services import portal_settings_update
+    from invoice_portal.core.models import PortalSettings
 
-    portal_settings_update(
-        actor=None, seller_country="US", seller_tax_id="US 94-3127765", seller_peppol_scheme="0088", seller_peppol_id="0614141000012"
+    # Written directly: a test's own settings changes are the only ones its audit trail shows.
+    PortalSettings.objects.update_or_create(
+        pk=1,
+        defaults={
+            "seller_country": "US",
+            "seller_tax_id": "US 94-3127765",
+            "seller_peppol_scheme": "0088",
+            "seller_peppol_id": "0614141000012",
+        },
     )
     for company, scheme, identifier, country in (
         (p.acme, "0088", "0614141000029", "US"), (p.acme_west, "0088", "0614141000036", "US"), (p.globex, "9930", "DE811907634", "DE"),
