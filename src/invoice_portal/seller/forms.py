@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from invoice_portal.accounts.models import Role
 from invoice_portal.accounts.permissions import Audience
+from invoice_portal.companies.models import EInvoiceFormat
 from invoice_portal.core.forms import DateInput as DateInput
 from invoice_portal.core.forms import attach_error as attach_error
 from invoice_portal.core.forms import domain_message as domain_message
@@ -341,6 +342,14 @@ class RoleCreateForm(forms.Form):
     code = forms.SlugField(max_length=50, help_text="Letters, digits, dashes and underscores")
     audience = forms.ChoiceField(choices=[(a.value, a.value.title()) for a in Audience])
     description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class CustomerEInvoicingForm(forms.Form):
+    """A customer's Peppol participant id and the format its documents are sent and downloaded in."""
+
+    peppol_scheme = forms.CharField(required=False, max_length=4, label="Peppol scheme", help_text="EAS code, e.g. 0088 (GLN), 0208, 9930")
+    peppol_id = forms.CharField(required=False, max_length=100, label="Peppol participant id")
+    einvoice_format = forms.ChoiceField(choices=EInvoiceFormat.choices, label="Preferred format")
 
 
 class SettingsForm(forms.Form):

@@ -56,6 +56,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     # Customers and reports
     path("customers/", customers.customer_list, name="customers"),
     path("customers/<int:pk>/", customers.customer_detail, name="customer_detail"),
+    path("customers/<int:pk>/einvoicing", customers.customer_einvoicing, name="customer_einvoicing"),
     path("customers/<int:pk>/statement.pdf", customers.customer_statement_pdf, name="customer_statement_pdf"),
     path("customers/<int:pk>/statement.csv", customers.customer_statement_csv, name="customer_statement_csv"),
     path("reports/", reports.reports, name="reports"),
