@@ -30,11 +30,27 @@ PSEUDO_CURRENCIES = frozenset({"XXX", "XTS"})
 # An amount as text: ASCII digits only (Decimal() would read "١٢" as 12), an optional sign and decimals.
 _NOT_FINITE = frozenset({"nan", "snan", "inf", "infinity"})
 _AMOUNT_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+# The current ISO 4217 currencies (list one, 2026: BGN gone with the euro, ANG replaced by XCG, STD by STN),
+# without fund codes (BOV, CLF, USN…), precious metals, SDRs, the test code and "no currency". babel's list
+# also holds withdrawn codes (DEM, HRK…), which no document may use; e-invoices refuse them (BR-CL-04).
+ISO_4217_CURRENT = frozenset({
+    "AED", "AFN", "ALL", "AMD", "AOA", "ARS", "AUD", "AWG", "AZN", "BAM", "BBD", "BDT", "BHD", "BIF", "BMD", "BND",
+    "BOB", "BRL", "BSD", "BTN", "BWP", "BYN", "BZD", "CAD", "CDF", "CHF", "CLP", "CNY", "COP", "CRC", "CUP", "CVE",
+    "CZK", "DJF", "DKK", "DOP", "DZD", "EGP", "ERN", "ETB", "EUR", "FJD", "FKP", "GBP", "GEL", "GHS", "GIP", "GMD",
+    "GNF", "GTQ", "GYD", "HKD", "HNL", "HTG", "HUF", "IDR", "ILS", "INR", "IQD", "IRR", "ISK", "JMD", "JOD", "JPY",
+    "KES", "KGS", "KHR", "KMF", "KPW", "KRW", "KWD", "KYD", "KZT", "LAK", "LBP", "LKR", "LRD", "LSL", "LYD", "MAD",
+    "MDL", "MGA", "MKD", "MMK", "MNT", "MOP", "MRU", "MUR", "MVR", "MWK", "MXN", "MYR", "MZN", "NAD", "NGN", "NIO",
+    "NOK", "NPR", "NZD", "OMR", "PAB", "PEN", "PGK", "PHP", "PKR", "PLN", "PYG", "QAR", "RON", "RSD", "RUB", "RWF",
+    "SAR", "SBD", "SCR", "SDG", "SEK", "SGD", "SHP", "SLE", "SOS", "SRD", "SSP", "STN", "SVC", "SYP", "SZL", "THB",
+    "TJS", "TMT", "TND", "TOP", "TRY", "TTD", "TWD", "TZS", "UAH", "UGX", "USD", "UYU", "UZS", "VES", "VED", "VND",
+    "VUV", "WST", "XAF", "XCD", "XCG", "XOF", "XPF", "YER", "ZAR", "ZMW", "ZWG"
+})  # fmt: skip
 
 
 @cache
 def known_currencies() -> frozenset[str]:
     return frozenset(list_currencies()) - PSEUDO_CURRENCIES
+    return frozenset(list_currencies()) & ISO_4217_CURRENT
 
 
 def check_currency(code: str) -> str:

@@ -14,6 +14,7 @@ from invoice_portal.accounts.models import User
 from invoice_portal.audit.context import origin
 from invoice_portal.companies.models import Company
 from invoice_portal.demo.catalog import ADMIN_EMAIL, DEMO_LOGINS, DEMO_SEED, SCENE_DOCUMENTS
+from invoice_portal.demo.einvoicing import einvoice_demo_identities
 from invoice_portal.demo.scenes import Demo
 from invoice_portal.integrations.bigcommerce.demo import store_demo
 from invoice_portal.invoices.models import Dispute, Invoice
@@ -45,6 +46,7 @@ def build_demo(*, seed: int = DEMO_SEED, orders: int = 200, documents: int = 500
         )  # fmt: skip
         demo = Demo(rng=random.Random(seed), today=timezone.localdate())
         demo.people()
+        einvoice_demo_identities()  # the documents app's demo data: Peppol ids, seller contact and account
         demo.purchase_orders()
         demo.simulate(orders=orders, documents=documents, scene_documents=SCENE_DOCUMENTS)
         demo.scenes()
