@@ -14,7 +14,7 @@ from invoice_portal.core.text import text_problem, xml_safe
 from invoice_portal.documents.einvoice.ubl import invoice_ubl
 from invoice_portal.imports.tests.helpers import errors_of, invoice_row, run_import
 from invoice_portal.invoices.models import Invoice, InvoiceLine
-from invoice_portal.testing import Personas, make_invoice
+from invoice_portal.testing import Personas, make_einvoice_ready, make_invoice
 
 
 @pytest.mark.parametrize("char", ["\x00", "\x01", "\x0b", "\x0c", "\x1f", "\ufffe", "\ud800"])
@@ -72,6 +72,7 @@ def test_an_import_row_with_a_control_character_names_its_row_and_column_and_wri
 
 @pytest.mark.django_db
 def test_the_ubl_of_a_line_stored_before_the_rule_is_still_written(personas: Personas) -> None:
+    make_einvoice_ready(personas)
     invoice = make_invoice(company=personas.acme, amount="10.00")
     InvoiceLine.objects.filter(invoice=invoice).update(description="Widget\x0bblue")
     tree: Any = etree.fromstring(invoice_ubl(Invoice.objects.get(pk=invoice.pk)))
