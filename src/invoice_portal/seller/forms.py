@@ -54,6 +54,7 @@ class InvoiceFilterForm(forms.Form):
     overdue = forms.ChoiceField(required=False, choices=YES_NO)
     disputed = forms.ChoiceField(required=False, choices=YES_NO)
     on_hold = forms.ChoiceField(required=False, choices=YES_NO, label="On hold")
+    attention = forms.ChoiceField(required=False, choices=YES_NO, label="Queried or rejected by the buyer")
     company = forms.IntegerField(required=False, widget=forms.HiddenInput())
     sort = forms.ChoiceField(required=False, choices=[(s, s) for s in INVOICE_SORTS], widget=forms.HiddenInput())
 
@@ -69,6 +70,11 @@ class InvoiceFilterForm(forms.Form):
             on_hold=_yes_no(cd.get("on_hold") or ""),
             company_id=cd.get("company"), sort=cd.get("sort") or "-issue_date",
         )  # fmt: skip
+
+    def attention_filter(self) -> bool | None:
+        """Whether to show only (yes) or no (no) invoices whose latest Peppol Invoice Response is UQ or RE."""
+        self.is_valid()
+        return _yes_no(self.cleaned_data.get("attention") or "")
 
 
 class PaymentFilterForm(forms.Form):
@@ -415,3 +421,9 @@ class MessageFilterForm(forms.Form):
         self.is_valid()
         cd = self.cleaned_data
         return {"kind": cd.get("kind") or "", "status": cd.get("status") or "", "search": cd.get("q") or ""}
+
+
+class InvoiceResponseUploadForm(forms.Form):
+    """A Peppol Invoice Response file (UBL ApplicationResponse) the buyer sent about this invoice."""
+
+    file = forms.FileField(label="Invoice Response (XML)", help_text="Peppol BIS Invoice Response 3, as the buyer sent it")

@@ -154,6 +154,9 @@ ENDPOINTS = [
     Endpoint("send invoice", "POST", lambda b: f"invoices/{b.invoice.pk}/send", lambda b: {}, "invoices.send", 202),
     Endpoint("remind invoice", "POST", lambda b: f"invoices/{b.invoice.pk}/remind", lambda b: {}, "invoices.send", 202),
     Endpoint("invoice original", "GET", lambda b: f"invoices/{b.invoice.pk}/original", seller_perm="invoices.view"),
+    Endpoint("invoice responses", "GET", lambda b: f"invoices/{b.invoice.pk}/responses", seller_perm="invoices.view"),
+    # Past the permission check, a JSON body is refused (400): an Invoice Response is XML.
+    Endpoint("receive invoice response", "POST", lambda b: "invoice-responses", lambda b: {"code": "AP"}, "invoices.edit", 400),
     Endpoint("invoice messages", "GET", lambda b: f"invoices/{b.invoice.pk}/messages", seller_perm="invoices.view"),
     Endpoint("hold invoice", "POST", lambda b: f"invoices/{b.invoice.pk}/hold", lambda b: {"reason": "plan"}, "payments.record"),
     Endpoint("release hold", "DELETE", lambda b: f"invoices/{b.invoice2.pk}/hold", None, "payments.record"),

@@ -12,24 +12,29 @@ cannot hold; 409 another document with the same number, or an order invoiced alr
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
-from ninja import Router
+from ninja import Router, Schema
+from ninja.responses import Status
 
 from invoice_portal.api.access import get_invoice_for_seller, require
 from invoice_portal.api.auth import request_token
 from invoice_portal.api.problems import from_domain_error, not_found
-from invoice_portal.api.schemas import READ_ONE_ERRORS, Id, responses
+from invoice_portal.api.schemas import CREATE_ERRORS, READ_ONE_ERRORS, Id, responses
 from invoice_portal.core.errors import DomainError
 from invoice_portal.documents.einvoice.intake import issued_einvoice_import
-from invoice_portal.documents.einvoice.parse import MAX_BYTES, EInvoiceTooLarge
-from invoice_portal.documents.selectors import original_of
+from invoice_portal.documents.einvoice.parse import MAX_BYTES, EInvoiceRefused, EInvoiceTooLarge
+from invoice_portal.documents.models import InvoiceResponse
+from invoice_portal.documents.selectors import original_of, responses_of
+from invoice_portal.documents.services import invoice_response_receive
 
 router = Router()
+responses_router = Router()
 
 XML_BODY_OPENAPI = {
     "requestBody": {
@@ -99,3 +104,72 @@ def get_original(request: HttpRequest, invoice_id: Id) -> HttpResponse:
     response = HttpResponse(bytes(attachment.content), content_type=attachment.content_type)
     response["Content-Disposition"] = f'attachment; filename="{attachment.filename}"'
     return response
+
+
+# --- Peppol Invoice Responses for our issued documents ----------------------------------------------------
+
+RESPONSE_BODY_OPENAPI = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/xml": {
+                "schema": {"type": "string", "format": "binary"},
+                "description": "A Peppol BIS Invoice Response 3 (UBL ApplicationResponse) about one of our issued documents",
+            }
+        },
+    }
+}
+
+
+class InvoiceResponseOut(Schema):
+    id: int
+    invoice: int
+    invoice_number: str
+    code: str
+    label: str
+    needs_attention: bool
+    response_id: str
+    issue_date: dt.date
+    effective_date: dt.date | None
+    reason: str
+    note: str
+    sender_name: str
+    sender_endpoint: str
+    received_at: dt.datetime
+
+
+def response_out(response: InvoiceResponse) -> dict[str, Any]:
+    return {
+        "id": response.pk, "invoice": response.invoice_id, "invoice_number": response.invoice.number or "", "code": response.code,
+        "label": response.get_code_display(), "needs_attention": response.needs_attention, "response_id": response.response_id,
+        "issue_date": response.issue_date, "effective_date": response.effective_date, "reason": response.reason,
+        "note": response.note, "sender_name": response.sender_name, "sender_endpoint": response.sender_endpoint,
+        "received_at": response.received_at,
+    }  # fmt: skip
+
+
+@responses_router.post(
+    "",
+    response=responses({200: InvoiceResponseOut, 201: InvoiceResponseOut}, (*CREATE_ERRORS, 413)),
+    summary="Receive a buyer's Invoice Response (Peppol BIS 3, XML) for one of our issued documents",
+    openapi_extra=RESPONSE_BODY_OPENAPI,
+)
+def receive_invoice_response(request: HttpRequest) -> Status:
+    user = require(request, "invoices.edit")
+    if not is_xml(request):
+        raise EInvoiceRefused("Send the Invoice Response as XML (Content-Type: application/xml).")
+    length = int(request.headers.get("Content-Length") or 0)
+    if length > MAX_BYTES:
+        raise EInvoiceTooLarge(f"The document is {length:,} bytes; at most {MAX_BYTES:,} are accepted.")
+    response, created = invoice_response_receive(actor=user, xml=request.body)
+    return Status(201 if created else 200, response_out(response))
+
+
+@router.get(
+    "/{invoice_id}/responses",
+    response=responses({200: list[InvoiceResponseOut]}, READ_ONE_ERRORS),
+    summary="The buyer's Invoice Responses for an issued document, newest first (seller staff)",
+)
+def list_invoice_responses(request: HttpRequest, invoice_id: Id) -> list[dict[str, Any]]:
+    invoice = get_invoice_for_seller(request, invoice_id, "invoices.view")
+    return [response_out(r) for r in responses_of(invoice)]
