@@ -33,6 +33,7 @@ from invoice_portal.audit.context import origin
 from invoice_portal.companies.models import Company
 from invoice_portal.companies.services import company_create
 from invoice_portal.core.money import ZERO, quantize
+from invoice_portal.documents.demo import einvoice_demo_identities
 from invoice_portal.invoices.models import Dispute, Invoice, InvoiceLine, Kind, Source, Status
 from invoice_portal.invoices.selectors import open_disputes, overdue
 from invoice_portal.invoices.services import (
@@ -867,6 +868,7 @@ def build_demo(*, seed: int = DEMO_SEED, orders: int = 200, documents: int = 500
         )  # fmt: skip
         demo = _Demo(rng=random.Random(seed), today=timezone.localdate())
         demo.people()
+        einvoice_demo_identities()  # the documents app's demo data: Peppol ids, seller contact and account
         demo.purchase_orders()
         demo.simulate(orders=orders, documents=documents, scene_documents=SCENE_DOCUMENTS)
         demo.scenes()

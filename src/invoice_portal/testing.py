@@ -124,6 +124,28 @@ class Personas:
     charlie: User
 
 
+def make_einvoice_ready(p: Personas) -> None:
+    """Seller settings and customers with what a Peppol e-invoice needs (participant ids, countries, a tax id):
+    documents issued afterwards can be exported (``documents.einvoice.checks``)."""
+    from invoice_portal.core.models import PortalSettings
+
+    # Written directly: a test's own settings changes are the only ones its audit trail shows.
+    PortalSettings.objects.update_or_create(
+        pk=1,
+        defaults={
+            "seller_country": "US",
+            "seller_tax_id": "US 94-3127765",
+            "seller_peppol_scheme": "0088",
+            "seller_peppol_id": "0614141000012",
+        },
+    )
+    for company, scheme, identifier, country in (
+        (p.acme, "0088", "0614141000029", "US"), (p.acme_west, "0088", "0614141000036", "US"), (p.globex, "9930", "DE811907634", "DE"),
+    ):  # fmt: skip
+        Company.objects.filter(pk=company.pk).update(peppol_scheme=scheme, peppol_id=identifier, country=country)
+        company.refresh_from_db()
+
+
 def make_personas() -> Personas:
     acme = make_company(name="ACME Corp", external_id="ACME")
     acme_west = make_company(name="ACME West", external_id="ACME-W", parent=acme)

@@ -31,7 +31,7 @@ from invoice_portal.api.schemas import (
     responses,
 )
 from invoice_portal.api.selectors import company_list
-from invoice_portal.companies.models import Company
+from invoice_portal.companies.models import Company, EInvoiceFormat
 from invoice_portal.companies.services import company_create, company_update
 from invoice_portal.core.errors import NotFound, ValidationFailed
 from invoice_portal.payments.selectors import company_position
@@ -58,6 +58,9 @@ class CompanyOut(Schema):
     city: str
     postal_code: str
     country: str
+    peppol_scheme: str = Field(description="EAS scheme of the Peppol participant id (e.g. 0088 GLN, 0208, 9930)")
+    peppol_id: str = Field(description="Peppol participant id under that scheme")
+    einvoice_format: EInvoiceFormat = Field(description="The format issued documents are sent and downloaded in")
     created_at: dt.datetime
 
 
@@ -77,6 +80,9 @@ class CompanyIn(Schema):
     city: Text100 = ""
     postal_code: Text20 = ""
     country: str = Field("", pattern=r"^([A-Z]{2})?$", description="ISO 3166-1 alpha-2")
+    peppol_scheme: str = Field("", pattern=r"^(\d{4})?$", description="EAS code of the Peppol participant id, e.g. 0088")
+    peppol_id: Text100 = Field("", description="Peppol participant id under that scheme (both or neither)")
+    einvoice_format: EInvoiceFormat = EInvoiceFormat.PDF
 
 
 class CompanyPatch(Schema):
@@ -97,6 +103,9 @@ class CompanyPatch(Schema):
     city: Text100 | None = None
     postal_code: Text20 | None = None
     country: str | None = Field(None, pattern=r"^([A-Z]{2})?$")
+    peppol_scheme: str | None = Field(None, pattern=r"^(\d{4})?$")
+    peppol_id: Text100 | None = None
+    einvoice_format: EInvoiceFormat | None = None
 
 
 class CompanyQuery(Schema):
@@ -128,7 +137,9 @@ def company_out(company: Company) -> dict[str, Any]:
         "payment_terms_days": company.payment_terms_days, "parent": company.parent_id, "tax_id": company.tax_id,
         "is_customer": company.is_customer, "is_supplier": company.is_supplier, "email": company.email,
         "phone": company.phone, "address_line1": company.address_line1, "address_line2": company.address_line2,
-        "city": company.city, "postal_code": company.postal_code, "country": company.country, "created_at": company.created_at,
+        "city": company.city, "postal_code": company.postal_code, "country": company.country,
+        "peppol_scheme": company.peppol_scheme, "peppol_id": company.peppol_id, "einvoice_format": company.einvoice_format,
+        "created_at": company.created_at,
     }  # fmt: skip
 
 
@@ -186,7 +197,8 @@ def update_company(request: HttpRequest, company_id: Id, payload: CompanyPatch) 
     company = get_company(company_id)
     data = payload.model_dump(exclude_unset=True)
     for name in ("name", "currency", "payment_terms_days", "tax_id", "is_customer", "is_supplier", "email", "phone",
-                 "address_line1", "address_line2", "city", "postal_code", "country"):  # fmt: skip
+                 "address_line1", "address_line2", "city", "postal_code", "country", "peppol_scheme", "peppol_id",
+                 "einvoice_format"):  # fmt: skip
         if name in data and data[name] is None:
             raise ValidationFailed(f"{name}: may not be null.", field=name)
     company = company_update(actor=user, company=company, **_fields(data))

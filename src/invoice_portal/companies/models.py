@@ -3,6 +3,15 @@ from __future__ import annotations
 from django.db import models
 
 
+class EInvoiceFormat(models.TextChoices):
+    """How a customer wants its issued documents: the format of the emailed attachment and the portal's download."""
+
+    PDF = "pdf", "PDF only"
+    PEPPOL_UBL = "peppol_ubl", "Peppol BIS Billing 3.0 (UBL)"
+    XRECHNUNG = "xrechnung", "XRechnung (UBL, German public sector)"
+    FACTURX = "facturx", "Factur-X / ZUGFeRD (PDF with CII)"
+
+
 class Company(models.Model):
     """A trading partner: a customer we bill, a supplier who bills us, or both."""
 
@@ -21,6 +30,13 @@ class Company(models.Model):
     city = models.CharField(max_length=100, blank=True)
     postal_code = models.CharField(max_length=20, blank=True)
     country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2")
+    # The Peppol participant identifier (electronic address, BT-49 / BT-34): an EAS scheme code and the id
+    # under it, checked by ``companies.peppol.check_participant_id``. Both or neither.
+    peppol_scheme = models.CharField(max_length=4, blank=True, default="", db_default="", help_text="EAS code, e.g. 0088 (GLN), 0208, 9930")
+    peppol_id = models.CharField(max_length=100, blank=True, default="", db_default="", help_text="The participant id under that scheme")
+    einvoice_format = models.CharField(
+        max_length=12, choices=EInvoiceFormat.choices, default=EInvoiceFormat.PDF, db_default=EInvoiceFormat.PDF
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -30,6 +46,10 @@ class Company(models.Model):
         constraints = [
             models.CheckConstraint(condition=models.Q(is_customer=True) | models.Q(is_supplier=True), name="company_has_a_role"),
             models.CheckConstraint(condition=~models.Q(parent=models.F("pk")), name="company_not_own_parent"),
+            models.CheckConstraint(
+                condition=models.Q(peppol_scheme="", peppol_id="") | (~models.Q(peppol_scheme="") & ~models.Q(peppol_id="")),
+                name="company_peppol_id_complete",
+            ),
         ]
 
     def __str__(self) -> str:

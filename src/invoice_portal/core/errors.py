@@ -111,6 +111,13 @@ class DocumentNotIssued(Conflict):
     code = "document_not_issued"
 
 
+class EInvoiceNotPossible(DomainError):
+    """The document is valid, but an e-invoice of it would break EN 16931 / Peppol rules (the reason says which)."""
+
+    code = "einvoice_not_possible"
+    title = "No e-invoice for this document"
+
+
 class StoredTotalsMismatch(Conflict):
     """A document's stored totals differ from what its lines give (``check-books`` reports the same)."""
 

@@ -16,6 +16,13 @@ class PortalSettings(models.Model):
     seller_address = models.TextField(blank=True)
     seller_email = models.EmailField(blank=True)
     seller_country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2; e-invoices need it")
+    # What e-invoices need of the seller beyond the above: its Peppol participant id (EAS scheme + id), a
+    # contact (XRechnung requires name, phone and email) and the account customers pay into (payment means).
+    seller_peppol_scheme = models.CharField(max_length=4, blank=True, default="", db_default="")
+    seller_peppol_id = models.CharField(max_length=100, blank=True, default="", db_default="")
+    seller_contact_name = models.CharField(max_length=100, blank=True, default="", db_default="")
+    seller_phone = models.CharField(max_length=50, blank=True, default="", db_default="")
+    seller_iban = models.CharField(max_length=34, blank=True, default="", db_default="", help_text="IBAN or account number for payments")
     default_currency = models.CharField(max_length=3, default="USD")
     default_payment_terms_days = models.PositiveIntegerField(default=30)
     invoices_per_order = models.CharField(max_length=4, choices=InvoicesPerOrder.choices, default=InvoicesPerOrder.ONE)

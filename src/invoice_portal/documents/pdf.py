@@ -170,8 +170,8 @@ def _cyclic_gc_paused() -> Iterator[None]:
         gc.collect(1)
 
 
-def render_html_to_pdf(html: str) -> bytes:
-    """A document template's HTML as a PDF, styled by ``documents/base.css``."""
+def render_html_to_pdf(html: str, *, pdf_variant: str | None = None) -> bytes:
+    """A document template's HTML as a PDF, styled by ``documents/base.css`` (``pdf_variant="pdf/a-3b"``: PDF/A-3)."""
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
 
@@ -180,7 +180,9 @@ def render_html_to_pdf(html: str) -> bytes:
         _renderer.font_config = FontConfiguration()
         _renderer.stylesheet = CSS(string=render_to_string("documents/base.css"), font_config=_renderer.font_config, url_fetcher=fetcher)
     with _cyclic_gc_paused():
-        result = HTML(string=html, url_fetcher=fetcher).write_pdf(stylesheets=[_renderer.stylesheet], font_config=_renderer.font_config)
+        result = HTML(string=html, url_fetcher=fetcher).write_pdf(
+            stylesheets=[_renderer.stylesheet], font_config=_renderer.font_config, pdf_variant=pdf_variant
+        )
     assert result is not None
     return bytes(result)
 
@@ -200,6 +202,13 @@ def invoice_pdf(invoice: Invoice) -> RenderedPdf:
         handle.write(content)
     os.replace(tmp, path)
     return RenderedPdf(content, filename, from_cache=False)
+
+
+def invoice_pdf_a3(invoice: Invoice) -> bytes:
+    """The invoice's PDF as PDF/A-3b (the base of a Factur-X document); not cached."""
+    return render_html_to_pdf(
+        render_to_string("documents/invoice.html", _invoice_context(invoice, portal_settings())), pdf_variant="pdf/a-3b"
+    )
 
 
 def statement_pdf(*, statement: Statement, aging: Sequence[Any]) -> bytes:

@@ -40,9 +40,11 @@ from invoice_portal.core.numbering import format_number
 from invoice_portal.core.settings_store import portal_settings
 from invoice_portal.invoices.lines import parse_lines
 from invoice_portal.invoices.models import Direction, Invoice, InvoiceLine, Kind, Status
+from invoice_portal.invoices.seller import seller_snapshot
 from invoice_portal.invoices.services.documents import (
     _apply_totals,  # the one place header and totals rules live; see the module docstring
     _set_header,
+    check_not_subject_alone,
     invoice_audit_view,
     invoice_content,
     settled_status,
@@ -90,6 +92,7 @@ def document_prepare(
     if issue:
         if not specs:
             raise ValidationFailed("lines: a document needs at least one line to be issued.", field="lines")
+        check_not_subject_alone(invoice, specs)
         issue_date = invoice.issue_date or timezone.localdate()
         if invoice.due_date is not None and invoice.due_date < issue_date:
             raise ValidationFailed("due_date: before the issue date.", field="due_date")
@@ -177,6 +180,7 @@ def documents_bulk_create(*, actor: Any, documents: Sequence[NewDocument]) -> li
         raise RuntimeError("bulk import needs a database that returns ids from a bulk insert (PostgreSQL, SQLite ≥ 3.35)")
     now, today = timezone.now(), timezone.localdate()
     settings = portal_settings()
+    snapshot = seller_snapshot(settings)
     templates = {
         Kind.INVOICE: settings.invoice_number_format,
         Kind.CREDIT_NOTE: settings.credit_note_number_format,
@@ -199,6 +203,7 @@ def documents_bulk_create(*, actor: Any, documents: Sequence[NewDocument]) -> li
             assert invoice.issue_date is not None
             invoice.number = format_number(templates[Kind(invoice.kind)], year=invoice.issue_date.year, seq=first + offset)
             invoice.issued_at = now
+            invoice.seller_snapshot = snapshot
             invoice.status = settled_status(total=invoice.total, allocated=invoice.allocated_total)
     _insert(Invoice, invoices)
 

@@ -109,6 +109,10 @@ class Invoice(models.Model):
     balance = models.DecimalField(max_digits=18, decimal_places=4, default=Decimal(0))
 
     version = models.PositiveIntegerField(default=1)
+    # The seller as it stood when the document was issued (``invoices.seller.seller_snapshot``), so later
+    # changes to the settings never change an issued document's e-invoice. None: a draft, or issued before
+    # snapshots existed (those read the current settings).
+    seller_snapshot = models.JSONField(null=True, blank=True, default=None)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)

@@ -106,7 +106,13 @@ def _email(message: Message) -> EmailMessage:
         subject=message.subject, body=message.body, from_email=settings.DEFAULT_FROM_EMAIL, to=list(message.to),
         reply_to=[seller.seller_email] if seller.seller_email else None,
     )  # fmt: skip
-    if message.attach_pdf and message.invoice is not None:
+    if message.attach_pdf and message.invoice is not None and message.kind == MessageKind.INVOICE:
+        # The document itself goes in the format its customer prefers (PDF, + UBL / XRechnung, or Factur-X).
+        from invoice_portal.documents.einvoice.delivery import attachments
+
+        for file in attachments(message.invoice).files:
+            email.attach(file.filename, file.content, file.content_type)
+    elif message.attach_pdf and message.invoice is not None:
         from invoice_portal.documents.pdf import invoice_pdf
 
         pdf = invoice_pdf(message.invoice)

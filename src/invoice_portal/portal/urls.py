@@ -14,6 +14,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("invoices/<int:pk>/", invoices.invoice_detail, name="invoice_detail"),
     path("invoices/<int:pk>/pdf", invoices.invoice_pdf_download, name="invoice_pdf"),
     path("invoices/<int:pk>/ubl", invoices.invoice_ubl_download, name="invoice_ubl"),
+    path("invoices/<int:pk>/cii", invoices.invoice_cii_download, name="invoice_cii"),
+    path("invoices/<int:pk>/facturx", invoices.invoice_einvoice_download, {"fmt": "facturx"}, name="invoice_facturx"),
+    path("invoices/<int:pk>/xrechnung", invoices.invoice_einvoice_download, {"fmt": "xrechnung"}, name="invoice_xrechnung"),
+    path("invoices/<int:pk>/download", invoices.invoice_einvoice_download, {"fmt": "preferred"}, name="invoice_download"),
     path("invoices/<int:pk>/dispute", invoices.invoice_dispute, name="invoice_dispute"),
     path("invoices/<int:pk>/promise", invoices.invoice_promise, name="invoice_promise"),
     # Paying online

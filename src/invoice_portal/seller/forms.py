@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from invoice_portal.accounts.models import Role
 from invoice_portal.accounts.permissions import Audience
+from invoice_portal.companies.models import EInvoiceFormat
 from invoice_portal.core.forms import DateInput as DateInput
 from invoice_portal.core.forms import attach_error as attach_error
 from invoice_portal.core.forms import domain_message as domain_message
@@ -349,6 +350,14 @@ class RoleCreateForm(forms.Form):
     description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
+class CustomerEInvoicingForm(forms.Form):
+    """A customer's Peppol participant id and the format its documents are sent and downloaded in."""
+
+    peppol_scheme = forms.CharField(required=False, max_length=4, label="Peppol scheme", help_text="EAS code, e.g. 0088 (GLN), 0208, 9930")
+    peppol_id = forms.CharField(required=False, max_length=100, label="Peppol participant id")
+    einvoice_format = forms.ChoiceField(choices=EInvoiceFormat.choices, label="Preferred format")
+
+
 class SettingsForm(forms.Form):
     seller_name = forms.CharField(max_length=200, label="Company name")
     seller_tax_id = forms.CharField(max_length=50, required=False, label="Tax id")
@@ -357,6 +366,13 @@ class SettingsForm(forms.Form):
     seller_country = forms.CharField(
         required=False, max_length=2, label="Country", help_text="Two-letter code, e.g. US, DE, GB; printed on e-invoices"
     )
+    seller_peppol_scheme = forms.CharField(
+        required=False, max_length=4, label="Peppol scheme", help_text="EAS code of your Peppol participant id, e.g. 0088 (GLN), 0208, 9930"
+    )
+    seller_peppol_id = forms.CharField(required=False, max_length=100, label="Peppol participant id", help_text="Needed for e-invoices")
+    seller_contact_name = forms.CharField(required=False, max_length=100, label="Contact name", help_text="Printed on e-invoices")
+    seller_phone = forms.CharField(required=False, max_length=50, label="Contact phone")
+    seller_iban = forms.CharField(required=False, max_length=34, label="IBAN / account", help_text="Where customers pay; on e-invoices")
     default_currency = forms.CharField(max_length=3, label="Default currency")
     default_payment_terms_days = forms.IntegerField(min_value=0, max_value=365, label="Default payment terms (days)")
     invoices_per_order = forms.ChoiceField(choices=InvoicesPerOrder.choices, label="Invoices per order")

@@ -14,6 +14,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 
 from invoice_portal.audit.services import audit_record, snapshot
+from invoice_portal.companies.peppol import check_participant_id
 from invoice_portal.core.errors import ValidationFailed
 from invoice_portal.core.models import InvoicesPerOrder, PortalSettings
 from invoice_portal.core.money import check_currency
@@ -22,6 +23,7 @@ from invoice_portal.core.numbering import format_number
 SETTINGS_FIELDS = (
     "seller_name", "seller_tax_id", "seller_address", "seller_email", "seller_country", "default_currency", "default_payment_terms_days",
     "invoices_per_order", "invoice_number_format", "credit_note_number_format", "debit_note_number_format",
+    "seller_peppol_scheme", "seller_peppol_id", "seller_contact_name", "seller_phone", "seller_iban",
 )  # fmt: skip
 _FORMATS = ("invoice_number_format", "credit_note_number_format", "debit_note_number_format")
 
@@ -66,6 +68,16 @@ def portal_settings_update(*, actor: Any, **fields: Any) -> PortalSettings:
         raise ValidationFailed("seller_name: the company name is printed on every invoice.", field="seller_name")
     if "seller_country" in fields:
         fields["seller_country"] = _check_country(str(fields["seller_country"] or ""))
+    if "seller_peppol_scheme" in fields or "seller_peppol_id" in fields:
+        fields["seller_peppol_scheme"], fields["seller_peppol_id"] = check_participant_id(
+            str(fields.get("seller_peppol_scheme", settings.seller_peppol_scheme) or ""),
+            str(fields.get("seller_peppol_id", settings.seller_peppol_id) or ""),
+            field="seller_peppol_id",
+        )
+    if "seller_iban" in fields:
+        fields["seller_iban"] = "".join(str(fields["seller_iban"] or "").split()).upper()
+        if fields["seller_iban"] and not fields["seller_iban"].isalnum():
+            raise ValidationFailed("seller_iban: an account number has letters and digits only.", field="seller_iban")
     if "default_currency" in fields:
         fields["default_currency"] = check_currency(str(fields["default_currency"]).upper())
     if "invoices_per_order" in fields and fields["invoices_per_order"] not in InvoicesPerOrder.values:

@@ -35,6 +35,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("invoices/<int:pk>/save", invoices.invoice_save, name="invoice_save"),
     path("invoices/<int:pk>/pdf", invoices.invoice_pdf_download, name="invoice_pdf"),
     path("invoices/<int:pk>/ubl", invoices.invoice_ubl_download, name="invoice_ubl"),
+    path("invoices/<int:pk>/cii", invoices.invoice_cii_download, name="invoice_cii"),
+    path("invoices/<int:pk>/facturx", invoices.invoice_einvoice_download, {"fmt": "facturx"}, name="invoice_facturx"),
+    path("invoices/<int:pk>/xrechnung", invoices.invoice_einvoice_download, {"fmt": "xrechnung"}, name="invoice_xrechnung"),
     path("invoices/<int:pk>/original", invoices.invoice_original_download, name="invoice_original"),
     path("invoices/<int:pk>/preview", invoices.invoice_preview, name="invoice_preview"),
     path("invoices/<int:pk>/issue", invoice_actions.issue, name="invoice_issue"),
@@ -66,6 +69,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     # Customers and reports
     path("customers/", customers.customer_list, name="customers"),
     path("customers/<int:pk>/", customers.customer_detail, name="customer_detail"),
+    path("customers/<int:pk>/einvoicing", customers.customer_einvoicing, name="customer_einvoicing"),
     path("customers/<int:pk>/statement.pdf", customers.customer_statement_pdf, name="customer_statement_pdf"),
     path("customers/<int:pk>/statement.csv", customers.customer_statement_csv, name="customer_statement_csv"),
     path("reports/", reports.reports, name="reports"),

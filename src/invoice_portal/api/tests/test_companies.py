@@ -83,3 +83,24 @@ def test_sales_may_read_but_not_write_companies(as_: Any, personas: Personas) ->
     problem_of(as_("sales").post("companies", {"name": "Nope"}), 403, "permission_denied")
     problem_of(as_("sales").patch(f"companies/{personas.acme.pk}", {"name": "Nope"}), 403)
     assert not Company.objects.filter(name="Nope").exists()
+
+
+def test_the_api_reads_and_writes_participant_ids_and_formats(as_: Any, personas: Personas) -> None:
+    created = as_("finance").post(
+        "companies", {"name": "Peppol API Co", "peppol_scheme": "9930", "peppol_id": "DE811907634", "einvoice_format": "xrechnung"}
+    )
+    assert created.status == 201
+    assert (created.body["peppol_scheme"], created.body["peppol_id"], created.body["einvoice_format"]) == (
+        "9930",
+        "DE811907634",
+        "xrechnung",
+    )
+
+    refused = as_("finance").patch(f"companies/{created.body['id']}", {"peppol_scheme": "0088", "peppol_id": "123"})
+    assert "13 digits" in problem_of(refused, 422)["detail"]
+    problem_of(as_("finance").patch(f"companies/{created.body['id']}", {"einvoice_format": "fax"}), 422)
+
+    changed = as_("finance").patch(f"companies/{personas.acme.pk}", {"peppol_scheme": "0088", "peppol_id": "7300010000001"})
+    assert changed.status == 200
+    assert as_("finance").get(f"companies/{personas.acme.pk}").body["peppol_id"] == "7300010000001"
+    assert as_("finance").get(f"companies/{personas.acme.pk}").body["einvoice_format"] == "pdf"

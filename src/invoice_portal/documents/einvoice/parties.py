@@ -1,21 +1,20 @@
 """The seller and the buyer of an e-invoice, mapped from what the portal stores about them.
 
-The operator's settings keep the seller's country as a code and the address as free text, read line by line:
-the first line is the street; a last line that names a country ("DE", "Germany") gives the
-country code; the line before it (or the last one) is "<postal code> <city>", "<city> <postal
-code>" or just the city; lines in between are the additional street line. When no line names
-a country, the settings' country or else the two-letter prefix of the seller's VAT id gives it (EU VAT ids start with their
-country code, "EL" for Greece). A buyer company has structured fields; its country falls back
-in the same way to its VAT id prefix and then to the seller's country.
+The seller is what the document's ``seller_snapshot`` says (the settings when it was issued; the
+current settings for a document issued before snapshots). The settings keep the seller's country as a
+code and the address as free text, read line by line: the first line is the street; a last line that
+names a country ("DE", "Germany") gives the country code; the line before it (or the last one) is
+"<postal code> <city>", "<city> <postal code>" or just the city; lines in between are the additional
+street line. When no line names a country, the settings' country or else the two-letter prefix of the
+seller's VAT id gives it (EU VAT ids start with their country code, "EL" for Greece). A buyer company
+has structured fields; its country falls back to its VAT id prefix only — never to the seller's.
 
-A tax id that starts with a country code is written as the VAT identifier; any other (a US EIN,
-a local registration number) as the legal registration identifier, so no document claims a VAT
-id that is not one.
+A tax id that looks like a VAT number (a country prefix other than US, then letters and digits) is
+written as the VAT identifier (BT-31 / BT-48); any other (a US EIN, a Japanese registration number) as
+the legal registration identifier (BT-30 / BT-47) and, for the seller, as its tax registration
+identifier (BT-32: the seller's non-VAT tax number, which the VAT category rules accept).
 
-What the portal does not store is left out rather than invented: a Peppol participant id
-(the electronic address is the billing email, scheme "EM", when there is one) and the seller's
-country when neither address nor VAT id says it — ``ubl_check`` then names the missing element
-(BR-09, BR-11).
+The electronic address (BT-34 / BT-49) is the party's Peppol participant id (EAS scheme + id).
 """
 
 from __future__ import annotations
@@ -28,7 +27,6 @@ from functools import cache
 from babel import Locale
 
 from invoice_portal.companies.models import Company
-from invoice_portal.core.models import PortalSettings
 
 
 @dataclass(frozen=True)
@@ -44,16 +42,40 @@ class Address:
 class Party:
     name: str
     address: Address
-    vat_id: str = ""  # BT-31 / BT-48: a tax id that starts with a country code
+    vat_id: str = ""  # BT-31 / BT-48: a VAT number with its country prefix
     legal_id: str = ""  # BT-30 / BT-47: any other tax id (an EIN, a registration number)
+    tax_registration_id: str = ""  # BT-32 (seller only): its non-VAT tax number
     identifier: str = ""  # BT-29 / BT-46: an id the other side knows the party by
+    endpoint_scheme: str = ""  # BT-34 / BT-49 scheme: EAS code of the Peppol participant id
+    endpoint_id: str = ""
+    contact_name: str = ""
     email: str = ""
     phone: str = ""
+    account: str = ""  # BT-84 (seller only): the account customers pay into
 
 
-def _tax_ids(tax_id: str) -> dict[str, str]:
+_VAT_NUMBER = re.compile(r"^(?P<prefix>[A-Z]{2})\s?(?P<rest>[0-9A-Z+*.]{2,13})$")
+_NOT_VAT_PREFIXES = {"US"}  # the United States have no VAT: "US 12-3456789" is an EIN
+
+
+def vat_number(tax_id: str) -> str:
+    """``tax_id`` as a VAT identifier ("DE 123456789" → "DE123456789"), or "" when it is not one."""
+    match = _VAT_NUMBER.match(tax_id.strip())
+    if not match or match["prefix"] in _NOT_VAT_PREFIXES or not any(c.isdigit() for c in match["rest"]):
+        return ""
+    if match["prefix"] != "EL" and not country_code(match["prefix"]):
+        return ""
+    return match["prefix"] + match["rest"]
+
+
+def _tax_ids(tax_id: str, *, seller: bool = False) -> dict[str, str]:
     tax_id = tax_id.strip()
-    return {"vat_id": tax_id} if country_of_tax_id(tax_id) else {"legal_id": tax_id}
+    if not tax_id:
+        return {}
+    vat = vat_number(tax_id)
+    if vat:
+        return {"vat_id": vat}
+    return {"legal_id": tax_id, "tax_registration_id": tax_id} if seller else {"legal_id": tax_id}
 
 
 # CLDR territories that are not ISO 3166-1 countries (exceptional reservations, groupings, test codes).
@@ -109,32 +131,40 @@ def address_from_text(text: str, *, tax_id: str = "") -> Address:
     return Address(street=street, additional_street=", ".join(rest[:-1]), city=city, postal_zone=zone, country=country)
 
 
-def seller_party(settings: PortalSettings) -> Party:
-    address = address_from_text(settings.seller_address, tax_id=settings.seller_tax_id)
-    if settings.seller_country:  # the settings' own field wins over what the address text suggests
-        address = dataclasses.replace(address, country=settings.seller_country.upper())
+def seller_party(seller: dict[str, str]) -> Party:
+    """The seller of a document from its snapshot (``invoices.seller.seller_of``)."""
+    address = address_from_text(seller["seller_address"], tax_id=seller["seller_tax_id"])
+    if seller["seller_country"]:  # the settings' own field wins over what the address text suggests
+        address = dataclasses.replace(address, country=seller["seller_country"].upper())
     return Party(
-        name=settings.seller_name,
+        name=seller["seller_name"].strip(),
         address=address,
-        email=settings.seller_email,
-        **_tax_ids(settings.seller_tax_id),
+        endpoint_scheme=seller["seller_peppol_scheme"],
+        endpoint_id=seller["seller_peppol_id"],
+        contact_name=seller["seller_contact_name"].strip(),
+        email=seller["seller_email"].strip(),
+        phone=seller["seller_phone"].strip(),
+        account=seller["seller_iban"].strip(),
+        **_tax_ids(seller["seller_tax_id"], seller=True),
     )
 
 
-def buyer_party(company: Company, *, seller_country: str = "") -> Party:
-    country = (company.country or "").upper() or country_of_tax_id(company.tax_id) or seller_country
+def buyer_party(company: Company) -> Party:
+    country = (company.country or "").strip().upper() or country_of_tax_id(vat_number(company.tax_id))
     address = Address(
-        street=company.address_line1,
-        additional_street=company.address_line2,
-        city=company.city,
-        postal_zone=company.postal_code,
+        street=company.address_line1.strip(),
+        additional_street=company.address_line2.strip(),
+        city=company.city.strip(),
+        postal_zone=company.postal_code.strip(),
         country=country,
     )
     return Party(
-        name=company.name,
+        name=company.name.strip(),
         address=address,
-        identifier=company.external_id or "",
-        email=company.email,
-        phone=company.phone,
+        identifier=(company.external_id or "").strip(),
+        endpoint_scheme=company.peppol_scheme,
+        endpoint_id=company.peppol_id,
+        email=company.email.strip(),
+        phone=company.phone.strip(),
         **_tax_ids(company.tax_id),
     )

@@ -24,8 +24,9 @@ from invoice_portal.documents.einvoice.parse.errors import EInvoiceInvalid, EInv
 from invoice_portal.documents.einvoice.parse.values import iso_date, location, text
 from invoice_portal.documents.einvoice.parse.xml import parse_xml
 from invoice_portal.documents.einvoice.parties import buyer_party, seller_party
-from invoice_portal.documents.einvoice.ubl import ELECTRONIC_MAIL_SCHEME, TYPE_CODES
+from invoice_portal.documents.einvoice.ubl import TYPE_CODES
 from invoice_portal.invoices.models import Direction, Invoice, Kind
+from invoice_portal.invoices.seller import seller_snapshot
 
 APPLICATION_RESPONSE_NS = "urn:oasis:names:specification:ubl:schema:xsd:ApplicationResponse-2"
 CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
@@ -250,11 +251,11 @@ def received_invoice_response(
 ) -> bytes:
     """Our Invoice Response to the supplier of ``invoice`` (a received document): we, the buyer, tell them ``code``.
 
-    The parties' electronic addresses are what ``parties`` gives (today the email address, scheme EM).
+    The parties' electronic addresses are their Peppol participant ids (``parties``: our settings', the company's).
     """
     if invoice.direction != Direction.RECEIVED:
         raise ValidationFailed("invoice: an Invoice Response answers a document we received.", field="invoice")
-    us = seller_party(seller or portal_settings())
+    us = seller_party(seller_snapshot(seller or portal_settings()))
     supplier = buyer_party(invoice.company)
     today = timezone.localdate()
     return invoice_response_xml(
@@ -264,8 +265,8 @@ def received_invoice_response(
         document_number=invoice.number or "",
         document_issue_date=invoice.issue_date,
         document_type_code=TYPE_CODES[Kind(invoice.kind)],
-        sender=OutParty(us.name, ELECTRONIC_MAIL_SCHEME if us.email else "", us.email, us.legal_id or us.vat_id),
-        receiver=OutParty(supplier.name, ELECTRONIC_MAIL_SCHEME if supplier.email else "", supplier.email, supplier.identifier),
+        sender=OutParty(us.name, us.endpoint_scheme, us.endpoint_id, us.legal_id or us.vat_id),
+        receiver=OutParty(supplier.name, supplier.endpoint_scheme, supplier.endpoint_id, supplier.identifier),
         clarifications=clarifications,
         note=note,
     )

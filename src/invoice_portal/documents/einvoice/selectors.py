@@ -29,7 +29,8 @@ def _vat(value: str) -> str:
 
 def company_for_buyer(buyer: Party) -> Company:
     """The customer an e-invoice's buyer party names: by its identifiers as our external id, then its VAT id,
-    then its electronic address (an email endpoint as the company's email). ``UnknownBuyer`` (422) otherwise,
+    then its electronic address (the company's Peppol participant id; an email address, scheme EM, as its
+    email). ``UnknownBuyer`` (422) otherwise,
     or when a VAT id or address fits several customers."""
     customers = Company.objects.filter(is_customer=True)
     external_ids = [i.value for i in buyer.identifiers if i.value]
@@ -48,6 +49,11 @@ def company_for_buyer(buyer: Party) -> Company:
     endpoint = buyer.endpoint
     if endpoint is not None:
         tried.append(f"electronic address {endpoint.scheme}:{endpoint.value}")
+        found = list(customers.filter(peppol_scheme=endpoint.scheme, peppol_id__iexact=endpoint.value)[:2])
+        if len(found) > 1:
+            raise UnknownBuyer(f"Several customers have the Peppol participant id {endpoint.scheme}:{endpoint.value}.")
+        if found:
+            return found[0]
         if endpoint.scheme.upper() == ELECTRONIC_MAIL_SCHEME:
             found = list(customers.filter(email__iexact=endpoint.value)[:2])
             if len(found) > 1:

@@ -14,11 +14,20 @@ credit), PayableAmount its balance.
 
 How the portal's fields map (beyond the obvious):
 
-- BT-10 BuyerReference: the PO number, else the order's external id, else the company's external id.
+- BT-10 BuyerReference: the PO number, else the order's external id, else the company's external id,
+  else the document's own number (PEPPOL-EN16931-R003 wants a buyer or order reference on every document).
   BT-13 OrderReference: the PO number, else the order's external id.
 - BT-20 payment terms: "Payment within N days" (issue to due date) followed by the payment
-  instructions. BG-16 payment means: code 1 (not defined: the portal does not store how a customer
-  pays) with the document number as the remittance reference; written on invoices and debit notes.
+  instructions. BG-16 payment means, on every kind (XRechnung wants them on credit notes too): a credit
+  transfer to the seller's account from the settings (code 58, SEPA, for an IBAN in EUR; 30 otherwise)
+  with the document number as the remittance reference; code 1 (not defined) only when no account is set.
+- Whitespace-only texts (notes, PO numbers, address lines) are left out, never written as empty elements
+  (PEPPOL-EN16931-R008).
+- An intra-community supply (K) states the delivery (BR-IC-11 / BR-IC-12): the deliver-to country is
+  the buyer's, the delivery date the end of the service period, else the issue date.
+- The seller is the document's snapshot (``invoices.seller``): an issued document's e-invoice never
+  changes when the settings do. What a document needs before it can be exported at all (a Peppol id for
+  both parties, a currency with at most two decimals, …) is checked by ``checks.check_exportable``.
 - The document discount is an allowance (reason code 95, "Discount") in its VAT category and rate;
   a line discount is a line allowance. Cost lines (shipping, fees) are ordinary lines, as in the totals.
 - VAT categories E, AE, K, G and O carry an exemption reason (BR-E-10, BR-AE-10, BR-IC-10,
@@ -28,6 +37,7 @@ How the portal's fields map (beyond the obvious):
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from lxml import etree
@@ -36,8 +46,10 @@ from invoice_portal.core.errors import DocumentNotIssued, StoredTotalsMismatch
 from invoice_portal.core.models import PortalSettings
 from invoice_portal.core.money import as_str, quantize
 from invoice_portal.core.settings_store import portal_settings
+from invoice_portal.documents.einvoice.checks import categories_of, check_exportable
 from invoice_portal.documents.einvoice.parties import Party, buyer_party, seller_party
 from invoice_portal.invoices.models import Direction, Invoice, InvoiceLine, Kind, Status
+from invoice_portal.invoices.seller import seller_of
 from invoice_portal.invoices.totals import LineInput, Totals, compute_totals
 
 CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
@@ -59,7 +71,9 @@ EXEMPTIONS = {
 WITHOUT_RATE = {"O"}
 DISCOUNT_REASON_CODE = "95"  # UNCL5189: Discount
 PAYMENT_MEANS_NOT_DEFINED = "1"  # UNCL4461: Instrument not defined
-ELECTRONIC_MAIL_SCHEME = "EM"  # EAS: Electronic mail (SMTP)
+PAYMENT_MEANS_CREDIT_TRANSFER = "30"  # UNCL4461: Credit transfer
+PAYMENT_MEANS_SEPA = "58"  # UNCL4461: SEPA credit transfer
+XRECHNUNG_CUSTOMIZATION_ID = "urn:cen.eu:en16931:2017#compliant#urn:xeinkauf.de:kosit:xrechnung_3.0"
 
 A = f"{{{CAC}}}"
 B = f"{{{CBC}}}"
@@ -67,20 +81,58 @@ _NSMAP_INVOICE = {None: INVOICE_NS, "cac": CAC, "cbc": CBC}
 _NSMAP_CREDIT_NOTE = {None: CREDIT_NOTE_NS, "cac": CAC, "cbc": CBC}
 
 
-def invoice_ubl(invoice: Invoice, *, seller: PortalSettings | None = None) -> bytes:
-    """The issued ``invoice`` (any kind) as a UTF-8 UBL 2.1 document.
+def invoice_ubl(invoice: Invoice, *, seller: PortalSettings | None = None, xrechnung: bool = False) -> bytes:
+    """The issued ``invoice`` (any kind) as a UTF-8 UBL 2.1 document: Peppol BIS Billing 3.0, or with
+    ``xrechnung`` the German XRechnung 3.0 CIUS (see ``xrechnung``).
 
-    Pass ``seller`` (the operator's settings) when exporting many documents, so it is read once.
-    Select ``company``, ``order`` and ``related_invoice`` and prefetch ``lines`` for a batch
-    (``selectors.for_ubl``); otherwise each is a query.
+    Pass ``seller`` (the operator's settings) when exporting many documents, so it is read once (it is
+    used only for documents issued before seller snapshots). Select ``company``, ``order`` and
+    ``related_invoice`` and prefetch ``lines`` for a batch (``selectors.for_ubl``); otherwise each is a query.
+    ``EInvoiceNotPossible`` when the document cannot be a valid e-invoice (``checks``).
     """
+    lines, totals, supplier, buyer = prepare(invoice, seller=seller)
+    if xrechnung:
+        from invoice_portal.documents.einvoice.xrechnung import check_xrechnung
+
+        check_xrechnung(invoice, supplier, buyer)
+    root = _document(invoice, lines, totals, supplier, buyer, xrechnung=xrechnung)
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))
+
+
+def prepare(invoice: Invoice, *, seller: PortalSettings | None = None) -> tuple[list[InvoiceLine], Totals, Party, Party]:
+    """What every e-invoice of ``invoice`` is written from (its lines, totals, seller and buyer), checked."""
     if invoice.direction != Direction.ISSUED or invoice.status == Status.DRAFT or not invoice.number:
         raise DocumentNotIssued(f"{invoice} is not issued: only an issued document has a number and an e-invoice.")
     lines = sorted(invoice.lines.all(), key=lambda ln: ln.line_no)
     totals = _stored_totals(invoice, lines)
-    supplier = seller_party(seller or portal_settings())
-    root = _document(invoice, lines, totals, supplier)
-    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))
+    supplier = seller_party(seller_of(invoice.seller_snapshot, seller or portal_settings()))
+    buyer = buyer_party(invoice.company)
+    check_exportable(invoice, lines, seller=supplier, buyer=buyer)
+    return lines, totals, supplier, buyer
+
+
+def buyer_reference(invoice: Invoice) -> str:
+    """BT-10: the PO number, the order's id, the customer's id, else the document's own number (PEPPOL-EN16931-R003)."""
+    return order_reference(invoice) or (invoice.company.external_id or "").strip() or str(invoice.number)
+
+
+def order_reference(invoice: Invoice) -> str:
+    """BT-13: the PO number, else the order's external id; "" when neither."""
+    order = invoice.order if invoice.order_id else None
+    po_number = invoice.po_number.strip() or (order.po_number.strip() if order else "")
+    return po_number or ((order.external_id or "").strip() if order else "")
+
+
+def delivery_date(invoice: Invoice) -> dt.date | None:
+    """BT-72 of an intra-community supply: the end of the service period, else the issue date."""
+    return invoice.service_end or invoice.issue_date
+
+
+def payment_means_code(supplier: Party, currency: str) -> str:
+    if not supplier.account:
+        return PAYMENT_MEANS_NOT_DEFINED
+    is_iban = supplier.account[:2].isalpha() and supplier.account[2:4].isdigit()
+    return PAYMENT_MEANS_SEPA if is_iban and currency == "EUR" else PAYMENT_MEANS_CREDIT_TRANSFER
 
 
 def ubl_filename(invoice: Invoice) -> str:
@@ -111,6 +163,12 @@ def _text(parent: etree._Element, tag: str, text: str) -> etree._Element:
     return element
 
 
+def _optional(parent: etree._Element, tag: str, text: str) -> None:
+    """``tag`` with ``text`` stripped, or nothing when that is empty (PEPPOL-EN16931-R008: no empty elements)."""
+    if text and text.strip():
+        _text(parent, tag, text.strip())
+
+
 def _amount(parent: etree._Element, tag: str, value: Decimal, currency: str) -> None:
     etree.SubElement(parent, tag, currencyID=currency).text = as_str(value, currency)
 
@@ -125,14 +183,17 @@ def _price(value: Decimal, currency: str) -> str:
     return as_str(value, currency) if quantize(value, currency) == value else _plain(value)
 
 
-def _document(invoice: Invoice, lines: list[InvoiceLine], totals: Totals, supplier: Party) -> etree._Element:
+def _document(
+    invoice: Invoice, lines: list[InvoiceLine], totals: Totals, supplier: Party, buyer: Party, *, xrechnung: bool
+) -> etree._Element:
     credit = invoice.kind == Kind.CREDIT_NOTE
+    not_subject = categories_of(invoice, lines) == {"O"}
     currency = invoice.currency
     if credit:
         root = etree.Element(f"{{{CREDIT_NOTE_NS}}}CreditNote", nsmap=_NSMAP_CREDIT_NOTE)
     else:
         root = etree.Element(f"{{{INVOICE_NS}}}Invoice", nsmap=_NSMAP_INVOICE)
-    _text(root, B + "CustomizationID", CUSTOMIZATION_ID)
+    _text(root, B + "CustomizationID", XRECHNUNG_CUSTOMIZATION_ID if xrechnung else CUSTOMIZATION_ID)
     _text(root, B + "ProfileID", PROFILE_ID)
     _text(root, B + "ID", str(invoice.number))
     if invoice.issue_date:
@@ -141,14 +202,15 @@ def _document(invoice: Invoice, lines: list[InvoiceLine], totals: Totals, suppli
     if invoice.due_date and not credit:
         _text(root, B + "DueDate", invoice.due_date.isoformat())
     _text(root, B + ("CreditNoteTypeCode" if credit else "InvoiceTypeCode"), TYPE_CODES[Kind(invoice.kind)])
-    if invoice.notes:
-        _text(root, B + "Note", invoice.notes)
+    _optional(root, B + "Note", invoice.notes)
     _text(root, B + "DocumentCurrencyCode", currency)
     _references(root, invoice)
-    buyer = buyer_party(invoice.company, seller_country=supplier.address.country)
-    _party(etree.SubElement(root, A + "AccountingSupplierParty"), supplier)
-    _party(etree.SubElement(root, A + "AccountingCustomerParty"), buyer)
-    _payment(root, invoice, credit=credit)
+    # BR-O-02: a document not subject to VAT names no VAT id of either party.
+    _party(etree.SubElement(root, A + "AccountingSupplierParty"), supplier, vat=not not_subject, seller=True)
+    _party(etree.SubElement(root, A + "AccountingCustomerParty"), buyer, vat=not not_subject)
+    if "K" in categories_of(invoice, lines):
+        _delivery(root, invoice, buyer)
+    _payment(root, invoice, supplier, credit=credit)
     if totals.allowance_total:
         allowance = etree.SubElement(root, A + "AllowanceCharge")
         _allowance(allowance, totals.allowance_total, currency)
@@ -162,20 +224,15 @@ def _document(invoice: Invoice, lines: list[InvoiceLine], totals: Totals, suppli
 
 
 def _references(root: etree._Element, invoice: Invoice) -> None:
-    order = invoice.order if invoice.order_id else None
-    po_number = invoice.po_number or (order.po_number if order else "")
-    order_reference = po_number or (order.external_id if order else "")
-    buyer_reference = order_reference or invoice.company.external_id or ""
-    if buyer_reference:
-        _text(root, B + "BuyerReference", buyer_reference)
+    _text(root, B + "BuyerReference", buyer_reference(invoice))
     if invoice.service_start or invoice.service_end:
         period = etree.SubElement(root, A + "InvoicePeriod")
         if invoice.service_start:
             _text(period, B + "StartDate", invoice.service_start.isoformat())
         if invoice.service_end:
             _text(period, B + "EndDate", invoice.service_end.isoformat())
-    if order_reference:
-        _text(etree.SubElement(root, A + "OrderReference"), B + "ID", order_reference)
+    if order_reference(invoice):
+        _text(etree.SubElement(root, A + "OrderReference"), B + "ID", order_reference(invoice))
     related = invoice.related_invoice if invoice.related_invoice_id else None
     if related is not None and related.number:
         reference = etree.SubElement(etree.SubElement(root, A + "BillingReference"), A + "InvoiceDocumentReference")
@@ -184,53 +241,64 @@ def _references(root: etree._Element, invoice: Invoice) -> None:
             _text(reference, B + "IssueDate", related.issue_date.isoformat())
 
 
-def _party(outer: etree._Element, party: Party) -> None:
+def _party(outer: etree._Element, party: Party, *, vat: bool, seller: bool = False) -> None:
     element = etree.SubElement(outer, A + "Party")
-    if party.email:
-        etree.SubElement(element, B + "EndpointID", schemeID=ELECTRONIC_MAIL_SCHEME).text = party.email
-    if party.identifier:
-        _text(etree.SubElement(element, A + "PartyIdentification"), B + "ID", party.identifier)
+    etree.SubElement(element, B + "EndpointID", schemeID=party.endpoint_scheme).text = party.endpoint_id
+    identifier = party.identifier
+    if seller and not (party.legal_id or (vat and party.vat_id)):
+        identifier = party.endpoint_id  # BR-CO-26: the seller needs an id; its participant id is one
+    if identifier:
+        _text(etree.SubElement(element, A + "PartyIdentification"), B + "ID", identifier)
     _text(etree.SubElement(element, A + "PartyName"), B + "Name", party.name)
     address = etree.SubElement(element, A + "PostalAddress")
-    for tag, value in (
-        ("StreetName", party.address.street),
-        ("AdditionalStreetName", party.address.additional_street),
-        ("CityName", party.address.city),
-        ("PostalZone", party.address.postal_zone),
-    ):
-        if value:
-            _text(address, B + tag, value)
-    if party.address.country:
-        _text(etree.SubElement(address, A + "Country"), B + "IdentificationCode", party.address.country)
-    if party.vat_id:
+    _optional(address, B + "StreetName", party.address.street)
+    _optional(address, B + "AdditionalStreetName", party.address.additional_street)
+    _optional(address, B + "CityName", party.address.city)
+    _optional(address, B + "PostalZone", party.address.postal_zone)
+    _text(etree.SubElement(address, A + "Country"), B + "IdentificationCode", party.address.country)
+    if vat and party.vat_id:
         scheme = etree.SubElement(element, A + "PartyTaxScheme")
         _text(scheme, B + "CompanyID", party.vat_id)
         _text(etree.SubElement(scheme, A + "TaxScheme"), B + "ID", "VAT")
+    if seller and party.tax_registration_id:  # BT-32: the seller's tax number under a scheme other than VAT
+        scheme = etree.SubElement(element, A + "PartyTaxScheme")
+        _text(scheme, B + "CompanyID", party.tax_registration_id)
+        _text(etree.SubElement(scheme, A + "TaxScheme"), B + "ID", "TAX")
     legal = etree.SubElement(element, A + "PartyLegalEntity")
     _text(legal, B + "RegistrationName", party.name)
-    if party.legal_id:
-        _text(legal, B + "CompanyID", party.legal_id)
-    if party.email or party.phone:
+    _optional(legal, B + "CompanyID", party.legal_id)
+    if party.contact_name or party.email or party.phone:
         contact = etree.SubElement(element, A + "Contact")
-        if party.phone:
-            _text(contact, B + "Telephone", party.phone)
-        if party.email:
-            _text(contact, B + "ElectronicMail", party.email)
+        _optional(contact, B + "Name", party.contact_name)
+        _optional(contact, B + "Telephone", party.phone)
+        _optional(contact, B + "ElectronicMail", party.email)
 
 
-def _payment(root: etree._Element, invoice: Invoice, *, credit: bool) -> None:
-    if not credit:
-        means = etree.SubElement(root, A + "PaymentMeans")
-        _text(means, B + "PaymentMeansCode", PAYMENT_MEANS_NOT_DEFINED)
-        _text(means, B + "PaymentID", str(invoice.number))
+def _delivery(root: etree._Element, invoice: Invoice, buyer: Party) -> None:
+    delivery = etree.SubElement(root, A + "Delivery")
+    date = delivery_date(invoice)
+    if date:
+        _text(delivery, B + "ActualDeliveryDate", date.isoformat())
+    address = etree.SubElement(etree.SubElement(delivery, A + "DeliveryLocation"), A + "Address")
+    _text(etree.SubElement(address, A + "Country"), B + "IdentificationCode", buyer.address.country)
+
+
+def _payment(root: etree._Element, invoice: Invoice, supplier: Party, *, credit: bool) -> None:
+    means = etree.SubElement(root, A + "PaymentMeans")
+    code = payment_means_code(supplier, invoice.currency)
+    _text(means, B + "PaymentMeansCode", code)
+    _text(means, B + "PaymentID", str(invoice.number))
+    if code != PAYMENT_MEANS_NOT_DEFINED:
+        account = etree.SubElement(means, A + "PayeeFinancialAccount")
+        _text(account, B + "ID", supplier.account)
     terms = []
     if credit:
         terms.append("Credit applied to open invoices; what is not applied stays as credit on account.")
     elif invoice.issue_date and invoice.due_date:
         days = (invoice.due_date - invoice.issue_date).days
         terms.append(f"Payment within {days} days." if days else "Payment due on receipt.")
-    if invoice.payment_instructions:
-        terms.append(invoice.payment_instructions)
+    if invoice.payment_instructions.strip():
+        terms.append(invoice.payment_instructions.strip())
     if terms:
         _text(etree.SubElement(root, A + "PaymentTerms"), B + "Note", " ".join(terms))
 
@@ -285,9 +353,9 @@ def _line(element: etree._Element, line: InvoiceLine, net: Decimal, quantity_tag
     if line.discount:
         _allowance(etree.SubElement(element, A + "AllowanceCharge"), line.discount, currency)
     item = etree.SubElement(element, A + "Item")
-    _text(item, B + "Name", line.description)
-    if line.sku:
-        _text(etree.SubElement(item, A + "SellersItemIdentification"), B + "ID", line.sku)
+    _text(item, B + "Name", line.description.strip() or f"Line {line.line_no}")
+    if line.sku.strip():
+        _text(etree.SubElement(item, A + "SellersItemIdentification"), B + "ID", line.sku.strip())
     _tax_category(item, "ClassifiedTaxCategory", line.tax_category, line.tax_rate)
     price = etree.SubElement(element, A + "Price")
     etree.SubElement(price, B + "PriceAmount", currencyID=currency).text = _price(line.unit_price, currency)

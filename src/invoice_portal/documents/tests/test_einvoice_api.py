@@ -43,7 +43,16 @@ def anonymous() -> ApiClient:
 
 @pytest.fixture
 def customer() -> Company:
-    return make_company(name="Kunde AG", currency="EUR", external_id="K-1", tax_id="DE999999999", country="DE", city="Köln")
+    return make_company(
+        name="Kunde AG",
+        currency="EUR",
+        external_id="K-1",
+        tax_id="DE999999999",
+        peppol_scheme="9930",
+        peppol_id="DE999999999",
+        country="DE",
+        city="Köln",
+    )
 
 
 def post_xml(client: ApiClient, xml: bytes, content_type: str = "application/xml", **headers: str) -> Any:
@@ -110,7 +119,7 @@ def test_unknown_buyer_and_taken_number(as_: Any, customer: Company) -> None:
     other = _xml(customer, "ERP-API-1").replace(b"50.00", b"50.00", 1)  # another document, same number
     other = other.replace(b"<cbc:Name>Widget</cbc:Name>", b"<cbc:Name>Gadget</cbc:Name>")
     problem_of(post_xml(as_("finance"), other), 409, "document_number_taken")
-    Company.objects.filter(pk=customer.pk).update(external_id="GONE", tax_id="")
+    Company.objects.filter(pk=customer.pk).update(external_id="GONE", tax_id="", peppol_scheme="", peppol_id="")
     body = problem_of(post_xml(as_("finance"), xml.replace(b">ERP-API-1<", b">ERP-API-2<")), 422, "unknown_buyer")
     assert "Kunde AG" in body["detail"]
 

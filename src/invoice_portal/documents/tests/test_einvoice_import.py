@@ -17,6 +17,7 @@ from invoice_portal.companies.models import Company
 from invoice_portal.core.errors import Conflict, CreditExceedsInvoice, OrderAlreadyInvoiced
 from invoice_portal.core.models import PortalSettings
 from invoice_portal.core.settings_store import portal_settings
+from invoice_portal.documents.einvoice.cii import invoice_cii
 from invoice_portal.documents.einvoice.intake import EInvoiceNotValid, ForeignSeller, issued_einvoice_import
 from invoice_portal.documents.einvoice.mapping import EInvoiceNotImportable
 from invoice_portal.documents.einvoice.parse import EInvoiceRefused
@@ -41,8 +42,8 @@ def _seller(eu_seller: PortalSettings) -> None:
 @pytest.fixture
 def customer() -> Company:
     return make_company(
-        name="Kunde AG", currency="EUR", external_id="K-1", tax_id="DE999999999", email="ap@kunde.test", country="DE",
-        address_line1="Weg 1", city="Köln", postal_code="50667",
+        name="Kunde AG", currency="EUR", external_id="K-1", tax_id="DE999999999", peppol_scheme="9930", peppol_id="DE999999999",
+        email="ap@kunde.test", country="DE", address_line1="Weg 1", city="Köln", postal_code="50667",
     )  # fmt: skip
 
 
@@ -136,22 +137,27 @@ def test_a_cii_credit_note_with_a_gross_price_and_a_charge() -> None:
     assert (invoice.tax_exclusive_total, invoice.tax_total, invoice.total) == (Decimal(2825), Decimal("706.25"), Decimal("3531.25"))
 
 
-def test_the_buyer_is_found_by_external_id_then_vat_id_then_email(customer: Company) -> None:
+def test_the_buyer_is_found_by_external_id_then_vat_id_then_electronic_address(customer: Company) -> None:
     xml = renumbered(_original(customer), "ERP-B1")
     Company.objects.filter(pk=customer.pk).update(external_id="RENAMED")
     assert issued_einvoice_import(actor=None, xml=xml).invoice.company == customer  # by VAT id
     Company.objects.filter(pk=customer.pk).update(tax_id="")
     xml2 = xml.replace(b">ERP-B1<", b">ERP-B2<")
-    Company.objects.filter(pk=customer.pk).update(email="other@kunde.test")
-    with pytest.raises(UnknownBuyer):  # the export's endpoint is an email: found by it once the id and VAT id fail
-        issued_einvoice_import(actor=None, xml=xml2)
-    Company.objects.filter(pk=customer.pk).update(email="AP@kunde.test")
-    assert issued_einvoice_import(actor=None, xml=xml2).invoice.company == customer
+    assert issued_einvoice_import(actor=None, xml=xml2).invoice.company == customer  # by Peppol participant id
+    # An email address as the electronic address (scheme EM) names the customer with that email.
+    Company.objects.filter(pk=customer.pk).update(peppol_scheme="", peppol_id="", email="other@kunde.test")
+    endpoint = b'<cbc:EndpointID schemeID="9930">DE999999999</cbc:EndpointID>'
+    xml3 = xml.replace(endpoint, b'<cbc:EndpointID schemeID="EM">AP@kunde.test</cbc:EndpointID>').replace(b">ERP-B1<", b">ERP-B3<")
+    assert xml3.count(b'schemeID="EM"') == 1
+    with pytest.raises(UnknownBuyer, match=r"EM:AP@kunde\.test"):
+        issued_einvoice_import(actor=None, xml=xml3)
+    Company.objects.filter(pk=customer.pk).update(email="ap@kunde.test")
+    assert issued_einvoice_import(actor=None, xml=xml3).invoice.company == customer
 
 
 def test_an_unknown_buyer_is_refused_and_nothing_is_written(customer: Company) -> None:
     xml = renumbered(_original(customer), "ERP-U")
-    Company.objects.filter(pk=customer.pk).update(external_id="X", tax_id="", email="")
+    Company.objects.filter(pk=customer.pk).update(external_id="X", tax_id="", email="", peppol_scheme="", peppol_id="")
     before = database_state()
     with pytest.raises(UnknownBuyer, match="No customer matches the buyer Kunde AG") as caught:
         issued_einvoice_import(actor=None, xml=xml)
@@ -252,3 +258,18 @@ def test_the_import_command_dry_run_writes_nothing(customer: Company, tmp_path: 
     call_command("import", str(path), "--dry-run", stdout=out)
     assert "dry run" in out.getvalue()
     assert not Invoice.objects.filter(number="ERP-CLI-3").exists()
+
+
+def test_our_cii_export_imports_as_a_cii_document(customer: Company) -> None:
+    original = _original(customer, discount="5.00", discount_tax_category="S", discount_tax_rate="19")
+    xml = invoice_cii(original).replace(f">{original.number}<".encode(), b">ERP-CII-1<")
+    invoice = issued_einvoice_import(actor=None, xml=xml).invoice
+    assert (invoice.source, invoice.number, invoice.total, invoice.tax_total) == (
+        Source.CII,
+        "ERP-CII-1",
+        original.total,
+        original.tax_total,
+    )
+    assert [(ln.description, ln.quantity, ln.unit_price, ln.net_amount) for ln in invoice.lines.order_by("line_no")] == [
+        (ln.description, ln.quantity, ln.unit_price, ln.net_amount) for ln in original.lines.order_by("line_no")
+    ]

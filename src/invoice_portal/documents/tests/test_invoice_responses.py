@@ -51,7 +51,8 @@ def _seller(eu_seller: PortalSettings) -> None:
 
 @pytest.fixture
 def invoice() -> Invoice:
-    return make_invoice(company=make_company(name="Kunde AG", currency="EUR"), currency="EUR")
+    company = make_company(name="Kunde AG", currency="EUR", country="DE", peppol_scheme="0088", peppol_id="5798000012349")
+    return make_invoice(company=company, currency="EUR")
 
 
 def uq_for(invoice: Invoice) -> bytes:
@@ -132,7 +133,10 @@ UBL_ORDER = [  # the UBL 2.1 ApplicationResponse sequence of the elements Peppol
 
 @pytest.fixture
 def received(eu_seller: PortalSettings) -> Invoice:
-    supplier = make_company(name="Lieferant GmbH", currency="EUR", is_supplier=True, email="ar@lieferant.test", external_id="SUP-1")
+    supplier = make_company(
+        name="Lieferant GmbH", currency="EUR", is_supplier=True, email="ar@lieferant.test", external_id="SUP-1", peppol_scheme="9930",
+        peppol_id="DE811907634",
+    )  # fmt: skip
     document = invoice_create(
         actor=None, company=supplier, lines=[line(unit_price="10.00")], direction="received", issue_date=dt.date(2026, 11, 30)
     )
@@ -161,10 +165,10 @@ def test_the_writer_builds_a_peppol_invoice_response_for_a_received_invoice(rece
         "IR-1",
         "2026-12-07",
     )
-    assert (x("cac:SenderParty/cbc:EndpointID"), x("cac:SenderParty/cbc:EndpointID/@schemeID")) == ("billing@demo.test", "EM")
+    assert (x("cac:SenderParty/cbc:EndpointID"), x("cac:SenderParty/cbc:EndpointID/@schemeID")) == ("DE123456789", "9930")
     assert x("cac:SenderParty/cac:PartyLegalEntity/cbc:RegistrationName") == "Demo Supplies GmbH"
     assert x("cac:ReceiverParty/cac:PartyLegalEntity/cbc:RegistrationName") == "Lieferant GmbH"
-    assert x("cac:ReceiverParty/cbc:EndpointID") == "ar@lieferant.test"
+    assert (x("cac:ReceiverParty/cbc:EndpointID"), x("cac:ReceiverParty/cbc:EndpointID/@schemeID")) == ("DE811907634", "9930")
     assert (x("cac:DocumentResponse/cac:Response/cbc:ResponseCode"), x("cac:DocumentResponse/cac:Response/cbc:ResponseCode/@listID")) == (
         "RE", "UNCL4343OpSubset",
     )  # fmt: skip
@@ -279,7 +283,15 @@ def test_seller_staff_record_a_response_file_on_the_invoice_page(personas: Perso
 
 
 def test_the_original_of_an_imported_document_downloads_for_seller_staff_only(personas: Personas, client: Any) -> None:
-    customer = make_company(name="Kunde AG", currency="EUR", external_id="K-1", tax_id="DE999999999")
+    customer = make_company(
+        name="Kunde AG",
+        currency="EUR",
+        external_id="K-1",
+        tax_id="DE999999999",
+        country="DE",
+        peppol_scheme="9930",
+        peppol_id="DE999999999",
+    )
     original = make_invoice(company=customer, currency="EUR", lines=[line(unit_price="10.00", tax_rate="19")])
     xml = renumbered(original, "ERP-ORIG-1")
     imported = issued_einvoice_import(actor=None, xml=xml).invoice

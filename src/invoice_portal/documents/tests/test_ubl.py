@@ -1,5 +1,5 @@
-"""UBL 2.1 (Peppol BIS Billing 3.0) export: every kind of issued document, in any currency, passes the rules
-and states exactly the stored totals."""
+"""UBL 2.1 (Peppol BIS Billing 3.0) export: every kind of issued document, in any currency, passes the official
+EN 16931 validation and the Peppol BIS rules, and states exactly the stored totals."""
 
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ from invoice_portal.core.errors import DocumentNotIssued, StoredTotalsMismatch
 from invoice_portal.core.models import PortalSettings
 from invoice_portal.core.money import as_str
 from invoice_portal.core.settings_store import portal_settings
-from invoice_portal.documents.einvoice.rules import ubl_check
 from invoice_portal.documents.einvoice.selectors import for_ubl
 from invoice_portal.documents.einvoice.ubl import CUSTOMIZATION_ID, PROFILE_ID, invoice_ubl
+from invoice_portal.documents.einvoice.validation import fatal, validate_ubl
+from invoice_portal.documents.tests.peppol_rules import peppol_violations
 from invoice_portal.invoices.models import Invoice
 from invoice_portal.invoices.services import credit_note_create, debit_note_create
 from invoice_portal.testing import Personas, line, make_company, make_invoice, pay
@@ -28,8 +29,8 @@ NS = {
 
 
 @pytest.fixture(autouse=True)
-def _seller(eu_seller: PortalSettings) -> None:
-    """Every document here has a seller with a country, as EN 16931 requires (BR-09)."""
+def _seller(eu_seller: PortalSettings, peppol_customers: Personas) -> None:
+    """Every document here has a seller and customers with what EN 16931 and Peppol require (country, Peppol id)."""
 
 
 def _tree(content: bytes) -> Any:
@@ -41,10 +42,12 @@ def _text(tree: Any, path: str) -> str:
 
 
 def _assert_valid_and_exact(invoice: Invoice) -> Any:
-    """The document passes the rules, carries a currencyID on every amount and states the stored totals."""
+    """The document passes XSD + EN 16931 and the Peppol rules, carries a currencyID on every amount and states
+    the stored totals."""
     content = invoice_ubl(invoice)
     assert content.startswith(b"<?xml version='1.0' encoding='UTF-8'?>")
-    assert ubl_check(content) == []
+    assert fatal(validate_ubl(content)) == []
+    assert peppol_violations(content) == []
     tree = _tree(content)
     currency = invoice.currency
     assert _text(tree, "cbc:CustomizationID") == CUSTOMIZATION_ID
@@ -116,10 +119,17 @@ def test_an_invoice_with_two_rates_a_cost_line_and_discounts_states_the_stored_t
     assert _text(seller, "cac:PostalAddress/cbc:CityName") == "Berlin"
     assert _text(seller, "cac:PostalAddress/cac:Country/cbc:IdentificationCode") == "DE"
     assert _text(seller, "cac:PartyTaxScheme/cbc:CompanyID") == "DE123456789"
-    assert _text(seller, "cbc:EndpointID") == "billing@demo.test"
+    assert _text(seller, "cbc:EndpointID") == "DE123456789"
+    assert seller.find("cbc:EndpointID", NS).get("schemeID") == "9930"
+    assert _text(seller, "cac:Contact/cbc:Name") == "Accounts receivable"
+    assert _text(seller, "cac:Contact/cbc:Telephone") == "+49 30 1234567"
+    assert _text(seller, "cac:Contact/cbc:ElectronicMail") == "billing@demo.test"
+    assert _text(tree, "cac:PaymentMeans/cbc:PaymentMeansCode") == "30"  # an IBAN, but the invoice is in USD
+    assert _text(tree, "cac:PaymentMeans/cac:PayeeFinancialAccount/cbc:ID") == "DE02120300000000202051"
     buyer = tree.find("cac:AccountingCustomerParty/cac:Party", NS)
     assert _text(buyer, "cac:PartyLegalEntity/cbc:RegistrationName") == "ACME Corp"
     assert _text(buyer, "cac:PartyIdentification/cbc:ID") == "ACME"
+    assert (buyer.find("cbc:EndpointID", NS).get("schemeID"), _text(buyer, "cbc:EndpointID")) == ("0088", "0614141000029")
 
 
 def test_a_credit_note_refers_to_the_invoice_it_credits(personas: Personas) -> None:
@@ -160,7 +170,8 @@ ZERO_RATED = [
 
 @pytest.mark.parametrize(("category", "reason"), ZERO_RATED)
 def test_a_zero_rated_or_exempt_invoice_names_its_exemption_reason(personas: Personas, category: str, reason: str | None) -> None:
-    invoice = make_invoice(company=personas.acme, lines=[line(unit_price="70.00", tax_category=category, tax_rate="0")] * 2)
+    # An EU customer with a VAT id: reverse charge (AE) and intra-community supplies (K) need it.
+    invoice = make_invoice(company=personas.globex, lines=[line(unit_price="70.00", tax_category=category, tax_rate="0")] * 2)
 
     tree = _assert_valid_and_exact(invoice)
 
@@ -173,7 +184,9 @@ def test_a_zero_rated_or_exempt_invoice_names_its_exemption_reason(personas: Per
 
 
 def test_a_yen_invoice_has_amounts_without_decimals(personas: Personas) -> None:
-    company = make_company(name="Nakamura KK", currency="JPY", country="JP", tax_id="T1234567890123")
+    company = make_company(
+        name="Nakamura KK", currency="JPY", country="JP", tax_id="T1234567890123", peppol_scheme="0221", peppol_id="T1234567890123"
+    )
     invoice = make_invoice(company=company, lines=[line(quantity="3", unit_price="1234", tax_category="S", tax_rate="10")] * 2)
 
     tree = _assert_valid_and_exact(invoice)
@@ -190,8 +203,8 @@ def test_a_yen_invoice_has_amounts_without_decimals(personas: Personas) -> None:
 
 
 def test_a_buyer_without_a_country_takes_it_from_its_vat_id(personas: Personas) -> None:
-    company = make_company(name="Olympia AE", currency="EUR", tax_id="EL094259216")
-    tree = _tree(invoice_ubl(make_invoice(company=company)))
+    company = make_company(name="Olympia AE", currency="EUR", tax_id="EL094259216", peppol_scheme="9933", peppol_id="EL094259216")
+    tree = _assert_valid_and_exact(make_invoice(company=company))
     buyer = tree.find("cac:AccountingCustomerParty/cac:Party", NS)
     assert _text(buyer, "cac:PostalAddress/cac:Country/cbc:IdentificationCode") == "GR"
     assert _text(buyer, "cac:PartyTaxScheme/cbc:CompanyID") == "EL094259216"
@@ -217,4 +230,4 @@ def test_a_batch_is_exported_in_a_fixed_number_of_queries(personas: Personas, dj
     with django_assert_num_queries(2):  # the documents with their company, order and related invoice; their lines
         documents = [invoice_ubl(inv, seller=seller) for inv in for_ubl(Invoice.objects.filter(pk__in=[i.pk for i in invoices]))]
     assert len(documents) == 6
-    assert all(ubl_check(doc) == [] for doc in documents)
+    assert all(fatal(validate_ubl(doc)) == [] for doc in documents)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -28,6 +29,7 @@ from invoice_portal.core.numbering import format_number, next_value
 from invoice_portal.core.settings_store import portal_settings
 from invoice_portal.invoices.lines import LineSpec, parse_lines, resolve_discount_tax
 from invoice_portal.invoices.models import Direction, Invoice, InvoiceLine, Kind, Source, Status
+from invoice_portal.invoices.seller import seller_snapshot
 from invoice_portal.invoices.totals import compute_totals
 from invoice_portal.notifications.services import notify_invoice_issued
 from invoice_portal.orders.models import Order
@@ -334,6 +336,22 @@ def invoice_issue(*, actor: Any, invoice: Invoice, issue_date: dt.date | None = 
     return _issue_locked(actor=actor, invoice=invoice, issue_date=issue_date)
 
 
+def check_not_subject_alone(invoice: Invoice, lines: Iterable[Any] | None = None) -> None:
+    """Supplies not subject to VAT (category O) are invoiced on their own: EN 16931 forbids any other VAT
+    category beside O on one document (BR-O-11 to BR-O-14), and such a document carries no VAT ids (BR-O-02).
+    Checked when issuing; ``lines`` (specs or rows with a ``tax_category``) default to the document's own."""
+    categories = {ln.tax_category for ln in (invoice.lines.all() if lines is None else lines)}
+    if invoice.discount:
+        categories.add(invoice.discount_tax_category or "S")
+    if "O" in categories and len(categories) > 1:
+        others = ", ".join(sorted(categories - {"O"}))
+        raise ValidationFailed(
+            f"lines: lines not subject to VAT (category O) cannot share a document with lines of category {others} "
+            "(EN 16931 BR-O-11 to BR-O-14); issue them on separate documents.",
+            field="lines",
+        )
+
+
 def _issue_locked(*, actor: Any, invoice: Invoice, issue_date: dt.date | None, number: str | None = None) -> Invoice:
     """The rules of ``invoice_issue``, on a document this transaction holds locked, with its lines loaded."""
     if invoice.status != Status.DRAFT:
@@ -342,6 +360,7 @@ def _issue_locked(*, actor: Any, invoice: Invoice, issue_date: dt.date | None, n
         raise InvalidTransition("Received invoices carry their supplier's number and are not issued here.")
     if not invoice.lines.all():
         raise ValidationFailed("lines: a document needs at least one line to be issued.", field="lines")
+    check_not_subject_alone(invoice)
     before = invoice_audit_view(invoice)
     invoice.issue_date = issue_date or invoice.issue_date or timezone.localdate()
     if invoice.due_date is None:
@@ -365,8 +384,9 @@ def _issue_locked(*, actor: Any, invoice: Invoice, issue_date: dt.date | None, n
     else:
         invoice.number = format_number(template, year=year, seq=next_value(f"{invoice.kind}:{year}"))
     invoice.issued_at = timezone.now()
+    invoice.seller_snapshot = seller_snapshot(settings)
     invoice.status = settled_status(total=invoice.total, allocated=invoice.allocated_total)
-    invoice.save(update_fields=["issue_date", "due_date", "number", "issued_at", "status", "updated_at"])
+    invoice.save(update_fields=["issue_date", "due_date", "number", "issued_at", "seller_snapshot", "status", "updated_at"])
     seal_append(invoice_id=invoice.pk, version=invoice.version, content=invoice_content(invoice))
     audit_record(actor=actor, obj=invoice, action="invoice.issue", before=before, after=invoice_audit_view(invoice))
     notify_invoice_issued(invoice)

@@ -88,6 +88,7 @@ def credit_note_create(
     """
     from invoice_portal.payments.services import credit_note_apply
 
+    discount: dict[str, Any] = {}
     if invoice is not None:
         invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
         if invoice.kind == Kind.CREDIT_NOTE or invoice.direction != Direction.ISSUED:
@@ -97,6 +98,10 @@ def credit_note_create(
         memo_lines = _memo_lines_from_invoice(
             invoice, lines=lines, amount=amount, tax_category=tax_category, tax_rate=tax_rate, description=description
         )
+        if lines is None and amount is None and invoice.discount:
+            # The whole invoice, as it was billed: its lines less its document-level discount.
+            discount = {"discount": invoice.discount, "discount_tax_category": invoice.discount_tax_category,
+                        "discount_tax_rate": invoice.discount_tax_rate}  # fmt: skip
         company = invoice.company
     else:
         if company is None or lines is None:
@@ -104,7 +109,7 @@ def credit_note_create(
         memo_lines = list(lines)
     credit = invoice_create(
         actor=actor, company=company, lines=memo_lines, kind=Kind.CREDIT_NOTE, source=Source.MANUAL,
-        currency=invoice.currency if invoice else company.currency, related_invoice=invoice, notes=notes,
+        currency=invoice.currency if invoice else company.currency, related_invoice=invoice, notes=notes, **discount,
     )  # fmt: skip
     if invoice is not None:
         check_credited_within_total(invoice)

@@ -15,7 +15,7 @@ from invoice_portal.invoices.models import Invoice
 from invoice_portal.invoices.services import credit_note_create, dispute_open, dispute_reject, invoice_create_from_order, invoice_issue
 from invoice_portal.orders.services import order_upsert
 from invoice_portal.payments.models import Payment
-from invoice_portal.testing import Personas, line, make_invoice, pay
+from invoice_portal.testing import Personas, line, make_einvoice_ready, make_invoice, pay
 
 
 @dataclass
@@ -44,6 +44,7 @@ def _from_order(p: Personas, company: Any, placed_by: Any, external_id: str, *, 
 
 
 def make_books(p: Personas) -> Books:
+    make_einvoice_ready(p)
     today = timezone.localdate()
     alice_web = _from_order(p, p.acme, p.alice, "BC-100", po_number="PO-ALICE-1")
     alice_second = _from_order(p, p.acme, p.alice, "BC-101")

@@ -54,7 +54,7 @@ def test_walt_at_acme_west_does_not_see_the_parents_invoices(books: Books, login
     assert client.get(f"/portal/invoices/{books.alice_web.pk}/").status_code == 404
 
 
-@pytest.mark.parametrize("suffix", ["", "pdf", "ubl"])
+@pytest.mark.parametrize("suffix", ["", "pdf", "ubl", "cii", "facturx", "download"])
 def test_charlie_gets_404_on_an_acme_invoice_url_pdf_and_e_invoice(books: Books, login: Any, suffix: str) -> None:
     client = login(books.p.charlie)
     for invoice in (books.alice_web, books.acme_erp, books.west):
@@ -92,13 +92,14 @@ def test_every_invoice_page_of_another_company_is_404_for_every_persona(books: B
     outside = {"alice": books.globex, "bob": books.west, "walt": books.acme_erp, "charlie": books.acme_paid, "carol": books.globex}
     for name, invoice in outside.items():
         client = login(getattr(books.p, name))
-        for url in (f"/portal/invoices/{invoice.pk}/", f"/portal/invoices/{invoice.pk}/pdf", f"/portal/invoices/{invoice.pk}/ubl"):
+        for suffix in ("", "pdf", "ubl", "cii", "facturx", "xrechnung", "download"):
+            url = f"/portal/invoices/{invoice.pk}/{suffix}"
             assert client.get(url).status_code == 404, (name, url)
 
 
 def test_a_draft_is_404_even_for_its_own_company(books: Books, login: Any) -> None:
     client = login(books.p.carol)
-    for suffix in ("", "pdf", "ubl"):
+    for suffix in ("", "pdf", "ubl", "cii", "facturx", "xrechnung", "download"):
         assert client.get(f"/portal/invoices/{books.acme_draft.pk}/{suffix}").status_code == 404, suffix
 
 
@@ -152,12 +153,15 @@ def test_a_revoked_permission_closes_its_page(books: Books, login: Any) -> None:
     assert client.get("/portal/invoices/export.csv").status_code == 403
     assert client.get(f"/portal/invoices/{books.acme_erp.pk}/pdf").status_code == 403
     assert client.get(f"/portal/invoices/{books.acme_erp.pk}/ubl").status_code == 403
+    for suffix in ("cii", "facturx", "xrechnung", "download"):
+        assert client.get(f"/portal/invoices/{books.acme_erp.pk}/{suffix}").status_code == 403, suffix
     page = client.get("/portal/invoices/").content.decode()
     assert "Export these" not in page
     assert "/pdf" not in page
     detail = client.get(f"/portal/invoices/{books.acme_erp.pk}/").content.decode()
     assert "/pdf" not in detail
     assert "/ubl" not in detail
+    assert "/cii" not in detail
 
 
 def test_only_a_company_admin_opens_the_users_page(books: Books, login: Any) -> None:

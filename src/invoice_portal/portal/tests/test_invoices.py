@@ -204,6 +204,21 @@ def test_the_e_invoice_downloads_as_ubl_for_a_visible_invoice(books: Books, logi
     assert b"<cbc:BuyerReference>PO-ALICE-1</cbc:BuyerReference>" in response.content
 
 
+def test_the_e_invoice_downloads_as_a_valid_cii_beside_the_ubl(books: Books, login: Any) -> None:
+    from invoice_portal.documents.einvoice.validation import fatal, validate_cii
+
+    html = login(books.p.alice).get(f"/portal/invoices/{books.alice_web.pk}/").content.decode()
+    assert f'href="/portal/invoices/{books.alice_web.pk}/cii"' in html
+    response = login(books.p.alice).get(f"/portal/invoices/{books.alice_web.pk}/cii")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/xml"
+    assert response["Content-Disposition"] == f'attachment; filename="{books.alice_web.number}.cii.xml"'
+    assert response["Cache-Control"] == "private, no-store"
+    assert b"<rsm:CrossIndustryInvoice" in response.content
+    assert f"<ram:ID>{books.alice_web.number}</ram:ID>".encode() in response.content
+    assert fatal(validate_cii(response.content)) == []
+
+
 def test_a_credit_note_downloads_as_a_ubl_credit_note(books: Books, login: Any) -> None:
     response = login(books.p.bob).get(f"/portal/invoices/{books.acme_credit.pk}/ubl")
     assert response.status_code == 200
@@ -313,3 +328,29 @@ def test_a_paid_invoice_takes_no_promise(books: Books, login: Any) -> None:
     assert "Promise to pay</button>" not in html
     response = _promise(login(books.p.bob), books.acme_paid, timezone.localdate(), "1.00")
     assert "nothing is due on it" in response.content.decode()
+
+
+def test_the_download_gives_the_companys_preferred_format_and_factur_x_has_its_cii(books: Books, login: Any) -> None:
+    import facturx
+
+    from invoice_portal.companies.models import Company
+    from invoice_portal.documents.einvoice.validation import fatal, validate_cii
+
+    client = login(books.p.alice)
+    html = client.get(f"/portal/invoices/{books.alice_web.pk}/").content.decode()
+    assert f"/portal/invoices/{books.alice_web.pk}/download" not in html  # PDF only: the PDF button is the download
+    Company.objects.filter(pk=books.p.acme.pk).update(einvoice_format="facturx")
+    html = client.get(f"/portal/invoices/{books.alice_web.pk}/").content.decode()
+    assert f'href="/portal/invoices/{books.alice_web.pk}/download"' in html
+    assert "Factur-X / ZUGFeRD (PDF with CII)" in html
+    response = client.get(f"/portal/invoices/{books.alice_web.pk}/download")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == f'attachment; filename="{books.alice_web.number}.facturx.pdf"'
+    _, xml = facturx.get_xml_from_pdf(response.content, check_xsd=True)
+    assert fatal(validate_cii(xml)) == []
+    # XRechnung needs a seller contact (and the customer's postal code and city), not set here: the reason, not a file.
+    refused = client.get(f"/portal/invoices/{books.alice_web.pk}/xrechnung")
+    assert refused.status_code == 422
+    assert "has no XRechnung" in refused.content.decode()
+    assert "BR-DE-" in refused.content.decode()

@@ -55,11 +55,11 @@ def test_alice_at_company_level_sees_acme_invoices_beyond_her_orders_until_set_b
     alice = login(b.p.alice)
     assert _seen(alice) == {b.alice_web.pk, b.alice_second.pk, b.bob_web.pk, b.acme_erp.pk, b.acme_paid.pk, b.acme_credit.pk}
     for url in (f"/portal/invoices/{b.bob_web.pk}/", f"/portal/invoices/{b.acme_erp.pk}/", f"/portal/invoices/{b.acme_erp.pk}/pdf",
-                f"/portal/invoices/{b.acme_erp.pk}/ubl"):  # fmt: skip
+                f"/portal/invoices/{b.acme_erp.pk}/ubl", f"/portal/invoices/{b.acme_erp.pk}/cii"):  # fmt: skip
         assert alice.get(url).status_code == 200, url
     assert b.acme_erp.number in _export_numbers(alice.get("/portal/invoices/export.csv"))
     for url in (f"/portal/invoices/{b.west.pk}/", f"/portal/invoices/{b.globex.pk}/", f"/portal/invoices/{b.globex.pk}/pdf",
-                f"/portal/invoices/{b.globex.pk}/ubl"):  # fmt: skip
+                f"/portal/invoices/{b.globex.pk}/ubl", f"/portal/invoices/{b.globex.pk}/cii"):  # fmt: skip
         assert alice.get(url).status_code == 404, url
 
     assert _set_level(login(b.p.carol), b.p.alice, "").status_code == 303
@@ -68,6 +68,7 @@ def test_alice_at_company_level_sees_acme_invoices_beyond_her_orders_until_set_b
     assert alice.get(f"/portal/invoices/{b.bob_web.pk}/").status_code == 404
     assert alice.get(f"/portal/invoices/{b.acme_erp.pk}/pdf").status_code == 404
     assert alice.get(f"/portal/invoices/{b.acme_erp.pk}/ubl").status_code == 404
+    assert alice.get(f"/portal/invoices/{b.acme_erp.pk}/cii").status_code == 404
     assert _seen(alice) == {b.alice_web.pk, b.alice_second.pk}
     changes = AuditEvent.objects.filter(action="user.set_level", object_id=str(b.p.alice.pk), actor=b.p.carol).order_by("pk")
     assert [(e.before, e.after) for e in changes] == [

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from invoice_portal.core.errors import DomainError
 from invoice_portal.core.money import format_money
+from invoice_portal.documents.einvoice.cii import cii_filename, invoice_cii
 from invoice_portal.documents.einvoice.ubl import invoice_ubl, ubl_filename
 from invoice_portal.invoices.models import DisputeStatus, Invoice, Kind, Status
 from invoice_portal.invoices.selectors import LineView, invoice_summary_status, invoices_visible_to, line_views
@@ -182,6 +183,39 @@ def invoice_ubl_download(request: HttpRequest, pk: int) -> HttpResponse:
         return HttpResponse(exc.message, status=exc.status, content_type="text/plain; charset=utf-8")
     response = HttpResponse(content, content_type="application/xml")
     response["Content-Disposition"] = f'attachment; filename="{ubl_filename(invoice)}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+@portal_required("portal.pdf")
+def invoice_cii_download(request: HttpRequest, pk: int) -> HttpResponse:
+    """The document as a CII e-invoice (EN 16931), under the same permission and scope as its PDF and UBL."""
+    invoice = invoice_or_404(request, pk, "portal.pdf")
+    try:
+        content = invoice_cii(invoice)
+    except DomainError as exc:
+        return HttpResponse(exc.message, status=exc.status, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(content, content_type="application/xml")
+    response["Content-Disposition"] = f'attachment; filename="{cii_filename(invoice)}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+@portal_required("portal.pdf")
+def invoice_einvoice_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    """The document as Factur-X, XRechnung, or (``fmt`` "preferred") in its company's preferred format,
+    under the same permission and scope as its PDF."""
+    from invoice_portal.documents.einvoice.delivery import einvoice_file, preferred_download
+
+    invoice = invoice_or_404(request, pk, "portal.pdf")
+    try:
+        file = preferred_download(invoice) if fmt == "preferred" else einvoice_file(invoice, fmt)
+    except DomainError as exc:
+        return HttpResponse(exc.message, status=exc.status, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(file.content, content_type=file.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{file.filename}"'
     response["Cache-Control"] = "private, no-store"
     return response
 

@@ -17,7 +17,7 @@ from invoice_portal.orders.services import order_upsert
 from invoice_portal.payments.models import Payment
 from invoice_portal.portal.models import RemittanceAdvice
 from invoice_portal.portal.services import remittance_submit
-from invoice_portal.testing import Personas, line, make_invoice, make_order, pay
+from invoice_portal.testing import Personas, line, make_einvoice_ready, make_invoice, make_order, pay
 
 
 @dataclass
@@ -39,6 +39,7 @@ class World:
 
 
 def make_world(p: Personas) -> World:
+    make_einvoice_ready(p)
     today = timezone.localdate()
     draft = make_invoice(company=p.acme, status="draft", lines=[line(description="Consulting", unit_price="50.00", quantity="2")])
     open_ = make_invoice(company=p.acme, status="open", lines=2, amount="100.00")

@@ -30,6 +30,8 @@ PAGES: list[tuple[str, str | tuple[str, ...], Callable[[World], str]]] = [
     ("canceled invoice", "invoices.view", lambda w: reverse("seller:invoice_detail", args=[w.canceled.pk])),
     ("invoice pdf", "invoices.view", lambda w: reverse("seller:invoice_pdf", args=[w.paid.pk])),
     ("invoice e-invoice", "invoices.view", lambda w: reverse("seller:invoice_ubl", args=[w.paid.pk])),
+    ("invoice e-invoice (CII)", "invoices.view", lambda w: reverse("seller:invoice_cii", args=[w.paid.pk])),
+    ("invoice Factur-X", "invoices.view", lambda w: reverse("seller:invoice_facturx", args=[w.paid.pk])),
     ("payments", "payments.view", lambda w: reverse("seller:payments")),
     ("payment detail", "payments.view", lambda w: reverse("seller:payment_detail", args=[w.payment.pk])),
     ("new payment", "payments.record", lambda w: reverse("seller:payment_new")),
@@ -124,6 +126,7 @@ ACTIONS: list[tuple[str, str, Callable[[World], str]]] = [
     ("add role", "roles.manage", lambda w: reverse("seller:roles")),
     ("set permission", "roles.manage", lambda w: reverse("seller:role_detail", args=[w.p.sales.role_id])),
     ("settings", "settings.manage", lambda w: reverse("seller:settings")),
+    ("customer e-invoicing", "customers.edit", lambda w: reverse("seller:customer_einvoicing", args=[w.p.acme.pk])),
 ]
 
 
@@ -146,14 +149,15 @@ def test_company_users_cannot_post_any_seller_action(world: World, client) -> No
     "url",
     [
         "/seller/invoices/999999/", "/seller/orders/999999/", "/seller/payments/999999/", "/seller/customers/999999/",
-        "/seller/invoices/999999/ubl", "/seller/roles/999999/", "/seller/reports/nonsense.csv", "/seller/invoices/999999/issue",
+        "/seller/invoices/999999/ubl", "/seller/invoices/999999/cii", "/seller/invoices/999999/facturx",
+        "/seller/invoices/999999/xrechnung", "/seller/roles/999999/", "/seller/reports/nonsense.csv", "/seller/invoices/999999/issue",
         "/seller/customers/999999/statement.pdf", "/seller/customers/999999/statement.csv", "/seller/remittances/999999/",
-        "/seller/remittances/999999/confirm",
+        "/seller/remittances/999999/confirm", "/seller/customers/999999/einvoicing",
     ],
 )  # fmt: skip
 def test_unknown_ids_are_404(world: World, client, url: str) -> None:
     client.force_login(world.p.admin)
-    method = client.post if url.endswith(("issue", "confirm")) else client.get
+    method = client.post if url.endswith(("issue", "confirm", "einvoicing")) else client.get
     assert method(url).status_code == 404
 
 

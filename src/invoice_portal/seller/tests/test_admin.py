@@ -144,17 +144,40 @@ def test_the_reminder_schedule_and_email_switches_are_set_on_the_settings_page(w
     assert portal_settings().seller_name != "Renamed Ltd"  # one form, saved together or not at all
 
 
-def test_the_seller_country_is_a_real_iso_code_and_goes_into_e_invoices(world: World, client) -> None:
-    from invoice_portal.documents.einvoice.rules import ubl_check
+def test_the_seller_country_and_peppol_id_are_checked_and_go_into_e_invoices_issued_after(world: World, client) -> None:
+    from invoice_portal.companies.models import Company
     from invoice_portal.documents.einvoice.ubl import invoice_ubl
+    from invoice_portal.documents.einvoice.validation import fatal, validate_ubl
+    from invoice_portal.testing import make_invoice
 
     client.force_login(world.p.admin)
     data = {**client.get("/seller/settings/").context["form"].initial, "seller_country": "XQ"}
     refused = client.post("/seller/settings/", data)
     assert "not a two-letter ISO country code" in refused.content.decode()
-    assert portal_settings().seller_country == ""
-    client.post("/seller/settings/", {**data, "seller_country": "de", "seller_address": "Unter den Linden 1\n10117 Berlin"})
-    assert portal_settings().seller_country == "DE"
-    xml = invoice_ubl(world.open)
+    assert portal_settings().seller_country == "US"  # unchanged
+    refused = client.post(
+        "/seller/settings/", {**data, "seller_country": "DE", "seller_peppol_scheme": "EM", "seller_peppol_id": "a@b.test"}
+    )
+    assert "&#x27;EM&#x27; is not a scheme of the Peppol EAS code list" in refused.content.decode()
+    refused = client.post(
+        "/seller/settings/", {**data, "seller_country": "DE", "seller_peppol_scheme": "0088", "seller_peppol_id": "0614141000013"}
+    )
+    assert "fails the GS1 check digit of scheme 0088" in refused.content.decode()
+    assert portal_settings().seller_peppol_id == "0614141000012"
+    client.post(
+        "/seller/settings/",
+        {**data, "seller_country": "de", "seller_address": "Unter den Linden 1\n10117 Berlin", "seller_tax_id": "DE123456789",
+         "seller_peppol_scheme": "9930", "seller_peppol_id": "DE123456789", "seller_contact_name": "Billing",
+         "seller_phone": "+49 30 1", "seller_iban": "DE02 1203 0000 0000 2020 51"},
+    )  # fmt: skip
+    saved = portal_settings()
+    assert (saved.seller_country, saved.seller_peppol_scheme, saved.seller_peppol_id) == ("DE", "9930", "DE123456789")
+    assert saved.seller_iban == "DE02120300000000202051"
+    Company.objects.filter(pk=world.p.acme.pk).update(peppol_scheme="0088", peppol_id="0614141000029", country="US")
+    xml = invoice_ubl(make_invoice(company=world.p.acme))
     assert b"<cbc:IdentificationCode>DE</cbc:IdentificationCode>" in xml
-    assert not [v for v in ubl_check(xml) if v.rule == "BR-09"]
+    assert fatal(validate_ubl(xml)) == []
+    # A document issued before keeps the seller it was issued with: its e-invoice is unchanged.
+    before = invoice_ubl(world.open)
+    assert b"Unter den Linden" not in before
+    assert b'<cbc:EndpointID schemeID="0088">0614141000012</cbc:EndpointID>' in before

@@ -4,22 +4,28 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.utils.http import urlencode
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from invoice_portal.companies.models import Company
+from invoice_portal.companies.services import company_update
+from invoice_portal.core.errors import DomainError
+from invoice_portal.core.forms import attach_error
 from invoice_portal.documents.pdf import statement_pdf
 from invoice_portal.payments.selectors import company_position
 from invoice_portal.payments.statements import Statement
 from invoice_portal.portal.exports import STATEMENT_HEADER, csv_response, statement_rows
 from invoice_portal.seller import charts, selectors
-from invoice_portal.seller.forms import CustomerFilterForm, StatementForm
+from invoice_portal.seller.forms import CustomerEInvoicingForm, CustomerFilterForm, StatementForm
 from invoice_portal.seller.permissions import seller_can, seller_required
 from invoice_portal.seller.rendering import render_page
 from invoice_portal.seller.views.common import paginate
+
+EINVOICING_FIELDS = ("peppol_scheme", "peppol_id", "einvoice_format")
 
 
 @require_GET
@@ -44,6 +50,27 @@ def _statement_choice(request: HttpRequest, company: Company) -> tuple[Statement
 @seller_required("customers.view")
 def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     company = get_object_or_404(Company.objects.select_related("parent"), pk=pk)
+    return _detail_page(request, company, CustomerEInvoicingForm(initial={f: getattr(company, f) for f in EINVOICING_FIELDS}))
+
+
+@require_POST
+@seller_required("customers.edit")
+def customer_einvoicing(request: HttpRequest, pk: int) -> HttpResponse:
+    """Set the customer's Peppol participant id and preferred e-invoice format (``company_update`` checks them)."""
+    company = get_object_or_404(Company.objects.select_related("parent"), pk=pk)
+    form = CustomerEInvoicingForm(request.POST)
+    if form.is_valid():
+        try:
+            company_update(actor=request.user, company=company, **form.cleaned_data)
+        except DomainError as exc:
+            attach_error(form, exc)
+        else:
+            messages.success(request, "E-invoicing saved.")
+            return redirect("seller:customer_detail", pk=company.pk)
+    return _detail_page(request, company, form, status=422)
+
+
+def _detail_page(request: HttpRequest, company: Company, einvoicing: CustomerEInvoicingForm, *, status: int = 200) -> HttpResponse:
     user = request.user
     statement_form, start, end, currency, currencies = _statement_choice(request, company)
     sees_money = seller_can(user, "invoices.view")
@@ -60,8 +87,11 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "currencies": currencies,
         "statement_currency": currency,
         "period": (start, end),
+        "einvoicing_form": einvoicing,
     }
-    return render_page(request, "seller/customers/detail.html", context)
+    response = render_page(request, "seller/customers/detail.html", context)
+    response.status_code = status
+    return response
 
 
 def _statement(request: HttpRequest, pk: int) -> Statement:

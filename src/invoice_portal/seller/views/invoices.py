@@ -17,6 +17,7 @@ from invoice_portal.audit.selectors import audit_events_for
 from invoice_portal.companies.models import Company
 from invoice_portal.core.errors import DomainError
 from invoice_portal.core.money import format_money
+from invoice_portal.documents.einvoice.cii import cii_filename, invoice_cii
 from invoice_portal.documents.einvoice.ubl import invoice_ubl, ubl_filename
 from invoice_portal.documents.selectors import latest_response, original_of, responses_of, with_response_status
 from invoice_portal.invoices.models import Direction, Dispute, DisputeStatus, Invoice, Kind, Status
@@ -245,6 +246,36 @@ def invoice_ubl_download(request: HttpRequest, pk: int) -> HttpResponse:
         return HttpResponse(exc.message, status=exc.status, content_type="text/plain; charset=utf-8")
     response = HttpResponse(content, content_type="application/xml")
     response["Content-Disposition"] = f'attachment; filename="{ubl_filename(invoice)}"'
+    return response
+
+
+@require_GET
+@seller_required("invoices.view")
+def invoice_cii_download(request: HttpRequest, pk: int) -> HttpResponse:
+    """The document as a UN/CEFACT CII e-invoice (EN 16931 profile); refused as the UBL download is."""
+    invoice = visible_invoice(request, pk)
+    try:
+        content = invoice_cii(invoice)
+    except DomainError as exc:
+        return HttpResponse(exc.message, status=exc.status, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(content, content_type="application/xml")
+    response["Content-Disposition"] = f'attachment; filename="{cii_filename(invoice)}"'
+    return response
+
+
+@require_GET
+@seller_required("invoices.view")
+def invoice_einvoice_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    """The document as Factur-X (PDF/A-3 with its CII) or XRechnung (UBL); refused as the UBL download is."""
+    from invoice_portal.documents.einvoice.delivery import einvoice_file
+
+    invoice = visible_invoice(request, pk)
+    try:
+        file = einvoice_file(invoice, fmt)
+    except DomainError as exc:
+        return HttpResponse(exc.message, status=exc.status, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(file.content, content_type=file.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{file.filename}"'
     return response
 
 

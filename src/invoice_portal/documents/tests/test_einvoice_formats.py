@@ -1,0 +1,178 @@
+"""XRechnung (UBL) for German public customers, Factur-X (PDF/A-3 with the CII inside) and the customer's
+preferred format, used by the email that sends an issued document and by the portal's download."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import facturx
+import pytest
+from lxml import etree
+
+from invoice_portal.companies.models import Company
+from invoice_portal.core.errors import EInvoiceNotPossible
+from invoice_portal.core.models import PortalSettings
+from invoice_portal.documents.einvoice.delivery import attachments, preferred_download
+from invoice_portal.documents.einvoice.factur_x import invoice_facturx
+from invoice_portal.documents.einvoice.ubl import XRECHNUNG_CUSTOMIZATION_ID, invoice_ubl
+from invoice_portal.documents.einvoice.validation import fatal, validate_cii, validate_ubl
+from invoice_portal.documents.tests.peppol_rules import peppol_violations
+from invoice_portal.invoices.services import credit_note_create, debit_note_create
+from invoice_portal.notifications.services import invoice_send
+from invoice_portal.seller.services import portal_settings_update
+from invoice_portal.testing import Personas, line, make_company, make_invoice
+
+pytestmark = pytest.mark.django_db
+
+NS = {
+    "cac": "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2",
+    "cbc": "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2",
+}
+XRECHNUNG_TYPE_CODES = {"326", "380", "384", "389", "381", "875", "876", "877"}
+
+
+@pytest.fixture(autouse=True)
+def _media(settings: Any, tmp_path: Any) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    logging.getLogger("factur-x").setLevel(logging.WARNING)
+
+
+def _public_customer() -> Company:
+    return make_company(
+        name="Stadt Musterhausen", currency="EUR", country="DE", tax_id="DE811907634", address_line1="Rathausplatz 1",
+        city="Musterhausen", postal_code="12345", external_id="04011000-1234512345-06", peppol_scheme="0204",
+        peppol_id="04011000-1234512345-06", einvoice_format="xrechnung",
+    )  # fmt: skip
+
+
+def _german_rules(content: bytes) -> list[str]:
+    """XRechnung's rules (BR-DE-*) that concern what we write, checked explicitly (KoSIT's schematron is not shipped)."""
+    root = etree.fromstring(content)
+    credit = etree.QName(root).localname == "CreditNote"
+    seller = root.find("cac:AccountingSupplierParty/cac:Party", NS)
+    buyer = root.find("cac:AccountingCustomerParty/cac:Party", NS)
+    broken = []
+    if root.findtext("cbc:CustomizationID", namespaces=NS) != XRECHNUNG_CUSTOMIZATION_ID:
+        broken.append("BR-DE-21")
+    if root.find("cac:PaymentMeans", NS) is None:
+        broken.append("BR-DE-1")
+    for rule, path in (("BR-DE-5", "cac:Contact/cbc:Name"), ("BR-DE-6", "cac:Contact/cbc:Telephone"),
+                       ("BR-DE-7", "cac:Contact/cbc:ElectronicMail"), ("BR-DE-3", "cac:PostalAddress/cbc:CityName"),
+                       ("BR-DE-4", "cac:PostalAddress/cbc:PostalZone")):  # fmt: skip
+        if not (seller.findtext(path, namespaces=NS) or "").strip():
+            broken.append(rule)
+    for rule, path in (("BR-DE-8", "cac:PostalAddress/cbc:CityName"), ("BR-DE-9", "cac:PostalAddress/cbc:PostalZone")):
+        if not (buyer.findtext(path, namespaces=NS) or "").strip():
+            broken.append(rule)
+    if not (root.findtext("cbc:BuyerReference", namespaces=NS) or "").strip():
+        broken.append("BR-DE-15")
+    if not seller.findall("cac:PartyTaxScheme/cbc:CompanyID", NS):
+        broken.append("BR-DE-16")
+    if root.findtext("cbc:CreditNoteTypeCode" if credit else "cbc:InvoiceTypeCode", namespaces=NS) not in XRECHNUNG_TYPE_CODES:
+        broken.append("BR-DE-17")
+    for means in root.findall("cac:PaymentMeans", NS):
+        if (
+            means.findtext("cbc:PaymentMeansCode", namespaces=NS) in ("30", "58")
+            and means.find("cac:PayeeFinancialAccount/cbc:ID", NS) is None
+        ):
+            broken.append("BR-DE-23-a")
+    return broken
+
+
+def test_an_xrechnung_invoice_and_credit_note_pass_en16931_peppol_and_the_german_rules(
+    eu_seller: PortalSettings, personas: Personas
+) -> None:
+    customer = _public_customer()
+    invoice = make_invoice(company=customer, lines=[line(unit_price="100.00", tax_category="S", tax_rate="19")], po_number="PO-7")
+    credit = credit_note_create(actor=personas.finance, invoice=invoice, amount="20.00")
+    for document in (invoice, credit):
+        content = invoice_ubl(document, xrechnung=True)
+        assert fatal(validate_ubl(content)) == []
+        assert peppol_violations(content, peppol=False) == []
+        assert _german_rules(content) == []
+    assert b"<cbc:PaymentMeansCode>58</cbc:PaymentMeansCode>" in invoice_ubl(credit, xrechnung=True)  # on credit notes too
+
+
+def test_xrechnung_refuses_a_debit_note_and_a_seller_without_contact(eu_seller: PortalSettings, personas: Personas) -> None:
+    customer = _public_customer()
+    invoice = make_invoice(company=customer, lines=[line(unit_price="100.00", tax_category="S", tax_rate="19")])
+    debit = debit_note_create(
+        actor=personas.finance, company=customer, invoice=invoice, lines=[line(unit_price="5.00", tax_category="S", tax_rate="19")]
+    )
+    with pytest.raises(EInvoiceNotPossible, match="BR-DE-17"):
+        invoice_ubl(debit, xrechnung=True)
+    portal_settings_update(actor=None, seller_contact_name="", seller_phone="")
+    with pytest.raises(EInvoiceNotPossible, match="contact name, phone must be set"):
+        invoice_ubl(make_invoice(company=customer, lines=[line(unit_price="1.00", tax_category="S", tax_rate="19")]), xrechnung=True)
+
+
+def test_factur_x_is_the_pdf_a3_with_the_valid_cii_inside(eu_seller: PortalSettings, peppol_customers: Personas) -> None:
+    invoice = make_invoice(company=peppol_customers.globex, lines=[line(unit_price="100.00", tax_category="S", tax_rate="19")])
+
+    pdf = invoice_facturx(invoice)
+
+    assert pdf.startswith(b"%PDF-")
+    name, xml = facturx.get_xml_from_pdf(pdf, check_xsd=True)
+    assert name == "factur-x.xml"
+    assert fatal(validate_cii(xml)) == []
+    assert f"<ram:ID>{invoice.number}</ram:ID>".encode() in xml
+    from pypdf import PdfReader
+
+    reader = PdfReader(__import__("io").BytesIO(pdf))
+    metadata = reader.xmp_metadata
+    assert metadata is not None
+    assert b"pdfaid" in metadata.stream.get_data() or "pdfaid" in str(metadata.rdf_root.toxml())
+
+
+def test_the_customers_preferred_format_decides_the_attachments_and_the_download(
+    eu_seller: PortalSettings, peppol_customers: Personas
+) -> None:
+    globex = peppol_customers.globex
+    invoice = make_invoice(company=globex, lines=[line(unit_price="100.00", tax_category="S", tax_rate="19")])
+    expected = {
+        "pdf": ["application/pdf"],
+        "peppol_ubl": ["application/pdf", "application/xml"],
+        "xrechnung": ["application/pdf", "application/xml"],
+        "facturx": ["application/pdf"],
+    }
+    for fmt, types in expected.items():
+        Company.objects.filter(pk=globex.pk).update(
+            einvoice_format=fmt, address_line1="Friedrichstraße 68", city="Berlin", postal_code="10117"
+        )
+        invoice.company.refresh_from_db()
+        sent = attachments(invoice)
+        assert [f.content_type for f in sent.files] == types, fmt
+        assert sent.note == ""
+        download = preferred_download(invoice)
+        assert download.content_type == types[-1] if fmt != "pdf" else download.content_type == "application/pdf"
+    assert attachments(invoice).files[0].filename.endswith(".facturx.pdf")
+
+
+def test_an_email_carries_the_pdf_alone_with_the_reason_when_no_e_invoice_is_possible(
+    eu_seller: PortalSettings, peppol_customers: Personas
+) -> None:
+    Company.objects.filter(pk=peppol_customers.globex.pk).update(einvoice_format="peppol_ubl")
+    invoice = make_invoice(
+        company=peppol_customers.globex, currency="KWD", lines=[line(unit_price="10.000", tax_category="S", tax_rate="5")]
+    )
+    sent = attachments(invoice)
+    assert [f.content_type for f in sent.files] == ["application/pdf"]
+    assert "KWD has 3 decimals" in sent.note
+
+
+def test_sending_an_issued_document_attaches_the_preferred_format(
+    eu_seller: PortalSettings, peppol_customers: Personas, mailoutbox: list[Any], django_capture_on_commit_callbacks: Any
+) -> None:
+    Company.objects.filter(pk=peppol_customers.globex.pk).update(einvoice_format="peppol_ubl", email="ap@globex.test")
+    invoice = make_invoice(company=peppol_customers.globex, lines=[line(unit_price="100.00", tax_category="S", tax_rate="19")])
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        invoice_send(actor=peppol_customers.finance, invoice=invoice)
+
+    sent = [m for m in mailoutbox if invoice.number in m.subject]
+    assert len(sent) == 1
+    names = [name for name, _, _ in sent[0].attachments]
+    assert names == [f"{invoice.number}.pdf", f"{invoice.number}.xml"]
+    ubl = sent[0].attachments[1][1]
+    assert fatal(validate_ubl(ubl if isinstance(ubl, bytes) else ubl.encode())) == []
