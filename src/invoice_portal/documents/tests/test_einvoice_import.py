@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 
 from invoice_portal.audit.models import AuditEvent
 from invoice_portal.companies.models import Company
@@ -29,7 +30,7 @@ from invoice_portal.documents.tests.test_einvoice_parse import BILLION_LAUGHS, X
 from invoice_portal.invoices.models import Invoice, Source
 from invoice_portal.invoices.services import credit_note_create
 from invoice_portal.notifications.models import Message
-from invoice_portal.testing import database_state, line, make_company, make_invoice, make_order
+from invoice_portal.testing import at_once, database_state, line, make_company, make_invoice, make_order
 
 pytestmark = pytest.mark.django_db
 
@@ -273,3 +274,27 @@ def test_our_cii_export_imports_as_a_cii_document(customer: Company) -> None:
     assert [(ln.description, ln.quantity, ln.unit_price, ln.net_amount) for ln in invoice.lines.order_by("line_no")] == [
         (ln.description, ln.quantity, ln.unit_price, ln.net_amount) for ln in original.lines.order_by("line_no")
     ]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_same_document_posted_twice_at_once_is_stored_once(eu_seller: PortalSettings) -> None:
+    """The second import waits on the number's unique index, then answers the first one's document (never a 409 or a 500)."""
+    customer = make_company(
+        name="Kunde AG", currency="EUR", external_id="K-1", tax_id="DE999999999", peppol_scheme="9930", peppol_id="DE999999999",
+        country="DE",
+    )  # fmt: skip
+    xml = renumbered(_original(customer), "ERP-RACE-1")
+
+    def run() -> Any:
+        try:
+            return issued_einvoice_import(actor=None, xml=xml)
+        finally:
+            connection.close()
+
+    results = at_once([run] * 3)
+    assert all(not isinstance(r, Exception) for r in results), results
+    assert sorted(r.created for r in results) == [False, False, True]
+    assert len({r.invoice.pk for r in results}) == 1
+    assert Invoice.objects.filter(number="ERP-RACE-1").count() == 1
+    assert DocumentAttachment.objects.filter(invoice__number="ERP-RACE-1").count() == 1
