@@ -57,6 +57,7 @@ class InvoiceFilterForm(TextRuleForm):
     overdue = forms.ChoiceField(required=False, choices=YES_NO)
     disputed = forms.ChoiceField(required=False, choices=YES_NO)
     on_hold = forms.ChoiceField(required=False, choices=YES_NO, label="On hold")
+    attention = forms.ChoiceField(required=False, choices=YES_NO, label="Queried or rejected by the buyer")
     company = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID, widget=forms.HiddenInput())
     sort = forms.ChoiceField(required=False, choices=[(s, s) for s in INVOICE_SORTS], widget=forms.HiddenInput())
 
@@ -72,6 +73,11 @@ class InvoiceFilterForm(TextRuleForm):
             on_hold=_yes_no(cd.get("on_hold") or ""),
             company_id=cd.get("company"), sort=cd.get("sort") or "-issue_date",
         )  # fmt: skip
+
+    def attention_filter(self) -> bool | None:
+        """Whether to show only (yes) or no (no) invoices whose latest Peppol Invoice Response is UQ or RE."""
+        self.is_valid()
+        return _yes_no(self.cleaned_data.get("attention") or "")
 
 
 class PaymentFilterForm(TextRuleForm):
@@ -433,3 +439,9 @@ class MessageFilterForm(TextRuleForm):
         self.is_valid()
         cd = self.cleaned_data
         return {"kind": cd.get("kind") or "", "status": cd.get("status") or "", "search": cd.get("q") or ""}
+
+
+class InvoiceResponseUploadForm(forms.Form):
+    """A Peppol Invoice Response file (UBL ApplicationResponse) the buyer sent about this invoice."""
+
+    file = forms.FileField(label="Invoice Response (XML)", help_text="Peppol BIS Invoice Response 3, as the buyer sent it")

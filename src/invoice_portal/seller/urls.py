@@ -2,7 +2,19 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from invoice_portal.seller.views import admin, customers, home, invoice_actions, invoices, orders, payments, remittances, reports, store
+from invoice_portal.seller.views import (
+    admin,
+    customers,
+    home,
+    invoice_actions,
+    invoice_responses,
+    invoices,
+    orders,
+    payments,
+    remittances,
+    reports,
+    store,
+)
 from invoice_portal.seller.views import messages as email_log
 
 app_name = "seller"
@@ -27,12 +39,14 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("invoices/<int:pk>/cii", invoices.invoice_cii_download, name="invoice_cii"),
     path("invoices/<int:pk>/facturx", invoices.invoice_einvoice_download, {"fmt": "facturx"}, name="invoice_facturx"),
     path("invoices/<int:pk>/xrechnung", invoices.invoice_einvoice_download, {"fmt": "xrechnung"}, name="invoice_xrechnung"),
+    path("invoices/<int:pk>/original", invoices.invoice_original_download, name="invoice_original"),
     path("invoices/<int:pk>/preview", invoices.invoice_preview, name="invoice_preview"),
     path("invoices/<int:pk>/issue", invoice_actions.issue, name="invoice_issue"),
     path("invoices/<int:pk>/cancel", invoice_actions.cancel, name="invoice_cancel"),
     path("invoices/<int:pk>/send", invoice_actions.send, name="invoice_send"),
     path("invoices/<int:pk>/remind", invoice_actions.remind, name="invoice_remind"),
     path("invoices/<int:pk>/hold", invoice_actions.hold, name="invoice_hold"),
+    path("invoices/<int:pk>/responses", invoice_responses.response_upload, name="invoice_response_upload"),
     path("invoices/<int:pk>/delete", invoice_actions.delete, name="invoice_delete"),
     path("invoices/<int:pk>/credit-note", invoice_actions.credit_note, name="invoice_credit_note"),
     path("invoices/<int:pk>/debit-note", invoice_actions.debit_note, name="invoice_debit_note"),

@@ -122,6 +122,7 @@ ACTIONS: list[tuple[str, str, Callable[[World], str]]] = [
     ("send", "invoices.send", lambda w: reverse("seller:invoice_send", args=[w.open.pk])),
     ("remind", "invoices.send", lambda w: reverse("seller:invoice_remind", args=[w.overdue.pk])),
     ("hold", "payments.record", lambda w: reverse("seller:invoice_hold", args=[w.overdue.pk])),
+    ("record invoice response", "invoices.edit", lambda w: reverse("seller:invoice_response_upload", args=[w.open.pk])),
     ("retry email", "invoices.send", lambda w: reverse("seller:message_retry", args=[w.open.messages.get(kind="invoice").pk])),
     ("delete", "invoices.delete", lambda w: reverse("seller:invoice_delete", args=[w.draft.pk])),
     ("cancel", "invoices.delete", lambda w: reverse("seller:invoice_cancel", args=[w.globex_open.pk])),

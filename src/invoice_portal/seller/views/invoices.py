@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -20,6 +20,7 @@ from invoice_portal.core.ids import parse_id
 from invoice_portal.core.money import format_money
 from invoice_portal.documents.einvoice.cii import cii_filename, invoice_cii
 from invoice_portal.documents.einvoice.ubl import invoice_ubl, ubl_filename
+from invoice_portal.documents.selectors import latest_response, original_of, responses_of, with_response_status
 from invoice_portal.invoices.models import Direction, Dispute, DisputeStatus, Invoice, Kind, Status
 from invoice_portal.invoices.selectors import invoice_list, invoice_summary_status, invoices_visible_to, line_views
 from invoice_portal.invoices.services import invoice_create, invoice_update
@@ -40,6 +41,7 @@ from invoice_portal.seller.forms import (
     DisputeRejectForm,
     HoldForm,
     InvoiceFilterForm,
+    InvoiceResponseUploadForm,
 )
 from invoice_portal.seller.permissions import seller_can, seller_required
 from invoice_portal.seller.rendering import render_page
@@ -48,7 +50,8 @@ from invoice_portal.seller.views.common import paginate
 
 def _filtered(request: HttpRequest) -> tuple[InvoiceFilterForm, QuerySet[Invoice]]:
     form = InvoiceFilterForm(request.GET)
-    return form, invoice_list(invoices_visible_to(request.user), form.to_filters())
+    invoices = invoice_list(invoices_visible_to(request.user), form.to_filters())
+    return form, with_response_status(invoices, attention=form.attention_filter())
 
 
 @require_GET
@@ -159,6 +162,10 @@ def invoice_page(request: HttpRequest, invoice: Invoice, *, status: int = 200, *
         "memos": list(selectors.invoice_memos(invoice)),
         "events": list(audit_events_for(invoice).order_by("-at", "-pk")),
         "has_open_dispute": invoice.disputes.filter(status=DisputeStatus.OPEN).exists(),
+        "buyer_responses": responses_of(invoice),
+        "latest_response": latest_response(invoice),
+        "response_form": overrides.pop("response_form", None) or InvoiceResponseUploadForm(),
+        "can_record_response": seller_can(request.user, "invoices.edit"),
         "cancel_form": CancelForm(prefix="cancel"),
         "hold_form": overrides.pop("hold_form", None) or HoldForm(prefix="hold"),
         "messages_sent": list(invoice_messages(invoice)[:20]),
@@ -270,6 +277,18 @@ def invoice_einvoice_download(request: HttpRequest, pk: int, fmt: str) -> HttpRe
         return HttpResponse(exc.message, status=exc.status, content_type="text/plain; charset=utf-8")
     response = HttpResponse(file.content, content_type=file.content_type)
     response["Content-Disposition"] = f'attachment; filename="{file.filename}"'
+    return response
+
+
+@require_GET
+@seller_required("invoices.view")
+def invoice_original_download(request: HttpRequest, pk: int) -> HttpResponse:
+    """The file an imported document came from, byte for byte (404 for a document not imported from one)."""
+    attachment = original_of(visible_invoice(request, pk))
+    if attachment is None:
+        raise Http404("This document was not imported from a file.")
+    response = HttpResponse(bytes(attachment.content), content_type=attachment.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{attachment.filename}"'
     return response
 
 

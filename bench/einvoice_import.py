@@ -1,0 +1,79 @@
+"""E-invoice import: documents/s through parse + map + store (without the XSLT), and the official validation's time.
+
+The documents are UBL exports of the bench database's issued invoices, each renumbered as if the ERP
+had issued it. ``einvoice.import_docs_per_s`` times ``parse_einvoice`` + ``issued_einvoice_store`` per
+document (the buyer looked up, the document created and issued with its own number through the invoice
+services, the original XML kept, audited): what ``POST /api/v1/invoices`` does with an XML body once
+the official validation has passed. Every document is written inside one transaction that is rolled
+back at the end, so the bench database stays as generated (no commit per document is timed).
+``einvoice.parse_map_docs_per_s`` is the part without the database (parsing and mapping only), and
+``einvoice.validate_ms`` is the official EN 16931 validation (UBL XSD + CEN schematron on Saxon) per document.
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from bench import ubl as ubl_bench
+from bench.harness import emit, emit_latency, log, time_calls
+from invoice_portal.audit.context import origin
+from invoice_portal.core.settings_store import portal_settings, settings_read_once
+from invoice_portal.documents.einvoice.intake import issued_einvoice_store
+from invoice_portal.documents.einvoice.mapping import einvoice_map
+from invoice_portal.documents.einvoice.parse import parse_einvoice
+from invoice_portal.documents.einvoice.selectors import for_ubl
+from invoice_portal.documents.einvoice.ubl import invoice_ubl
+from invoice_portal.documents.einvoice.validation import fatal, validate
+from invoice_portal.invoices.models import Direction, Invoice, Kind, Status
+
+
+class _Rollback(Exception):
+    pass
+
+
+def _documents(count: int) -> list[bytes]:
+    ubl_bench._identities()  # what an e-invoice needs of the bench seller and customers (idempotent)
+    seller = portal_settings()
+    invoices = Invoice.objects.filter(direction=Direction.ISSUED, kind=Kind.INVOICE).exclude(status=Status.DRAFT).order_by("-pk")
+    stamp = int(time.time())
+    documents = []
+    for i, invoice in enumerate(for_ubl(invoices)[:count]):
+        xml = invoice_ubl(invoice, seller=seller)
+        documents.append(xml.replace(f">{invoice.number}<".encode(), f">BENCH-IMP-{stamp}-{i}<".encode()))
+    return documents
+
+
+def run(count: int = 2000, validations: int = 40) -> None:
+    documents = _documents(count)
+    n = len(documents)
+    started = time.perf_counter()
+    for xml in documents:
+        einvoice_map(parse_einvoice(xml))
+    emit("einvoice.parse_map_docs_per_s", n / (time.perf_counter() - started), "docs/s", n)
+    imported = 0
+    try:
+        # As the API and the import command run it: an import channel, the settings read once per call.
+        with origin("import", "bench"), settings_read_once(), transaction.atomic():
+            started = time.perf_counter()
+            for xml in documents:
+                result = issued_einvoice_store(actor=None, xml=xml, doc=parse_einvoice(xml))
+                imported += result.created
+            elapsed = time.perf_counter() - started
+            with CaptureQueriesContext(connection) as queries:
+                extra = documents[0].replace(b"BENCH-IMP-", b"BENCH-IMQ-")
+                issued_einvoice_store(actor=None, xml=extra, doc=parse_einvoice(extra))
+            raise _Rollback
+    except _Rollback:
+        pass
+    emit(
+        "einvoice.import_docs_per_s", n / elapsed, "docs/s", n, created=imported, queries_per_doc=len(queries),
+        avg_bytes=sum(map(len, documents)) // max(n, 1),
+    )  # fmt: skip
+
+    samples = time_calls(lambda i: validate(documents[i % n]), runs=min(validations, n), warmup=2)
+    rules = sorted({v.rule for xml in documents[:validations] for v in fatal(validate(xml))})
+    log(f"einvoice: EN 16931 rules the bench exports break: {rules or 'none'}")
+    emit_latency("einvoice.validate_ms", samples)

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from django.db.models import OuterRef, QuerySet, Subquery
+
+from invoice_portal.documents.models import ATTENTION_CODES, AttachmentPurpose, DocumentAttachment, InvoiceResponse
+from invoice_portal.invoices.models import Invoice
+
+
+def original_of(invoice: Invoice) -> DocumentAttachment | None:
+    """The file ``invoice`` was imported from, if it was (kept byte for byte)."""
+    return DocumentAttachment.objects.filter(invoice=invoice, purpose=AttachmentPurpose.ORIGINAL).first()
+
+
+def attachments_of(invoice: Invoice) -> list[DocumentAttachment]:
+    """The attachments of ``invoice`` without their content (for listing)."""
+    return list(DocumentAttachment.objects.filter(invoice=invoice).defer("content").order_by("pk"))
+
+
+def responses_of(invoice: Invoice) -> list[InvoiceResponse]:
+    """The Invoice Responses the buyer sent about ``invoice``, newest first (without their XML)."""
+    return list(InvoiceResponse.objects.filter(invoice=invoice).defer("xml").order_by("-issue_date", "-pk"))
+
+
+def latest_response_code() -> Subquery:
+    """The code of an invoice's latest response, for annotating invoice querysets (``OuterRef("pk")``)."""
+    latest = InvoiceResponse.objects.filter(invoice=OuterRef("pk")).order_by("-issue_date", "-pk").values("code")[:1]
+    return Subquery(latest)
+
+
+def needing_attention(invoices: QuerySet[Invoice]) -> QuerySet[Invoice]:
+    """``invoices`` whose latest Invoice Response says under query or rejected."""
+    return invoices.annotate(response_code=latest_response_code()).filter(response_code__in=ATTENTION_CODES)
+
+
+def latest_response(invoice: Invoice) -> InvoiceResponse | None:
+    return InvoiceResponse.objects.filter(invoice=invoice).defer("xml").order_by("-issue_date", "-pk").first()
+
+
+def with_response_status(invoices: QuerySet[Invoice], *, attention: bool | None = None) -> QuerySet[Invoice]:
+    """``invoices`` annotated with ``response_code`` (their latest Invoice Response's code, or None), and with
+    ``attention`` only those that need it (latest UQ or RE: True) or those that do not (False)."""
+    invoices = invoices.annotate(response_code=latest_response_code())
+    if attention is True:
+        return invoices.filter(response_code__in=ATTENTION_CODES)
+    if attention is False:
+        return invoices.exclude(response_code__in=ATTENTION_CODES)
+    return invoices
