@@ -37,6 +37,7 @@ from invoice_portal.orders.models import Order
 from invoice_portal.payments.models import SETTLED_STATUSES, Payment
 from invoice_portal.payments.statements import AGING_BUCKETS, Statement, account_statement, aging_sums
 from invoice_portal.portal.models import RemittanceAdvice, RemittanceLine, RemittanceStatus
+from invoice_portal.seller.models import BillingSettings
 
 LIVE = (Status.OPEN, Status.PARTIALLY_PAID)
 _MONEY = DecimalField(max_digits=18, decimal_places=4)
@@ -458,3 +459,9 @@ def role_list() -> QuerySet[Role]:
 
 def role_grants(role: Role) -> dict[str, str | None]:
     return dict(role.grants.values_list("permission", "level"))
+
+
+def billing_settings() -> BillingSettings:
+    """The seller's billing settings row (the default payment instruction), created on first read."""
+    settings, _ = BillingSettings.objects.get_or_create(pk=1)
+    return settings
