@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import time
+from functools import cache
+from pathlib import Path
 
 from django.contrib.auth.decorators import login_required
 from django.db import connection
@@ -26,6 +28,22 @@ def healthz(request: HttpRequest) -> JsonResponse:
         database = {"status": "error", "vendor": connection.vendor, "error": type(exc).__name__}
         status = 503
     return JsonResponse({"status": "ok" if status == 200 else "error", "database": database}, status=status)
+
+
+FAVICON = Path(__file__).resolve().parents[1] / "static" / "favicon.ico"
+
+
+@cache
+def _favicon() -> bytes:
+    return FAVICON.read_bytes()
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """``/favicon.ico``, which browsers ask for on their own whatever a page links; the same file as the pages' icon link."""
+    response = HttpResponse(_favicon(), content_type="image/vnd.microsoft.icon")
+    response["Cache-Control"] = "public, max-age=604800"
+    return response
 
 
 @login_required
