@@ -39,6 +39,21 @@ def test_the_web_tab_holds_invoices_of_store_orders_and_the_erp_tab_the_erps(boo
     assert books.acme_credit.pk in ids(client.get("/portal/invoices/?tab=all"))
 
 
+def test_an_erp_invoice_for_a_web_order_shows_in_the_erp_tab_only(books: Books, login: Any) -> None:
+    """The erpCommerce case (seed 001): the ERP invoices a store order itself (Sage invoices of a web order)."""
+    order = make_order(company=books.p.acme, source="bigcommerce", external_id="BC-EC-1", placed_by=books.p.bob)
+    erp_for_web = make_invoice(company=books.p.acme, order=order, source="erp", external_id="SAGE-9001")
+    imported_for_web = make_invoice(company=books.p.acme, order=order, source="csv", external_id="SAGE-9002")
+    client = login(books.p.bob)
+    web, erp = ids(client.get("/portal/invoices/?tab=web")), ids(client.get("/portal/invoices/?tab=erp"))
+    assert erp_for_web.pk in erp
+    assert imported_for_web.pk in erp
+    assert erp_for_web.pk not in web
+    assert imported_for_web.pk not in web
+    assert web.isdisjoint(erp)
+    assert {erp_for_web.pk, imported_for_web.pk} <= ids(client.get("/portal/invoices/?tab=all"))
+
+
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
