@@ -18,7 +18,7 @@ from invoice_portal.payments.selectors import company_position
 from invoice_portal.portal.models import PromiseStatus, PromiseToPay
 from invoice_portal.portal.selectors import open_position, promise_views
 from invoice_portal.portal.tests.conftest import Books, ids
-from invoice_portal.testing import make_invoice, make_order, pay
+from invoice_portal.testing import allow_many_invoices_per_order, make_invoice, make_order, pay
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +43,8 @@ def test_an_erp_invoice_for_a_web_order_shows_in_the_erp_tab_only(books: Books, 
     """The erpCommerce case (seed 001): the ERP invoices a store order itself (Sage invoices of a web order)."""
     order = make_order(company=books.p.acme, source="bigcommerce", external_id="BC-EC-1", placed_by=books.p.bob)
     erp_for_web = make_invoice(company=books.p.acme, order=order, source="erp", external_id="SAGE-9001")
-    imported_for_web = make_invoice(company=books.p.acme, order=order, source="csv", external_id="SAGE-9002")
+    second = make_order(company=books.p.acme, source="bigcommerce", external_id="BC-EC-2", placed_by=books.p.bob)
+    imported_for_web = make_invoice(company=books.p.acme, order=second, source="csv", external_id="SAGE-9002")
     client = login(books.p.bob)
     web, erp = ids(client.get("/portal/invoices/?tab=web")), ids(client.get("/portal/invoices/?tab=erp"))
     assert erp_for_web.pk in erp
@@ -91,9 +92,8 @@ def test_sorting_by_balance_orders_the_rows(books: Books, login: Any) -> None:
 
 
 def test_pages_hold_twenty_five_invoices(books: Books, login: Any) -> None:
-    order = make_order(company=books.p.acme, placed_by=books.p.alice)
-    for _ in range(30):
-        make_invoice(company=books.p.acme, order=order, amount="5.00")
+    for _ in range(30):  # one invoice per order (the default setting)
+        make_invoice(company=books.p.acme, order=make_order(company=books.p.acme, placed_by=books.p.alice), amount="5.00")
     client = login(books.p.alice)
     first, second = client.get("/portal/invoices/"), client.get("/portal/invoices/?page=2")
     assert len(ids(first)) == 25
@@ -150,6 +150,7 @@ def test_the_export_ignores_the_page_number(books: Books, login: Any) -> None:
 
 
 def test_the_export_neutralizes_cells_a_spreadsheet_would_run(books: Books, login: Any) -> None:
+    allow_many_invoices_per_order()
     order = make_order(company=books.p.acme, placed_by=books.p.alice, external_id="=HYPERLINK(1)")
     make_invoice(company=books.p.acme, order=order, po_number="+cmd|' /C calc'!A0")
     make_invoice(company=books.p.acme, order=order, po_number="@SUM(1)")
@@ -328,3 +329,14 @@ def test_a_paid_invoice_takes_no_promise(books: Books, login: Any) -> None:
     assert "Promise to pay</button>" not in html
     response = _promise(login(books.p.bob), books.acme_paid, timezone.localdate(), "1.00")
     assert "nothing is due on it" in response.content.decode()
+
+
+def test_the_buyer_sees_credit_notes_as_credit_and_no_balance_on_canceled_documents(books: Books, login: Any) -> None:
+    import re
+
+    html = login(books.p.bob).get("/portal/invoices/?tab=all").content.decode()
+    credit = re.search(rf"<tr>(?:(?!</tr>).)*?{re.escape(str(books.acme_credit))}(?:(?!</tr>).)*</tr>", html, re.S)
+    assert credit is not None
+    assert "-$10.00" in credit.group(0)
+    assert "Applied" in credit.group(0)
+    assert ">Paid<" not in credit.group(0)
