@@ -55,7 +55,7 @@ class Status(models.TextChoices):
 
 
 # What open / partially paid / paid mean for a credit note: how much of its credit is used.
-CREDIT_NOTE_LABELS = {Status.OPEN: "Available credit", Status.PARTIALLY_PAID: "Partly applied", Status.PAID: "Applied"}
+CREDIT_NOTE_LABELS: dict[str, str] = {Status.OPEN: "Available credit", Status.PARTIALLY_PAID: "Partly applied", Status.PAID: "Applied"}
 
 
 class TaxCategory(models.TextChoices):
