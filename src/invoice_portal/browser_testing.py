@@ -101,3 +101,72 @@ def screenshot(page: Any, name: str, *, default_dir: Path) -> None:
     path = Path(os.environ.get("SCREENSHOT_DIR", default_dir))
     path.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(path / f"{name}.png"), full_page=True)
+
+
+VIEWPORTS = {"desktop": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
+
+# What sticks out of the window sideways: elements whose right edge passes the viewport and that no
+# scrolling box of their own holds (a wide table may scroll inside its `.table-wrap`, never the page).
+_OVERFLOW_JS = """
+() => {
+  const width = document.documentElement.clientWidth;
+  const held = (el) => {
+    for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+      const s = getComputedStyle(p);
+      if (s.overflowX === 'auto' || s.overflowX === 'scroll' || s.overflowX === 'hidden') return true;
+    }
+    return false;
+  };
+  const out = [];
+  for (const el of document.body.querySelectorAll('*')) {
+    const r = el.getBoundingClientRect();
+    if (r.width && r.right > width + 1 && !held(el)) {
+      const classes = typeof el.className === 'string' && el.className.trim() ? '.' + el.className.trim().split(/\\s+/).join('.') : '';
+      out.push(`${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}${classes} right=${Math.round(r.right)}`);
+    }
+  }
+  return {scroll: document.documentElement.scrollWidth, width, out: out.slice(0, 8)};
+}
+"""
+
+# Cells that must read on one line (document numbers, customer ids): an inline element that wrapped has
+# more than one client rectangle.
+_WRAPPED_JS = """
+(selector) => [...document.querySelectorAll(selector)].filter((el) => el.getClientRects().length > 1).map((el) => el.textContent.trim())
+"""
+
+
+# Boxes whose content is wider than they are (a table that has to scroll inside its `.table-wrap`).
+_CLIPPED_JS = """
+(selector) => [...document.querySelectorAll(selector)].filter((el) => el.scrollWidth > el.clientWidth + 1)
+  .map((el) => `${el.className}: ${el.scrollWidth} px of content in ${el.clientWidth} px`)
+"""
+
+
+def layout_problems(page: Any, *, one_line: str = "", fits: str = "") -> list[str]:
+    """What is wrong with the layout of the page as shown now: a horizontal scroll of the whole page (and the
+    elements causing it), the elements matching ``one_line`` that wrapped onto a second line, and the boxes
+    matching ``fits`` whose content does not fit them (so has to scroll sideways inside them)."""
+    found = page.evaluate(_OVERFLOW_JS)
+    problems = []
+    if found["scroll"] > found["width"]:
+        problems.append(f"the page scrolls sideways: {found['scroll']} px wide in a {found['width']} px window; {found['out']}")
+    if one_line:
+        problems += [f"wrapped onto two lines: {text!r}" for text in page.evaluate(_WRAPPED_JS, one_line)]
+    if fits:
+        problems += [f"does not fit: {text}" for text in page.evaluate(_CLIPPED_JS, fits)]
+    return problems
+
+
+def layout_problems_at_each_size(page: Any, *, one_line: str = "", fits: str = "", name: str = "", shots: Path | None = None) -> list[str]:
+    """``layout_problems`` on a desktop (1366×900) and a phone (390×844) window, each prefixed by its size;
+    ``fits`` is checked on the desktop only (on a phone a wide table may scroll inside its box). The page
+    is reloaded at each size and left at the desktop size; with ``shots`` each size is saved as a PNG."""
+    problems = []
+    for size, viewport in (("phone", VIEWPORTS["phone"]), ("desktop", VIEWPORTS["desktop"])):
+        page.set_viewport_size(viewport)
+        page.reload()
+        problems += [f"{size}: {p}" for p in layout_problems(page, one_line=one_line, fits=fits if size == "desktop" else "")]
+        if shots is not None and name:
+            screenshot(page, f"{name}-{viewport['width']}", default_dir=shots)
+    return problems

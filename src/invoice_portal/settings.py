@@ -217,5 +217,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {name: {"level": "WARNING"} for name in ("weasyprint", "fontTools")},
+    "loggers": {
+        **{name: {"level": "WARNING"} for name in ("weasyprint", "fontTools")},
+        # Django's own default gives the "django" logger a console handler of its own (when DEBUG) and lets
+        # its records reach the root's too: every line of the worker's log was printed twice.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }

@@ -211,3 +211,10 @@ def at_once(calls: list[Callable[[], Any]]) -> list[Any]:
         thread.join(timeout=60)
     assert not any(thread.is_alive() for thread in threads)
     return results
+
+
+def allow_many_invoices_per_order() -> None:
+    """For tests that put several invoices on one order: the default setting allows one (``invoices.per_order``)."""
+    from invoice_portal.core.models import InvoicesPerOrder, PortalSettings
+
+    PortalSettings.objects.update_or_create(pk=1, defaults={"invoices_per_order": InvoicesPerOrder.MANY})

@@ -8,11 +8,13 @@ from invoice_portal.accounts import oidc
 from invoice_portal.accounts import views as accounts_views
 from invoice_portal.api import views as api_views
 from invoice_portal.core import health
+from invoice_portal.core import views as core_views
 from invoice_portal.home import home
 
 urlpatterns = [
     path("", home, name="home"),
     path("healthz", health.healthz, name="healthz"),
+    path("favicon.ico", core_views.favicon, name="favicon"),
     path("login/", accounts_views.LoginView.as_view(), name="login"),
     path("password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("password/change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),

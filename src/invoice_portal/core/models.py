@@ -25,6 +25,11 @@ class PortalSettings(models.Model):
     seller_iban = models.CharField(max_length=34, blank=True, default="", db_default="", help_text="IBAN or account number for payments")
     default_currency = models.CharField(max_length=3, default="USD")
     default_payment_terms_days = models.PositiveIntegerField(default=30)
+    payment_instruction = models.TextField(
+        blank=True,
+        default="",
+        help_text="How to pay (bank details), printed on every invoice and debit note that has no instructions of its own",
+    )
     invoices_per_order = models.CharField(max_length=4, choices=InvoicesPerOrder.choices, default=InvoicesPerOrder.ONE)
     invoice_number_format = models.CharField(max_length=50, default="INV-{year}-{seq:06d}")
     credit_note_number_format = models.CharField(max_length=50, default="CN-{year}-{seq:06d}")

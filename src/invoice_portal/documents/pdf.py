@@ -31,11 +31,13 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from invoice_portal.core.models import PortalSettings
 from invoice_portal.core.settings_store import portal_settings
-from invoice_portal.invoices.models import Invoice, Kind
+from invoice_portal.documents.wording import document_locale, payment_terms_words
+from invoice_portal.invoices.models import Invoice, Kind, Status
 from invoice_portal.invoices.selectors import line_views
 from invoice_portal.invoices.totals import LineInput, compute_totals
 from invoice_portal.payments.selectors import allocations_to
@@ -63,8 +65,10 @@ def _cache_dir() -> Path:
 
 
 def _seller_fingerprint(s: PortalSettings) -> str:
-    # The logo's file name carries a hash of its content, so a new logo changes the fingerprint.
+    # The logo's file name carries a hash of its content, so a new logo changes the fingerprint; the default
+    # payment instruction and the portal's address are printed under "How to pay".
     profile = f"{s.seller_name}|{s.seller_address}|{s.seller_tax_id}|{s.seller_email}|{s.logo.name or ''}"
+    profile += f"|{s.payment_instruction}|{settings.PORTAL_BASE_URL}"
     return hashlib.sha256(profile.encode()).hexdigest()[:12]
 
 
@@ -98,6 +102,24 @@ def invoice_cache_key(invoice: Invoice, seller: PortalSettings | None = None) ->
     return f"invoice-{invoice.pk}-v{invoice.version}-{digest}"
 
 
+PAYABLE = (Status.OPEN, Status.PARTIALLY_PAID)
+
+
+def pay_now_url(invoice: Invoice) -> str:
+    """The portal address where the customer pays this invoice online (its checkout, the invoice preselected)."""
+    return f"{settings.PORTAL_BASE_URL}{reverse('portal:pay')}?invoice={invoice.pk}"
+
+
+def how_to_pay(invoice: Invoice) -> dict[str, str] | None:
+    """What an invoice or debit note says under "How to pay": its own instructions, else the seller's default
+    (bank details), and the portal link that pays it while something is due. None for a credit note."""
+    if invoice.kind == Kind.CREDIT_NOTE:
+        return None
+    instruction = invoice.payment_instructions.strip() or portal_settings().payment_instruction
+    payable = invoice.status in PAYABLE and invoice.balance > 0
+    return {"instruction": instruction, "pay_url": pay_now_url(invoice) if payable else ""}
+
+
 def _invoice_context(invoice: Invoice, seller: PortalSettings) -> dict[str, Any]:
     lines = line_views(invoice)
     totals = compute_totals(
@@ -117,6 +139,10 @@ def _invoice_context(invoice: Invoice, seller: PortalSettings) -> dict[str, Any]
         "allocations": list(allocations_to(invoice)),
         "applied": list(invoice.applied_allocations.filter(amount__gt=0).select_related("invoice")),
         "generated_at": timezone.now(),
+        "currency": invoice.currency,
+        "locale": document_locale(invoice.company.country or seller.seller_country),
+        "terms": payment_terms_words(invoice.issue_date, invoice.due_date) if invoice.kind != Kind.CREDIT_NOTE else "",
+        "how_to_pay": how_to_pay(invoice),
     }
 
 
@@ -216,5 +242,10 @@ def statement_pdf(*, statement: Statement, aging: Sequence[Any]) -> bytes:
 
     ``aging`` rows have a ``currency``, ``buckets`` (label and amount pairs) and a ``total``.
     """
-    context = {"statement": statement, "aging": aging, "seller": portal_settings(), "generated_at": timezone.now()}
+    seller = portal_settings()
+    context = {
+        "statement": statement, "aging": aging, "seller": seller, "generated_at": timezone.now(),
+        "currency": statement.currency, "locale": document_locale(statement.company.country or seller.seller_country),
+        "remit_to": seller.payment_instruction, "portal_url": f"{settings.PORTAL_BASE_URL}{reverse('portal:invoices')}",
+    }  # fmt: skip
     return render_html_to_pdf(render_to_string("documents/statement.html", context))

@@ -45,6 +45,18 @@ class Status(models.TextChoices):
     def colour(cls, value: str) -> str:
         return {"draft": "grey", "open": "blue", "partially_paid": "amber", "paid": "green", "canceled": "red"}[value]
 
+    @classmethod
+    def label_for(cls, value: str, kind: str) -> str:
+        """The status as a reader understands it for this kind of document: a credit note is not "paid", its
+        credit is applied (the lifecycle is the same; only the words differ)."""
+        if kind == Kind.CREDIT_NOTE:
+            return CREDIT_NOTE_LABELS.get(value) or cls(value).label
+        return cls(value).label
+
+
+# What open / partially paid / paid mean for a credit note: how much of its credit is used.
+CREDIT_NOTE_LABELS: dict[str, str] = {Status.OPEN: "Available credit", Status.PARTIALLY_PAID: "Partly applied", Status.PAID: "Applied"}
+
 
 class TaxCategory(models.TextChoices):
     """UNCL5305 VAT category codes used by EN 16931."""
@@ -169,6 +181,23 @@ class Invoice(models.Model):
     @property
     def is_overdue(self) -> bool:
         return self.status in (Status.OPEN, Status.PARTIALLY_PAID) and self.due_date is not None and self.due_date < timezone.localdate()
+
+    @property
+    def status_label(self) -> str:
+        return Status.label_for(self.status, self.kind)
+
+    @property
+    def signed_total(self) -> Decimal:
+        """The total as it counts on the customer's account: a credit note's is negative."""
+        return -self.total if self.kind == Kind.CREDIT_NOTE else self.total
+
+    @property
+    def signed_balance(self) -> Decimal | None:
+        """What is still due (a credit note: its unused credit, negative); None for a canceled document, which
+        owes nothing and shows no balance."""
+        if self.status == Status.CANCELED:
+            return None
+        return -self.balance if self.kind == Kind.CREDIT_NOTE else self.balance
 
 
 class InvoiceLine(models.Model):

@@ -15,7 +15,8 @@ from django.utils import timezone
 
 from invoice_portal.core.ids import parse_id
 from invoice_portal.core.money import ZERO, quantize
-from invoice_portal.invoices.models import Direction, Dispute, DisputeStatus, Invoice, InvoiceLine, Kind, Status
+from invoice_portal.invoices.models import Direction, Dispute, DisputeStatus, Invoice, InvoiceLine, Kind, Source, Status
+from invoice_portal.orders.models import OrderSource
 
 
 class LineStatus:
@@ -152,6 +153,13 @@ class InvoiceFilters:
     sort: str = "-issue_date"
 
 
+# The portal's Web / ERP tabs (seed 001), decided by who created the invoice, never by the order alone:
+# ERP = created by the ERP (pushed or imported), whether or not it is for a web order; Web = created here for a
+# store order. So an ERP invoice for a store order is in ERP only, and no invoice is in both tabs.
+ERP_TAB = Q(source__in=[Source.ERP, Source.CSV])
+WEB_TAB = Q(order__source=OrderSource.BIGCOMMERCE) & ~ERP_TAB
+TABS = {"web": WEB_TAB, "erp": ERP_TAB}
+
 SORTS = {
     "issue_date": ("issue_date", "id"), "-issue_date": ("-issue_date", "-id"),
     "due_date": ("due_date", "id"), "-due_date": ("-due_date", "-id"),
@@ -204,10 +212,8 @@ def invoice_filter(invoices: QuerySet[Invoice], filters: InvoiceFilters) -> Quer
         invoices = invoices.filter(on_hold=True, status__in=[Status.OPEN, Status.PARTIALLY_PAID])
     elif f.on_hold is False:
         invoices = invoices.exclude(on_hold=True, status__in=[Status.OPEN, Status.PARTIALLY_PAID])
-    if f.tab == "web":
-        invoices = invoices.filter(order__source="bigcommerce")
-    elif f.tab == "erp":
-        invoices = invoices.filter(source__in=["erp", "csv"])
+    if f.tab in TABS:
+        invoices = invoices.filter(TABS[f.tab])
     order = SORTS.get(f.sort, SORTS["-issue_date"])
     if f.number and invoices.order_by()[NARROW_MATCHES:].exists() is False:
         # Numbers rise with issue dates, so a prefix's matches sit together in date order; offered the

@@ -18,6 +18,13 @@ class Method(models.TextChoices):
     CASH = "cash", "Cash"
     OTHER = "other", "Other"
 
+    @classmethod
+    def customer_words(cls, value: str) -> str:
+        """The method as a customer reads it on a statement or invoice: the seller's labels also say which run
+        through a gateway ("Card (gateway)"), which a customer has no use for and which doubles brackets."""
+        words = {"card": "Card", "bank": "Bank debit"}
+        return words.get(value) or (cls(value).label if value in cls.values else value)
+
 
 class PaymentStatus(models.TextChoices):
     PENDING = "pending", "Pending"
@@ -81,6 +88,10 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"Payment #{self.pk} {self.amount} {self.currency}"
+
+    @property
+    def customer_method(self) -> str:
+        return Method.customer_words(self.method)
 
     @property
     def unallocated(self) -> Decimal:

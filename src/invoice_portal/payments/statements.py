@@ -17,7 +17,7 @@ from django.db.models import Q, QuerySet, Sum
 from invoice_portal.companies.models import Company
 from invoice_portal.core.money import ZERO, quantize
 from invoice_portal.invoices.models import Invoice, Kind, Status
-from invoice_portal.payments.models import SETTLED_STATUSES, Allocation, Payment, PaymentStatus
+from invoice_portal.payments.models import SETTLED_STATUSES, Allocation, Method, Payment, PaymentStatus
 
 AGING_BUCKETS = ("current", "d1_30", "d31_60", "d61_90", "d90_plus")
 
@@ -124,7 +124,7 @@ def account_statement(company: Company, currency: str, *, documents: QuerySet[In
     for payment in payments.order_by("received_on", "pk"):
         elsewhere = payment.allocated_total - paid_on_own.get(payment.pk, ZERO)
         net = payment.amount - payment.refunded_amount - elsewhere
-        label = f"Payment ({payment.get_method_display()})" + (" less refunds" if payment.refunded_amount else "")
+        label = f"{Method.customer_words(payment.method)} payment" + (" less refunds" if payment.refunded_amount else "")
         if elsewhere:
             label += ", less what it paid for other companies"
         line = StatementLine(payment.received_on, label, payment.reference, ZERO, net, ZERO, payment_id=payment.pk)
@@ -132,7 +132,7 @@ def account_statement(company: Company, currency: str, *, documents: QuerySet[In
     for allocation in _settled_by_others(company, own, end):
         if allocation.payment is not None:
             paid = allocation.payment
-            day, label, reference = paid.received_on, f"Payment by {paid.company.name} ({paid.get_method_display()})", paid.reference
+            day, label, reference = paid.received_on, f"{Method.customer_words(paid.method)} payment by {paid.company.name}", paid.reference
         else:
             note = allocation.credit_note
             assert note is not None

@@ -16,6 +16,8 @@ from django.utils import timezone
 
 from invoice_portal.core.money import as_str
 from invoice_portal.invoices.models import Invoice
+from invoice_portal.orders.models import Order
+from invoice_portal.payments.models import Payment
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 CHUNK = 2000
@@ -64,6 +66,39 @@ def invoice_rows(invoices: QuerySet[Invoice]) -> Iterator[list[object]]:
             inv.currency, as_str(inv.total, inv.currency), as_str(inv.allocated_total, inv.currency),
             as_str(inv.balance, inv.currency), "yes" if overdue else "no",
             "yes" if getattr(inv, "has_open_dispute", False) else "no", inv.pk,
+        ]  # fmt: skip
+
+
+ORDER_HEADER = (
+    "Order", "Order date", "Customer", "Customer external id", "Source", "Status", "Canceled", "PO number",
+    "Currency", "Subtotal", "Tax", "Total", "Invoiced", "Updated after invoicing", "Canceled after invoicing", "Id",
+)  # fmt: skip
+
+
+def order_rows(orders: QuerySet[Order]) -> Iterator[list[object]]:
+    """One row per order of an already filtered ``order_list`` queryset (``is_invoiced`` annotated), read in chunks."""
+    for o in orders.iterator(chunk_size=CHUNK):
+        yield [
+            o.external_id, o.order_date, o.company.name, o.company.external_id or "", o.get_source_display(), o.status,
+            "yes" if o.is_canceled else "no", o.po_number, o.currency, as_str(o.subtotal, o.currency),
+            as_str(o.tax_total, o.currency), as_str(o.total, o.currency), "yes" if getattr(o, "is_invoiced", False) else "no",
+            "yes" if o.flag_updated else "no", "yes" if o.flag_canceled else "no", o.pk,
+        ]  # fmt: skip
+
+
+PAYMENT_HEADER = (
+    "Id", "Received", "Customer", "Customer external id", "Method", "Check number / memo", "Status", "Currency",
+    "Amount", "Refunded", "Allocated", "Credit left",
+)  # fmt: skip
+
+
+def payment_rows(payments: QuerySet[Payment]) -> Iterator[list[object]]:
+    """One row per payment of an already filtered ``payment_filter`` queryset, read in chunks."""
+    for p in payments.select_related("company").iterator(chunk_size=CHUNK):
+        yield [
+            p.pk, p.received_on, p.company.name, p.company.external_id or "", p.get_method_display(), p.reference,
+            p.get_status_display(), p.currency, as_str(p.amount, p.currency), as_str(p.refunded_amount, p.currency),
+            as_str(p.allocated_total, p.currency), as_str(p.unallocated, p.currency),
         ]  # fmt: skip
 
 

@@ -386,6 +386,11 @@ class SettingsForm(TextRuleForm):
         widget=forms.FileInput(attrs={"accept": "image/png,image/jpeg"}),
     )  # fmt: skip
     remove_logo = forms.BooleanField(required=False, label="Remove the logo")
+    payment_instruction = forms.CharField(
+        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 4}), label="How to pay (default)",
+        help_text="Bank details printed under \"How to pay\" on every invoice and debit note without instructions of its own, "
+        "and as remit-to details on statements. A link to pay the invoice in the portal is printed beside it.",
+    )  # fmt: skip
     email_on_issue = forms.BooleanField(required=False, label="Email each invoice to the customer when it is issued (PDF attached)")
     payment_receipts = forms.BooleanField(required=False, label="Email a receipt when a payment arrives")
     reminder_offsets = forms.CharField(
@@ -396,6 +401,7 @@ class SettingsForm(TextRuleForm):
 
     LOGO_FIELDS = ("logo", "remove_logo")
     NOTIFICATION_FIELDS = ("email_on_issue", "payment_receipts", "reminder_offsets")
+    BILLING_FIELDS = ("payment_instruction",)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -405,7 +411,8 @@ class SettingsForm(TextRuleForm):
 
     def settings_fields(self) -> dict[str, Any]:
         """The values for ``portal_settings_update`` (the logo has its own transition)."""
-        return {name: value for name, value in self.cleaned_data.items() if name not in (*self.LOGO_FIELDS, *self.NOTIFICATION_FIELDS)}
+        skip = (*self.LOGO_FIELDS, *self.NOTIFICATION_FIELDS, *self.BILLING_FIELDS)
+        return {name: value for name, value in self.cleaned_data.items() if name not in skip}
 
     def notification_fields(self) -> dict[str, Any]:
         """The values for ``notification_settings_update``."""

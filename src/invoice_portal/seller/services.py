@@ -1,4 +1,4 @@
-"""The writes the seller app owns: the operator's portal settings and its logo.
+"""The writes the seller app owns: the operator's portal settings, its logo and its billing settings.
 
 No other module changes ``PortalSettings`` yet; these transitions belong in ``core`` and
 should move there when core gains a services module.
@@ -147,3 +147,26 @@ def portal_settings_set_logo(*, actor: Any, content: bytes | None, filename: str
         after.update(filename=filename[:200], size=len(content))
     audit_record(actor=actor, obj=settings, action="settings.logo", before={"logo": old_name}, after=after)
     return settings
+
+
+PAYMENT_INSTRUCTION_MAX = 2000
+
+
+@transaction.atomic
+def billing_settings_update(*, actor: Any, payment_instruction: str) -> PortalSettings:
+    """Change the default "How to pay" printed on invoices and debit notes without instructions of their own; audited."""
+    text = "\n".join(row.rstrip() for row in str(payment_instruction or "").strip().splitlines())
+    if len(text) > PAYMENT_INSTRUCTION_MAX:
+        raise ValidationFailed(
+            f"payment_instruction: at most {PAYMENT_INSTRUCTION_MAX} characters (it is printed on every invoice).",
+            field="payment_instruction",
+        )
+    PortalSettings.objects.get_or_create(pk=1)
+    current = PortalSettings.objects.select_for_update().get(pk=1)
+    before = snapshot(current, ("payment_instruction",))
+    if current.payment_instruction == text:
+        return current
+    current.payment_instruction = text
+    current.save()
+    audit_record(actor=actor, obj=current, action="settings.billing", before=before, after=snapshot(current, ("payment_instruction",)))
+    return current

@@ -23,6 +23,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", home.home, name="home"),
     # Orders
     path("orders/", orders.order_dashboard, name="orders"),
+    path("orders/export.csv", orders.order_export, name="orders_export"),
     path("orders/<int:pk>/", orders.order_detail, name="order_detail"),
     path("orders/<int:pk>/invoice", orders.order_create_invoice, name="order_invoice"),
     path("orders/<int:pk>/acknowledge", orders.order_acknowledge, name="order_acknowledge"),
@@ -54,6 +55,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("invoices/<int:pk>/disputes/<int:dispute_pk>/credit", invoice_actions.dispute_credit_view, name="dispute_credit"),
     # Payments
     path("payments/", payments.payment_dashboard, name="payments"),
+    path("payments/export.csv", payments.payment_export, name="payments_export"),
     path("payments/new/", payments.payment_new, name="payment_new"),
     path("payments/<int:pk>/", payments.payment_detail, name="payment_detail"),
     path("payments/<int:pk>/refund", payments.payment_refund_view, name="payment_refund"),

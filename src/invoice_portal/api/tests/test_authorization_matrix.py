@@ -84,9 +84,10 @@ def _books(company: Company, buyer: Any, staff: Any) -> Books:
     dispute = dispute_open(actor=buyer, line=InvoiceLine.objects.get(invoice=invoice2, line_no=1), reason="price", text="too dear")
     invoice_hold(actor=staff, invoice=invoice2, reason="Payment plan")
     attachment_create(actor=None, invoice=invoice, content=b"<Invoice/>", filename="original.xml", content_type="application/xml")
+    draft_order = make_order(company=company, placed_by=buyer)  # one invoice per order (the default setting)
     return Books(
         company=company, order=order, fresh_order=make_order(company=company, placed_by=buyer), invoice=invoice,
-        invoice2=invoice2, draft=make_invoice(company=company, status="draft", order=order), credit=credit, payment=payment,
+        invoice2=invoice2, draft=make_invoice(company=company, status="draft", order=draft_order), credit=credit, payment=payment,
         dispute=dispute, batch=_import_batch(company, staff), webhook=webhook, delivery=_failed_delivery(webhook),
     )  # fmt: skip
 

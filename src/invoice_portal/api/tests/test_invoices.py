@@ -290,3 +290,12 @@ def test_money_has_exactly_the_currency_digits(as_: Any, personas: Personas) -> 
     dinar = as_("finance").post("companies", {"name": "Kuwait Co", "currency": "KWD"}).body
     reply = as_("finance").post("invoices", {"company": dinar["id"], "lines": [{"description": "Oil", "unit_price": "1.250"}]})
     assert reply.body["total"] == "1.250"
+
+
+def test_create_with_an_order_that_has_its_invoice_already_is_a_conflict(as_: Any, personas: Personas) -> None:
+    order = make_order(company=personas.acme)
+    client = as_("sales")
+    assert client.post("invoices", _create(personas, order=order.pk, external_id=None)).status == 201
+    body = problem_of(client.post("invoices", _create(personas, order=order.pk, external_id=None)), 409, "order_already_invoiced")
+    assert "one invoice per order" in body["detail"]
+    assert Invoice.objects.filter(order=order).count() == 1

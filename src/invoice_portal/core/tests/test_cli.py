@@ -16,3 +16,22 @@ def test_invoice_portal_command_runs_check_books_on_a_fresh_database(tmp_path: P
     result = subprocess.run([str(exe), "check-books"], env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "consistent" in result.stdout
+
+
+def test_a_log_line_of_the_worker_is_printed_once(capsys) -> None:
+    """The worker (``invoice-portal db-worker``) logs through Django's "django.tasks" logger; with DEBUG on (the
+    demo) Django's own console handler and the root's both printed each line."""
+    import logging
+
+    from django.conf import settings
+    from django.test import override_settings
+    from django.utils.log import configure_logging
+
+    with override_settings(DEBUG=True):
+        configure_logging(settings.LOGGING_CONFIG, settings.LOGGING)
+        try:
+            logging.getLogger("django.tasks").info("Task t-1 state=RUNNING")
+            printed = capsys.readouterr().err
+        finally:
+            configure_logging(settings.LOGGING_CONFIG, settings.LOGGING)
+    assert printed.count("Task t-1 state=RUNNING") == 1

@@ -105,3 +105,29 @@ def test_a_supplier_user_lands_on_the_home_page(client: Client) -> None:
     response = client.get("/")
     assert response.status_code == 200
     assert "supplier.submit" in response.content.decode()
+
+
+def test_the_favicon_is_served_by_the_app_and_linked_from_every_page(client: Client) -> None:
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/vnd.microsoft.icon"
+    assert response.content[:4] == b"\x00\x00\x01\x00"  # the ICO signature
+    assert 'rel="icon" href="/favicon.ico"' in client.get("/login/").content.decode()
+
+
+def test_an_unknown_address_answers_our_own_404_page(client: Client) -> None:
+    response = client.get("/no/such/page/")
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "Page not found" in html
+    assert "Invoice Portal" in html
+
+
+def test_a_server_error_answers_our_own_500_page_without_a_traceback(rf) -> None:
+    from django.views.defaults import server_error
+
+    response = server_error(rf.get("/seller/"))
+    assert response.status_code == 500
+    html = response.content.decode()
+    assert "Something went wrong on our side" in html
+    assert "Traceback" not in html

@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from invoice_portal.companies.models import Company
-from invoice_portal.core.errors import DomainError, ValidationFailed
+from invoice_portal.core.errors import DomainError, OrderAlreadyInvoiced, ValidationFailed
 from invoice_portal.core.money import check_currency
 from invoice_portal.core.settings_store import portal_settings
 from invoice_portal.imports.bulk import NewDocument, document_prepare, documents_bulk_create
@@ -28,6 +28,7 @@ from invoice_portal.imports.models import ImportKind
 from invoice_portal.imports.reader import Group, Row
 from invoice_portal.invoices.lines import parse_line, parse_lines
 from invoice_portal.invoices.models import Direction, Invoice, InvoiceLine, Kind, Status
+from invoice_portal.invoices.per_order import order_invoice_check
 from invoice_portal.invoices.services import invoice_issue, invoice_update
 from invoice_portal.invoices.services.documents import _apply_totals, _set_header
 from invoice_portal.orders.models import Order, OrderSource
@@ -78,6 +79,8 @@ class InvoiceKind(BatchKind):
     def __init__(self, *, actor: Any) -> None:
         super().__init__(actor=actor)
         self._companies: dict[str, Company | None] = {}
+        # Orders given a new invoice earlier in this batch (the rows are written together, after planning).
+        self._claimed_orders: set[int] = set()
 
     def key(self, row: Row) -> tuple[str, ...]:
         return (row.get("source") or "erp", row.get("external_id"))
@@ -97,7 +100,11 @@ class InvoiceKind(BatchKind):
             ids = {d.get(column) for d in documents if d.get(column)}
             if ids:
                 wanted |= Q(source=source, external_id__in=ids)
-        return {(o.source, o.external_id): o for o in Order.objects.filter(wanted)}
+        orders = Order.objects.filter(wanted).order_by("pk")
+        if transaction.get_connection().in_atomic_block:
+            # The applying pass: hold the orders so no other path invoices them before this batch commits.
+            orders = orders.select_for_update()
+        return {(o.source, o.external_id): o for o in orders}
 
     @staticmethod
     def _load_existing(documents: Sequence[Document]) -> dict[tuple[str, str], Invoice]:
@@ -185,6 +192,15 @@ class InvoiceKind(BatchKind):
         issue = (document.get("status") or Status.OPEN) == Status.OPEN
         current = existing.get((source, document.external_id))
         if current is None:
+            if order is not None:
+                column = "store_order_id" if document.get("store_order_id") else "erp_order_id"
+                try:
+                    order_invoice_check(order=order, kind=kind, claimed=self._claimed_orders, field=None)
+                except OrderAlreadyInvoiced as exc:
+                    errors.add(document.row(column), column, exc.message)
+                    return None
+                if kind == Kind.INVOICE:
+                    self._claimed_orders.add(order.pk)
             new = document_prepare(
                 actor=self.actor, company=company, lines=lines, kind=kind, source=source, currency=currency, order=order,
                 external_id=document.external_id, header=header, issue=issue,

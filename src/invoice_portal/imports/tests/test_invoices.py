@@ -356,3 +356,22 @@ def test_hostile_files_are_refused_without_writing(personas: Personas) -> None:
         assert batch.status == "failed", text[:40]
         assert batch.errors
     assert not Invoice.objects.exists()
+
+
+def test_one_invoice_per_order_holds_for_imports_within_a_batch_and_against_the_database(personas: Personas) -> None:
+    order = make_order(company=personas.acme, source="bigcommerce", external_id="100245")
+
+    rows = [invoice_row(external_id="ERP-1", store_order_id="100245"), invoice_row(external_id="ERP-2", store_order_id="100245")]
+    twice = run_import(rows)
+    assert twice.status == "failed"
+    assert errors_of(twice) == {(3, "store_order_id")}
+    assert not Invoice.objects.exists()
+
+    assert run_import([invoice_row(external_id="ERP-1", store_order_id="100245")]).status == "succeeded"
+    again = run_import([invoice_row(external_id="ERP-2", store_order_id="100245")])
+    assert again.status == "failed"
+    assert errors_of(again) == {(2, "store_order_id")}
+    assert "one invoice per order" in again.errors[0]["message"]
+    # Re-importing the invoice the order has is an update, not a second invoice.
+    assert run_import([invoice_row(external_id="ERP-1", store_order_id="100245", notes="changed")]).status == "succeeded"
+    assert Invoice.objects.filter(order=order).count() == 1

@@ -29,6 +29,7 @@ from invoice_portal.core.numbering import format_number, next_value
 from invoice_portal.core.settings_store import portal_settings
 from invoice_portal.invoices.lines import LineSpec, parse_lines, resolve_discount_tax
 from invoice_portal.invoices.models import Direction, Invoice, InvoiceLine, Kind, Source, Status
+from invoice_portal.invoices.per_order import order_invoice_check
 from invoice_portal.invoices.seller import seller_snapshot
 from invoice_portal.invoices.totals import compute_totals
 from invoice_portal.notifications.services import notify_invoice_issued
@@ -262,6 +263,9 @@ def invoice_create(
         raise ValidationFailed("order: belongs to another company.", field="order")
     if order is not None and order.currency != currency:
         raise ValidationFailed(f"currency: the order is in {order.currency}.", field="currency")
+    if order is not None and kind == Kind.INVOICE and direction == Direction.ISSUED:
+        lock_one(Order, order.pk)  # so that a concurrent creation for the order waits, then sees this one
+        order_invoice_check(order=order, kind=kind)
     if related_invoice is not None:
         if related_invoice.company_id != company.pk:
             raise ValidationFailed("related_invoice: belongs to another company.", field="related_invoice")

@@ -9,10 +9,9 @@ from django.db import transaction
 from django.db.models import Sum
 
 from invoice_portal.core.errors import Conflict, OrderAlreadyInvoiced
-from invoice_portal.core.models import InvoicesPerOrder
 from invoice_portal.core.money import ZERO
-from invoice_portal.core.settings_store import portal_settings
-from invoice_portal.invoices.models import Invoice, InvoiceLine, Kind, Source, Status
+from invoice_portal.invoices.models import Invoice, InvoiceLine, Kind, Source
+from invoice_portal.invoices.per_order import live_invoices_of, order_invoice_check
 from invoice_portal.invoices.services.documents import invoice_create
 from invoice_portal.orders.models import Order
 
@@ -27,10 +26,8 @@ def invoice_create_from_order(*, actor: Any, order: Order, extra_lines: list[dic
     order = Order.objects.select_for_update().get(pk=order.pk)
     if order.is_canceled:
         raise Conflict(f"Order {order.external_id} is canceled; it cannot be invoiced.")
-    live = Invoice.objects.filter(order=order, kind=Kind.INVOICE).exclude(status=Status.CANCELED)
-    per_order = portal_settings().invoices_per_order
-    if per_order == InvoicesPerOrder.ONE and live.exists():
-        raise OrderAlreadyInvoiced(f"Order {order.external_id} has an invoice already ({live.first()}).")
+    order_invoice_check(order=order, kind=Kind.INVOICE, field=None)
+    live = live_invoices_of(order)
     invoiced: dict[int, Decimal] = dict(
         InvoiceLine.objects.filter(invoice__in=live, order_line__order=order)
         .values("order_line")

@@ -243,3 +243,30 @@ def test_a_status_change_of_an_invoiced_order_is_not_flagged_as_updated(personas
     )
     assert order.status == "shipped"
     assert not order.flag_updated
+
+
+def test_one_invoice_per_order_holds_for_a_direct_create_with_the_order(personas, one_invoice_per_order):
+    """The API's ``POST /invoices`` with an ``order`` and the seller's editor come through ``invoice_create``."""
+    from invoice_portal.invoices.services import credit_note_create, invoice_create
+
+    order = make_order(company=personas.acme)
+    first = invoice_create(actor=None, company=personas.acme, lines=[{"description": "x", "quantity": "1", "unit_price": "5"}], order=order)
+    with pytest.raises(OrderAlreadyInvoiced, match="settings allow one invoice per order"):
+        invoice_create(actor=None, company=personas.acme, lines=[{"description": "y", "quantity": "1", "unit_price": "5"}], order=order)
+    with pytest.raises(OrderAlreadyInvoiced):
+        invoice_create_from_order(actor=None, order=order)
+    # Notes amend the invoice; they are not a second invoice of the order.
+    from invoice_portal.invoices.services import invoice_issue
+
+    issued = invoice_issue(actor=None, invoice=first)
+    credit_note_create(actor=None, invoice=issued, amount="1.00")
+    assert Invoice.objects.filter(order=order, kind="invoice").count() == 1
+
+
+def test_with_many_invoices_per_order_a_direct_create_adds_another(personas, many_invoices_per_order):
+    from invoice_portal.invoices.services import invoice_create
+
+    order = make_order(company=personas.acme)
+    for _ in range(2):
+        invoice_create(actor=None, company=personas.acme, lines=[{"description": "x", "quantity": "1", "unit_price": "5"}], order=order)
+    assert Invoice.objects.filter(order=order).count() == 2

@@ -18,7 +18,13 @@ import pytest
 from django.conf import settings
 
 from invoice_portal.accounts.services import roles_ensure_builtin
-from invoice_portal.browser_testing import launched_chromium, requires_chromium, screenshot, signed_in_pages
+from invoice_portal.browser_testing import (
+    launched_chromium,
+    layout_problems_at_each_size,
+    requires_chromium,
+    screenshot,
+    signed_in_pages,
+)
 from invoice_portal.invoices.models import Dispute, Invoice, Status
 from invoice_portal.payments.models import Payment
 from invoice_portal.portal.tests.conftest import Books, make_books
@@ -30,8 +36,15 @@ expect = sync_api.expect
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), requires_chromium]
 
 
+SHOTS = Path(settings.PROJECT_DIR) / "artifacts" / "portal"
+
+
 def shot(page: Any, name: str) -> None:
-    screenshot(page, name, default_dir=Path(settings.PROJECT_DIR) / "artifacts" / "portal")
+    screenshot(page, name, default_dir=SHOTS)
+
+
+def layout(page: Any, name: str, *, fits: str = "") -> list[str]:
+    return layout_problems_at_each_size(page, one_line="td.ident a, .ident", fits=fits, name=name, shots=SHOTS)
 
 
 @pytest.fixture(scope="module")
@@ -100,18 +113,20 @@ def test_bob_disputes_a_line_and_finance_sees_it(books: Books, open_as: Callable
     row = page.locator("#line-1")
     row.get_by_text("Dispute", exact=True).click()
     row.get_by_label("Reason").select_option("quantity")
-    row.get_by_label("What is wrong?").fill("We ordered one day of consulting, not two.")
+    # A long unbroken word (a pasted reference) wraps inside the dispute instead of stretching the page.
+    row.get_by_label("What is wrong?").fill("We ordered one day of consulting, not two. Ref " + "CONSULTINGDAY" * 20)
     row.get_by_role("button", name="Dispute line 1").click()
     expect(page.locator(".msg-success")).to_contain_text("Line 1 is disputed")
     expect(page.locator("#disputes")).to_contain_text("We ordered one day of consulting")
     expect(page.locator("h1")).to_contain_text("Disputed")
     shot(page, "5-bob-disputed-a-line")
+    assert layout(page, "layout-invoice-with-long-dispute") == []
     dispute = Dispute.objects.get(invoice=invoice, status="open")
     assert (dispute.reason, dispute.raised_by) == ("quantity", books.p.bob)
 
     seller = open_as(books.p.finance)
     seller.goto(f"/seller/invoices/{invoice.pk}/")
-    expect(seller.get_by_text("We ordered one day of consulting, not two.").first).to_be_visible()
+    expect(seller.get_by_text("We ordered one day of consulting, not two.", exact=False).first).to_be_visible()
     shot(seller, "6-finance-sees-the-dispute")
 
 
@@ -124,6 +139,9 @@ def test_carol_sees_acme_west_and_walt_does_not_see_acme(books: Books, open_as: 
     carol.select_option("#id_company", label="ACME West")  # htmx refreshes the rows
     expect(table.locator("tbody tr")).to_have_count(2)
     shot(carol, "7-carol-sees-acme-west")
+    carol.goto("/portal/invoices/")
+    # Every column of the list (badges and the PDF link included) fits a 1366 px screen; numbers on one line.
+    assert layout(carol, "layout-portal-invoices", fits=".table-wrap") == []
 
     walt = open_as(books.p.walt)
     walt.goto("/portal/invoices/")

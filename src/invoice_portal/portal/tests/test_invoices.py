@@ -19,7 +19,7 @@ from invoice_portal.portal.selectors import open_position
 from invoice_portal.portal.tests.conftest import Books, ids
 from invoice_portal.remittances.models import PromiseStatus, PromiseToPay
 from invoice_portal.remittances.selectors import promise_views
-from invoice_portal.testing import make_invoice, make_order, pay
+from invoice_portal.testing import allow_many_invoices_per_order, make_invoice, make_order, pay
 
 pytestmark = pytest.mark.django_db
 
@@ -38,6 +38,22 @@ def test_the_web_tab_holds_invoices_of_store_orders_and_the_erp_tab_the_erps(boo
     assert ids(client.get("/portal/invoices/?tab=web")) == {books.alice_web.pk, books.alice_second.pk, books.bob_web.pk}
     assert ids(client.get("/portal/invoices/?tab=erp")) == {books.acme_erp.pk, books.acme_paid.pk}
     assert books.acme_credit.pk in ids(client.get("/portal/invoices/?tab=all"))
+
+
+def test_an_erp_invoice_for_a_web_order_shows_in_the_erp_tab_only(books: Books, login: Any) -> None:
+    """The erpCommerce case (seed 001): the ERP invoices a store order itself (Sage invoices of a web order)."""
+    order = make_order(company=books.p.acme, source="bigcommerce", external_id="BC-EC-1", placed_by=books.p.bob)
+    erp_for_web = make_invoice(company=books.p.acme, order=order, source="erp", external_id="SAGE-9001")
+    second = make_order(company=books.p.acme, source="bigcommerce", external_id="BC-EC-2", placed_by=books.p.bob)
+    imported_for_web = make_invoice(company=books.p.acme, order=second, source="csv", external_id="SAGE-9002")
+    client = login(books.p.bob)
+    web, erp = ids(client.get("/portal/invoices/?tab=web")), ids(client.get("/portal/invoices/?tab=erp"))
+    assert erp_for_web.pk in erp
+    assert imported_for_web.pk in erp
+    assert erp_for_web.pk not in web
+    assert imported_for_web.pk not in web
+    assert web.isdisjoint(erp)
+    assert {erp_for_web.pk, imported_for_web.pk} <= ids(client.get("/portal/invoices/?tab=all"))
 
 
 @pytest.mark.parametrize(
@@ -77,9 +93,8 @@ def test_sorting_by_balance_orders_the_rows(books: Books, login: Any) -> None:
 
 
 def test_pages_hold_twenty_five_invoices(books: Books, login: Any) -> None:
-    order = make_order(company=books.p.acme, placed_by=books.p.alice)
-    for _ in range(30):
-        make_invoice(company=books.p.acme, order=order, amount="5.00")
+    for _ in range(30):  # one invoice per order (the default setting)
+        make_invoice(company=books.p.acme, order=make_order(company=books.p.acme, placed_by=books.p.alice), amount="5.00")
     client = login(books.p.alice)
     first, second = client.get("/portal/invoices/"), client.get("/portal/invoices/?page=2")
     assert len(ids(first)) == 25
@@ -136,6 +151,7 @@ def test_the_export_ignores_the_page_number(books: Books, login: Any) -> None:
 
 
 def test_the_export_neutralizes_cells_a_spreadsheet_would_run(books: Books, login: Any) -> None:
+    allow_many_invoices_per_order()
     order = make_order(company=books.p.acme, placed_by=books.p.alice, external_id="=HYPERLINK(1)")
     make_invoice(company=books.p.acme, order=order, po_number="+cmd|' /C calc'!A0")
     make_invoice(company=books.p.acme, order=order, po_number="@SUM(1)")

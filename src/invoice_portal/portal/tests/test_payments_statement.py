@@ -156,7 +156,7 @@ def test_a_parent_paying_for_its_subsidiary_shows_on_the_subsidiarys_statement(b
     west_ap = make_user(email="ap@acmewest.test", role="accounts_payable", company=books.p.acme_west)
     today = timezone.localdate()
     statement = portal_statement(west_ap, "USD", start=today - dt.timedelta(days=365), end=today)
-    line = next(line for line in statement.lines if line.description.startswith("Payment by ACME Corp"))
+    line = next(line for line in statement.lines if " payment by ACME Corp for " in line.description)
     assert (line.credit, line.reference) == (D("9.00"), "CHK-PARENT")
     position = company_position(books.p.acme_west.pk, "USD")
     assert statement.closing == position.open_balance - position.credit

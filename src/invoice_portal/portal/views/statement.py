@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from django.template.loader import render_to_string
-from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from invoice_portal.core.csv_export import csv_response
-from invoice_portal.core.settings_store import portal_settings
 from invoice_portal.payments.exports import STATEMENT_HEADER, statement_rows
 from invoice_portal.portal import selectors
 from invoice_portal.portal.forms import StatementForm
@@ -50,16 +47,10 @@ def statement_csv(request: HttpRequest) -> StreamingHttpResponse:
 @portal_required("portal.view", company_wide=True)
 def statement_pdf(request: HttpRequest) -> HttpResponse:
     """The statement as a PDF, rendered from the documents app's statement template (shared with the seller app)."""
-    from invoice_portal.documents.pdf import render_html_to_pdf
+    from invoice_portal.documents.pdf import statement_pdf as render_statement
 
     _, stmt = _statement(request)
-    context = {
-        "statement": stmt,
-        "aging": selectors.portal_aging(request.user),
-        "seller": portal_settings(),
-        "generated_at": timezone.now(),
-    }
-    content = render_html_to_pdf(render_to_string("documents/statement.html", context))
+    content = render_statement(statement=stmt, aging=selectors.portal_aging(request.user))
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{_stem(stmt)}.pdf"'
     response["Cache-Control"] = "private, no-store"

@@ -19,20 +19,36 @@ from django.conf import settings
 
 from invoice_portal.accounts.models import RoleGrant
 from invoice_portal.accounts.services import roles_ensure_builtin
-from invoice_portal.browser_testing import launched_chromium, requires_chromium, screenshot, signed_in_pages
+from invoice_portal.browser_testing import (
+    launched_chromium,
+    layout_problems_at_each_size,
+    requires_chromium,
+    screenshot,
+    signed_in_pages,
+)
+from invoice_portal.companies.models import Company
 from invoice_portal.core.models import InvoicesPerOrder
 from invoice_portal.core.settings_store import portal_settings
 from invoice_portal.invoices.models import Dispute, Invoice
 from invoice_portal.seller.tests.conftest import World, make_world
-from invoice_portal.testing import make_personas
+from invoice_portal.testing import line, make_invoice, make_personas
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), requires_chromium]
 
 
+SHOTS = Path(settings.PROJECT_DIR) / "var" / "screenshots"
+# What must read on one line in a list: document numbers and customer ids.
+ONE_LINE = "td.ident a, .ident"
+
+
 def shot(page: Any, name: str) -> None:
-    screenshot(page, name, default_dir=Path(settings.PROJECT_DIR) / "var" / "screenshots")
+    screenshot(page, name, default_dir=SHOTS)
+
+
+def layout(page: Any, name: str, *, fits: str = "") -> list[str]:
+    return layout_problems_at_each_size(page, one_line=ONE_LINE, fits=fits, name=name, shots=SHOTS)
 
 
 @pytest.fixture(scope="module")
@@ -63,6 +79,8 @@ def test_sales_invoices_a_flagged_order_edits_a_cost_line_and_issues_it(world: W
     settings_row.invoices_per_order = InvoicesPerOrder.MANY
     settings_row.save()
     page = open_as(world.p.sales)
+    page.goto("/seller/orders/")
+    assert layout(page, "layout-orders", fits=".table-wrap") == []
     page.goto("/seller/orders/?flagged=on")
     row = page.locator("tr", has_text="BC-1001")
     sync_api.expect(row.get_by_text("Updated after invoicing")).to_be_visible()
@@ -72,6 +90,8 @@ def test_sales_invoices_a_flagged_order_edits_a_cost_line_and_issues_it(world: W
     page.get_by_role("button", name="Create invoice").click()
     sync_api.expect(page.locator(".msg-success")).to_contain_text("Draft invoice created from order BC-1001")
     sync_api.expect(page.locator(".lines-editor tbody tr")).to_have_count(1)
+    # The whole line table, "Remove" included, fits beside the navigation on a 1366 px screen.
+    assert layout(page, "layout-editor", fits="#editor .table-wrap") == []
 
     page.get_by_role("button", name="Add cost line (shipping, fee)").click()  # htmx swaps the editor in place
     sync_api.expect(page.locator(".lines-editor tbody tr")).to_have_count(2)
@@ -114,6 +134,8 @@ def test_finance_records_one_check_over_two_invoices(world: World, open_as: Call
 
     page.goto(f"/seller/invoices/?number={world.open.number}")
     sync_api.expect(page.locator("#results tbody tr")).to_contain_text("Partially paid")
+    page.goto("/seller/payments/")
+    assert layout(page, "layout-payments", fits=".table-wrap") == []
 
 
 def test_finance_credits_a_disputed_line_and_the_dispute_closes(world: World, open_as: Callable[[Any], Any]) -> None:
@@ -162,6 +184,10 @@ def test_admin_switches_off_delete_for_sales(world: World, open_as: Callable[[An
 
 
 def test_dashboard_filter_and_csv_export_give_the_same_rows(world: World, open_as: Callable[[Any], Any]) -> None:
+    # A long customer name, a long customer id and seven-figure amounts: the list still shows every column on a
+    # 1366 px screen, with numbers and ids on one line, and never scrolls the page sideways on a phone.
+    Company.objects.filter(pk=world.p.acme.pk).update(name="ACME Corporation International Holdings", external_id="CUST-ACME-00012345")
+    make_invoice(company=world.p.acme, lines=[line(description="Press", unit_price="1234567.89")])
     expected = {inv.number or "" for inv in Invoice.objects.filter(company__name__icontains="ACME", status="open")}
     assert len(expected) >= 2
     page = open_as(world.p.sales)
@@ -172,6 +198,7 @@ def test_dashboard_filter_and_csv_export_give_the_same_rows(world: World, open_a
     assert "status=open" in page.url
     shown = set(page.locator("#results tbody tr td:nth-child(2) a").all_inner_texts())
     assert shown == expected
+    assert layout(page, "layout-invoices", fits="#results .table-wrap") == []
     with page.expect_download() as info:
         page.get_by_role("link", name=re.compile(f"Export these {len(expected)} as CSV")).click()
     text = Path(info.value.path()).read_text(encoding="utf-8-sig")

@@ -150,3 +150,21 @@ def test_report_csv_exports(world: World, client) -> None:
     assert disputes[1][0] == world.open.number
     assert _csv(client, "dso")[0][0] == "Currency"
     assert len(_csv(client, "collections")) == 13
+
+
+def test_the_home_charts_carry_values_an_axis_and_a_table_of_their_figures(world: World, client) -> None:
+    import re
+
+    client.force_login(world.p.finance)
+    html = client.get("/seller/").content.decode()
+    flow = html[html.index("Invoiced and collected per month") :]
+    flow = flow[: flow.index("</figure>")]
+    assert flow.count('class="chart-grid-line"') >= 3  # a value axis with grid lines
+    assert re.search(r'text-anchor="end" class="chart-label">\$0<', flow)  # its zero, labelled
+    assert re.search(r'class="chart-value">\$\d', flow)  # amounts printed on the columns
+    month = f"{timezone.localdate():%B %Y}"
+    row = re.search(rf'<th scope="row">{month}</th><td class="num">([^<]+)</td><td class="num">([^<]+)</td>', flow)
+    assert row is not None  # the text alternative: the exact figures of each month
+    assert row.group(1).startswith("$")
+    aging = html[html.index("Receivables by age") :]
+    assert "The figures as a table" in aging[: aging.index("</figure>")]

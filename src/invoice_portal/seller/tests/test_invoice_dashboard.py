@@ -164,3 +164,32 @@ def test_csv_safe_leaves_ordinary_text_alone() -> None:
     assert csv_safe("ACME Corp") == "ACME Corp"
     assert csv_safe(None) == ""
     assert csv_safe(12) == "12"
+
+
+def test_credit_notes_read_as_credit_and_canceled_documents_show_no_balance(personas, client) -> None:
+    import re
+
+    from invoice_portal.invoices.services import credit_note_create
+
+    invoice = make_invoice(company=personas.acme, amount="80.00")
+    applied = credit_note_create(actor=personas.finance, invoice=invoice, amount="30.00")  # applied to the invoice at once
+    unused = credit_note_create(
+        actor=personas.finance, invoice=make_invoice(company=personas.acme, status="paid", amount="50.00"), amount="20.00"
+    )
+    canceled = make_invoice(company=personas.acme, status="canceled", amount="10.00")
+    client.force_login(personas.finance)
+    html = client.get("/seller/invoices/").content.decode()
+
+    def row(document) -> str:
+        found = re.search(rf"<tr>(?:(?!</tr>).)*?>{re.escape(str(document))}</a>(?:(?!</tr>).)*</tr>", html, re.S)
+        assert found is not None, document
+        return found.group(0)
+
+    assert "Applied" in row(applied)
+    assert "-$30.00" in row(applied)
+    assert ">Paid<" not in row(applied)
+    assert "Available credit" in row(unused)
+    assert "-$20.00" in row(unused)
+    assert "$10.00" in row(canceled)  # its total
+    assert row(canceled).count("$10.00") == 1  # and no balance beside it
+    assert "—" in row(canceled)

@@ -80,3 +80,22 @@ def test_order_detail_lists_lines_and_invoices(world: World, client) -> None:
     html = client.get(reverse("seller:order_detail", args=[world.flagged_order.pk])).content.decode()
     assert "Product 1" in html
     assert world.from_order.number in html
+
+
+def test_the_order_export_streams_the_filtered_orders_of_every_page_formula_safe(world: World, client) -> None:
+    from invoice_portal.companies.models import Company
+    from invoice_portal.seller.tests.test_invoice_dashboard import csv_rows
+    from invoice_portal.testing import make_order
+
+    Company.objects.filter(pk=world.p.globex.pk).update(name="=cmd|' /C calc'!A0")
+    for i in range(55):
+        make_order(company=world.p.acme, external_id=f"BULK-{i:03d}")
+    client.force_login(world.p.sales)
+    page = client.get(reverse("seller:orders") + "?q=ACME").content.decode()
+    assert reverse("seller:orders_export") + "?q=ACME" in page
+    rows = csv_rows(client.get(reverse("seller:orders_export") + "?q=ACME&page=2"))
+    assert len(rows) == 56  # the 55 and the flagged BC-1001, not one page of them
+    flagged = next(r for r in rows if r["Order"] == "BC-1001")
+    assert (flagged["Invoiced"], flagged["Updated after invoicing"], flagged["Total"]) == ("yes", "yes", "75.00")
+    globex = csv_rows(client.get(reverse("seller:orders_export") + f"?q={world.plain_order.external_id}"))
+    assert globex[0]["Customer"].startswith("'=cmd")

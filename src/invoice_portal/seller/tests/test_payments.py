@@ -183,3 +183,18 @@ def test_a_payment_in_another_currency_lists_that_currencys_invoices(world: Worl
     euro.refresh_from_db()
     assert euro.status == "paid"
     assert Payment.objects.filter(currency="EUR").count() == 1
+
+
+def test_the_payment_export_streams_the_filtered_payments_formula_safe(world: World, client) -> None:
+    from invoice_portal.seller.tests.test_invoice_dashboard import csv_rows
+
+    other = pay(company=world.p.acme, invoices=[(world.partial, "10.00")], reference="=HYPERLINK(1)")
+    client.force_login(world.p.finance)
+    assert reverse("seller:payments_export") in client.get(reverse("seller:payments")).content.decode()
+    rows = csv_rows(client.get(reverse("seller:payments_export")))
+    by_id = {int(r["Id"]): r for r in rows}
+    assert set(by_id) == set(Payment.objects.values_list("pk", flat=True))
+    assert by_id[other.pk]["Check number / memo"] == "'=HYPERLINK(1)"
+    assert (by_id[world.payment.pk]["Amount"], by_id[world.payment.pk]["Allocated"], by_id[world.payment.pk]["Credit left"]) == (
+        "50.00", "30.00", "20.00",
+    )  # fmt: skip

@@ -171,3 +171,21 @@ def test_a_good_logo_with_a_bad_setting_saves_neither(world: World, client, sett
     assert "include {seq}" in response.content.decode()
     assert not portal_settings().logo
     assert branding_files(Path(settings.MEDIA_ROOT)) == []
+
+
+def test_the_default_payment_instruction_is_saved_audited_and_printed_on_invoices_without_their_own(world: World, client) -> None:
+    from invoice_portal.core.settings_store import portal_settings
+
+    client.force_login(world.p.admin)
+    bank = "First Demo Bank\nIBAN DE02 1203 0000 0000 2020 51"
+    response = client.post(URL, settings_data(client, payment_instruction=bank + "\n  "))
+    assert response.status_code == 302
+    assert portal_settings().payment_instruction == bank
+    assert client.get(URL).context["form"].initial["payment_instruction"] == bank
+    event = AuditEvent.objects.get(action="settings.billing")
+    assert (event.actor, event.after) == (world.p.admin, {"payment_instruction": bank})
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(invoice_pdf(world.open).content)).pages)
+    assert "IBAN DE02 1203 0000 0000 2020 51" in text
+    too_long = client.post(URL, settings_data(client, payment_instruction="x" * 2001))
+    assert too_long.status_code == 200
+    assert too_long.context["form"].errors["payment_instruction"]

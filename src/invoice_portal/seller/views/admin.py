@@ -26,7 +26,13 @@ from invoice_portal.seller import selectors
 from invoice_portal.seller.forms import RoleCreateForm, SettingsForm, UserCreateForm, UserFilterForm, UserRoleForm, attach_error
 from invoice_portal.seller.permissions import is_seller_staff, seller_required
 from invoice_portal.seller.rendering import render_page
-from invoice_portal.seller.services import LOGO_MAX_BYTES, SETTINGS_FIELDS, portal_settings_set_logo, portal_settings_update
+from invoice_portal.seller.services import (
+    LOGO_MAX_BYTES,
+    SETTINGS_FIELDS,
+    billing_settings_update,
+    portal_settings_set_logo,
+    portal_settings_update,
+)
 from invoice_portal.seller.views.common import paginate, safe_next
 
 # --- Users ----------------------------------------------------------------------------------------
@@ -171,6 +177,7 @@ def _save_settings(request: HttpRequest, form: SettingsForm) -> None:
     with transaction.atomic():
         portal_settings_update(actor=request.user, **form.settings_fields())
         notification_settings_update(actor=request.user, **form.notification_fields())
+        billing_settings_update(actor=request.user, payment_instruction=form.cleaned_data.get("payment_instruction") or "")
         if upload is not None:
             # Read one byte past the limit: enough for the service to refuse a larger file without holding all of it.
             content = upload.read(LOGO_MAX_BYTES + 1)
@@ -200,6 +207,7 @@ def settings_view(request: HttpRequest) -> HttpResponse:
                 **{name: getattr(current, name) for name in SETTINGS_FIELDS},
                 "email_on_issue": notify.email_on_issue, "payment_receipts": notify.payment_receipts,
                 "reminder_offsets": ", ".join(str(d) for d in notify.reminder_offsets),
+                "payment_instruction": portal_settings().payment_instruction,
             }
         )  # fmt: skip
     return render_page(request, "seller/admin/settings.html", {"form": form, "logo": current.logo})

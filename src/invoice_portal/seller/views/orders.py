@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_GET, require_POST
 
@@ -14,8 +15,9 @@ from invoice_portal.invoices.services import invoice_create_from_order
 from invoice_portal.orders.models import Order
 from invoice_portal.orders.services import order_acknowledge_flags
 from invoice_portal.seller import selectors
+from invoice_portal.seller.exports import ORDER_HEADER, csv_response, export_filename, order_rows
 from invoice_portal.seller.forms import OrderFilterForm
-from invoice_portal.seller.permissions import seller_required
+from invoice_portal.seller.permissions import seller_can, seller_required
 from invoice_portal.seller.rendering import render_page
 from invoice_portal.seller.views.common import paginate, safe_next
 
@@ -32,6 +34,16 @@ def order_dashboard(request: HttpRequest) -> HttpResponse:
         "one_per_order": portal_settings().invoices_per_order == InvoicesPerOrder.ONE,
     }
     return render_page(request, "seller/orders/list.html", context, partial="seller/partials/order_results.html")
+
+
+@require_GET
+@seller_required("orders.view")
+def order_export(request: HttpRequest) -> StreamingHttpResponse:
+    """Exactly the orders of the dashboard under the same filters, every page of them (export right as for invoices)."""
+    if not seller_can(request.user, "invoices.export"):
+        raise PermissionDenied("Needs the 'invoices.export' permission.")
+    form = OrderFilterForm(request.GET)
+    return csv_response(export_filename("orders"), ORDER_HEADER, order_rows(selectors.order_list(form.to_filters())))
 
 
 @require_GET

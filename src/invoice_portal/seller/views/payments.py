@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -20,6 +21,7 @@ from invoice_portal.payments.models import SETTLED_STATUSES, Payment
 from invoice_portal.payments.selectors import company_position, payment_filter
 from invoice_portal.payments.services import payment_allocate, payment_record, payment_reverse
 from invoice_portal.seller import selectors
+from invoice_portal.seller.exports import PAYMENT_HEADER, csv_response, export_filename, payment_rows
 from invoice_portal.seller.forms import (
     AllocateForm,
     CustomerSearchForm,
@@ -41,6 +43,17 @@ def payment_dashboard(request: HttpRequest) -> HttpResponse:
     page = paginate(request, payment_filter(Payment.objects.all(), form.to_filters()))
     context = {"form": form, "page": page, "sort": form.cleaned_data.get("sort") or "-received_on"}
     return render_page(request, "seller/payments/list.html", context, partial="seller/partials/payment_results.html")
+
+
+@require_GET
+@seller_required("payments.view")
+def payment_export(request: HttpRequest) -> StreamingHttpResponse:
+    """Exactly the payments of the dashboard under the same filters and sort, every page of them."""
+    if not seller_can(request.user, "invoices.export"):
+        raise PermissionDenied("Needs the 'invoices.export' permission.")
+    form = PaymentFilterForm(request.GET)
+    payments = payment_filter(Payment.objects.all(), form.to_filters())
+    return csv_response(export_filename("payments"), PAYMENT_HEADER, payment_rows(payments))
 
 
 def _payment(pk: int) -> Payment:
