@@ -458,4 +458,3 @@ def role_list() -> QuerySet[Role]:
 
 def role_grants(role: Role) -> dict[str, str | None]:
     return dict(role.grants.values_list("permission", "level"))
-
