@@ -18,6 +18,8 @@ CUSTOMERS = {
     "C-10004": ("0088", "0614141000050"), "C-20001": ("9930", "DE811907634"), "C-30001": ("9932", "GB293847561"),
     "C-40001": ("0221", "T1234567890123"),
 }  # fmt: skip
+# Customers that want more than the PDF: Globex takes Peppol UBL beside it, Umbrella a Factur-X PDF.
+FORMATS = {"C-20001": "peppol_ubl", "C-30001": "facturx"}
 
 
 def einvoice_demo_identities() -> None:
@@ -25,4 +27,5 @@ def einvoice_demo_identities() -> None:
     portal_settings_update(actor=None, **SELLER)
     for company in Company.objects.filter(external_id__in=CUSTOMERS):
         scheme, identifier = CUSTOMERS[company.external_id or ""]
-        company_update(actor=None, company=company, peppol_scheme=scheme, peppol_id=identifier)
+        fmt = FORMATS.get(company.external_id or "", "pdf")
+        company_update(actor=None, company=company, peppol_scheme=scheme, peppol_id=identifier, einvoice_format=fmt)
