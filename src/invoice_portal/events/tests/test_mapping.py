@@ -142,8 +142,8 @@ def test_documents_issued_by_a_bulk_import_write_their_events_too(personas: Pers
 
     docs = [
         document_prepare(
-            actor=personas.finance, company=personas.acme, lines=[line(unit_price="10.00")], kind=kind, source="erp", currency="USD", order=None,
-            external_id=f"B-{n}", header={}, issue=issue,
+            actor=personas.finance, company=personas.acme, lines=[line(unit_price="10.00")], kind=kind, source="erp",
+            currency="USD", order=None, external_id=f"B-{n}", header={}, issue=issue,
         )
         for n, (kind, issue) in enumerate([("invoice", True), ("credit_note", True), ("invoice", False)])
     ]  # fmt: skip
