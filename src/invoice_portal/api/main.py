@@ -19,7 +19,13 @@ DESCRIPTION = """
 The Invoice Portal API: companies, orders, invoices, payments and their audit trail.
 
 **Authentication.** Send `Authorization: Bearer <token>`. Tokens are personal: a call acts with the
-token owner's role and company scope (`invoice-portal token create <email>` makes one).
+token owner's role and company scope (make one on the page `/account/tokens/` or with
+`invoice-portal token create <email>`). A read-only token is refused (403, `token_read_only`) on
+every call that writes.
+
+**Events.** `GET /events` is the change feed (every business event in commit order, behind a
+durable cursor); the same events are POSTed to subscribed webhook endpoints (`/webhook-endpoints`),
+signed per Standard Webhooks. Their payloads are in the `webhooks` section of this document.
 
 **Idempotency.** Every POST accepts an `Idempotency-Key` header (1–255 printable ASCII characters).
 Repeating a request with the same key and body returns the first answer again (status and body,
