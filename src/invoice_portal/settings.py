@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "invoice_portal.integrations",
     "invoice_portal.portal",
     "invoice_portal.notifications",
+    "invoice_portal.payables",
 ]
 
 MIDDLEWARE = [
