@@ -77,6 +77,9 @@ def build_api() -> NinjaAPI:
     api.add_router("/disputes", "invoice_portal.invoices.api.disputes_router", tags=["disputes"])
     api.add_router("/payments", "invoice_portal.payments.api.router", tags=["payments"])
     api.add_router("/audit-events", "invoice_portal.audit.api.router", tags=["audit-events"])
+    api.add_router("/purchase-orders", "invoice_portal.payables.api.purchase_orders_router", tags=["accounts payable"])
+    api.add_router("/receipts", "invoice_portal.payables.api.receipts_router", tags=["accounts payable"])
+    api.add_router("/received-invoices", "invoice_portal.payables.api.received_router", tags=["accounts payable"])
     return api
 
 
