@@ -35,8 +35,8 @@ from invoice_portal.imports.errors import BatchUnreadable, ErrorLog, RowError
 from invoice_portal.imports.kinds.base import Action, BatchKind, Results
 from invoice_portal.imports.kinds.invoices import InvoiceKind
 from invoice_portal.imports.kinds.orders import OrderKind
-from invoice_portal.imports.kinds.purchase_orders import PurchaseOrderKind
 from invoice_portal.imports.kinds.payments import PaymentKind
+from invoice_portal.imports.kinds.purchase_orders import PurchaseOrderKind
 from invoice_portal.imports.models import ACTIVE_STATUSES, ImportBatch, ImportFormat, ImportKind, ImportStatus
 from invoice_portal.imports.progress import ProgressCallback, ProgressWriter, worker_id
 from invoice_portal.imports.reader import BatchReader, Group, group_rows
