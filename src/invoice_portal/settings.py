@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "invoice_portal.portal",
     "invoice_portal.notifications",
     "invoice_portal.payables",
+    "invoice_portal.ap",
+    "invoice_portal.supplier",
 ]
 
 MIDDLEWARE = [

@@ -23,4 +23,6 @@ urlpatterns = [
     path("seller/", include("invoice_portal.seller.urls")),
     path("integrations/", include("invoice_portal.integrations.urls")),
     path("portal/", include("invoice_portal.portal.urls")),
+    path("ap/", include("invoice_portal.ap.urls")),
+    path("supplier/", include("invoice_portal.supplier.urls")),
 ]

@@ -36,6 +36,10 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("portal:invoices")
     if getattr(user, "company_id", None) is None and user_has_perm(user, "invoices.view"):
         return redirect("seller:home")
+    if getattr(user, "company_id", None) is None and user_has_perm(user, "ap.view"):
+        return redirect("ap:ap_inbox")
+    if getattr(user, "company_id", None) is not None and user_has_perm(user, "supplier.view"):
+        return redirect("supplier:home")
     return render(
         request,
         "home.html",

@@ -30,6 +30,10 @@ NAV: tuple[NavEntry, ...] = (
     NavEntry("Users", "seller:users", "users.manage", "user"),
     NavEntry("Roles", "seller:roles", "roles.manage", "role"),
     NavEntry("Settings", "seller:settings", "settings.manage", "setting"),
+    # Accounts payable (the ``ap`` app; its url names start with "ap_").
+    NavEntry("AP inbox", "ap:ap_inbox", "ap.view", "ap_inbox"),
+    NavEntry("Purchase orders", "ap:ap_orders", "ap.view", "ap_order"),
+    NavEntry("Retrofit invoice", "ap:ap_retrofit_new", "ap.enter", "ap_retrofit"),
 )
 
 
