@@ -53,6 +53,7 @@ from invoice_portal.notifications.models import NotificationSettings
 from invoice_portal.notifications.services import reminders_run
 from invoice_portal.orders.models import Order
 from invoice_portal.orders.services import order_acknowledge_flags, order_cancel, order_upsert
+from invoice_portal.payables.demo import AP_DEMO_LOGINS, build_ap_demo
 from invoice_portal.payments.models import SETTLED_STATUSES, Allocation, Method, Payment, PaymentStatus, Refund
 from invoice_portal.payments.services import (
     credit_note_apply,
@@ -126,7 +127,7 @@ PLACERS: dict[str, tuple[tuple[str | None, int], ...]] = {
     "acme_west": (("walt@acmewest.test", 85), (None, 15)),
     "globex": (("charlie@globex.test", 85), (None, 15)),
 }
-DEMO_LOGINS = tuple(email for email, *_ in STAFF) + tuple(email for email, *_ in COMPANY_USERS)
+DEMO_LOGINS = tuple(email for email, *_ in STAFF) + tuple(email for email, *_ in COMPANY_USERS) + AP_DEMO_LOGINS
 
 # sku, description, USD list price, zero-rated
 CATALOG: tuple[tuple[str, str, str, bool], ...] = (
@@ -871,6 +872,7 @@ def build_demo(*, seed: int = DEMO_SEED, orders: int = 200, documents: int = 500
         demo.simulate(orders=orders, documents=documents, scene_documents=SCENE_DOCUMENTS)
         demo.scenes()
         demo.top_up(documents)
+        build_ap_demo(today=demo.today, users=demo.users, companies=demo.companies)  # received invoices, beside the issued ones
         NotificationSettings.objects.filter(pk=1).update(email_on_issue=True, payment_receipts=True)
         reminders_run()
     return demo_summary()
