@@ -428,7 +428,7 @@ def create_received_invoice(request: HttpRequest, payload: ReceivedInvoiceIn) ->
     supplier = _intake_supplier(user, payload.supplier)
     lines = [{**ln.model_dump(exclude_none=True, exclude={"order_line"}), "order_line_id": ln.order_line} for ln in payload.lines]
     source = "api"
-    common = {"actor": user, "supplier": supplier, "number": payload.number, "issue_date": payload.issue_date,
+    common: dict[str, Any] = {"actor": user, "supplier": supplier, "number": payload.number, "issue_date": payload.issue_date,
               "due_date": payload.due_date, "currency": payload.currency, "discount": payload.discount, "notes": payload.notes}  # fmt: skip
     related = None
     if payload.related_invoice is not None:

@@ -84,7 +84,9 @@ class RetrofitForm(forms.Form):
     ROWS = 5
     number = forms.CharField(label="Invoice number", max_length=50)
     issue_date = forms.DateField(label="Invoice date", widget=DateInput(), initial=timezone.localdate)
-    requester = forms.ModelChoiceField(label="Requester", queryset=None, help_text="Accepts the retrofit order")  # type: ignore[arg-type]
+    requester: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label="Requester", queryset=None, help_text="Accepts the retrofit order"
+    )
     notes = forms.CharField(label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
 
     def __init__(self, *args: Any, requesters: Any, supplier_choices: Any = None, pdf: bool = False, **kwargs: Any) -> None:

@@ -25,7 +25,7 @@ class CreditForm(forms.Form):
 class InviteForm(forms.Form):
     email = forms.EmailField(label="Email")
     full_name = forms.CharField(label="Name", required=False, max_length=200)
-    role = forms.ModelChoiceField(label="Role", queryset=None, empty_label=None)  # type: ignore[arg-type]
+    role: forms.ModelChoiceField[Any] = forms.ModelChoiceField(label="Role", queryset=None, empty_label=None)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

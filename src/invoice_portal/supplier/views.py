@@ -32,6 +32,12 @@ FORM_FIELDS = {"number": "number", "issue_date": "issue_date", "due_date": "due_
                "role": "role", "related_invoice": "amount", "lines": "amount"}  # fmt: skip
 
 
+def _company_id(request: HttpRequest) -> int:
+    company_id = getattr(request.user, "company_id", None)
+    assert isinstance(company_id, int)  # supplier_required let only a company's user in
+    return company_id
+
+
 def _order(request: HttpRequest, pk: int) -> Order:
     order = selectors.purchase_orders_visible_to(request.user).select_related("company").filter(pk=pk).first()
     if order is None:
@@ -55,7 +61,7 @@ def home(request: HttpRequest) -> HttpResponse:
     context = {
         "open_orders": list(selectors.purchase_order_list(orders)[:10]), "open_count": orders.count(),
         "counts": [(s.value, s.label, counts[s.value]) for s in ReceivedStatus if counts[s.value]],
-        "due": sorted(selectors.supplier_amounts(request.user.company_id).items()),
+        "due": sorted(selectors.supplier_amounts(_company_id(request)).items()),
     }  # fmt: skip
     return render(request, "supplier/home.html", context)
 
@@ -185,5 +191,5 @@ def users(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"{user.email} is invited: they get an email to choose a password.")
             return redirect("supplier:users")
-    colleagues = User.objects.filter(company_id=request.user.company_id).select_related("role").order_by("email")
+    colleagues = User.objects.filter(company_id=_company_id(request)).select_related("role").order_by("email")
     return render(request, "supplier/users.html", {"form": form, "colleagues": colleagues}, status=422 if form.errors else 200)

@@ -249,8 +249,8 @@ ENDPOINTS = [
             "number": "S-NEW",
             "supplier": b.po.company_id,
             "purchase_order": b.po.pk,
-            "lines": [{"description": "x", "unit_price": "5.00", "order_line": b.po.lines.first().pk}],
-        },  # type: ignore[union-attr]
+            "lines": [{"description": "x", "unit_price": "5.00", "order_line": b.po.lines.first().pk}],  # type: ignore[union-attr]
+        },
         "ap.enter",
         201,
     ),
