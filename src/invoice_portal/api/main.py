@@ -74,6 +74,7 @@ def build_api() -> NinjaAPI:
     api.add_router("/orders", "invoice_portal.orders.api.router", tags=["orders"])
     api.add_router("/invoices", "invoice_portal.invoices.api.router", tags=["invoices"])
     api.add_router("/invoices", "invoice_portal.notifications.api.router", tags=["emails and reminders"])
+    api.add_router("/invoices", "invoice_portal.documents.einvoice.api.router", tags=["e-invoices"])
     api.add_router("/disputes", "invoice_portal.invoices.api.disputes_router", tags=["disputes"])
     api.add_router("/payments", "invoice_portal.payments.api.router", tags=["payments"])
     api.add_router("/audit-events", "invoice_portal.audit.api.router", tags=["audit-events"])

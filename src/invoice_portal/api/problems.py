@@ -50,14 +50,16 @@ def problem(
     title: str | None = None,
     errors: Iterable[tuple[str, str]] = (),
     headers: Mapping[str, str] | None = None,
+    extra: Mapping[str, Any] | None = None,
 ) -> HttpResponse:
-    body = {
+    body: dict[str, Any] = {
         "type": f"{TYPE_PREFIX}{code}",
         "title": title or _TITLES.get(status, "Error"),
         "status": status,
         "detail": detail,
         "code": code,
         "errors": [{"field": field, "message": message} for field, message in errors],
+        **(extra or {}),
     }
     response = HttpResponse(json.dumps(body), status=status, content_type=PROBLEM_CONTENT_TYPE)
     for name, value in (headers or {}).items():
@@ -93,11 +95,15 @@ def _validation_errors(errors: list[dict[str, Any]]) -> list[tuple[str, str]]:
 
 
 def from_domain_error(exc: DomainError) -> HttpResponse:
-    if isinstance(exc, ValidationFailed) and exc.errors:
+    """An error may list its own problems (``problem_errors``) and add members (``problem_extra``), e.g. the rules an e-invoice breaks."""
+    if hasattr(exc, "problem_errors"):
+        errors = list(exc.problem_errors())
+    elif isinstance(exc, ValidationFailed) and exc.errors:
         errors = list(exc.errors.items())
     else:
         errors = [(exc.field, exc.message)] if exc.field else []
-    return problem(status=exc.status, code=exc.code, title=exc.title, detail=exc.message, errors=errors)
+    extra = exc.problem_extra() if hasattr(exc, "problem_extra") else None
+    return problem(status=exc.status, code=exc.code, title=exc.title, detail=exc.message, errors=errors, extra=extra)
 
 
 def not_found(detail: str = "No such object, or not one you can see.") -> HttpResponse:

@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema
+from ninja.decorators import decorate_view
 from ninja.responses import Status
 
 from invoice_portal.accounts.selectors import user_has_perm, user_perm_level
@@ -46,6 +47,7 @@ from invoice_portal.audit.selectors import audit_events_for
 from invoice_portal.companies.api import company_reference
 from invoice_portal.core.errors import NotFound, PermissionDenied, ValidationFailed
 from invoice_portal.core.money import minor_digits
+from invoice_portal.documents.einvoice.api import XML_BODY_OPENAPI, xml_intake
 from invoice_portal.invoices.models import Dispute, Invoice, Kind, TaxCategory
 from invoice_portal.invoices.selectors import InvoiceFilters, invoice_list, invoice_summary_status, line_views, open_disputes
 from invoice_portal.invoices.services import (
@@ -423,7 +425,13 @@ def list_invoices(request: HttpRequest, filters: Query[InvoiceQuery]) -> dict[st
     return {"items": [invoice_item(i) for i in rows], "next_cursor": cursor}
 
 
-@router.post("", response=responses({201: InvoiceDetail}, CREATE_ERRORS), summary="Create an invoice with its lines")
+@router.post(
+    "",
+    response=responses({200: InvoiceDetail, 201: InvoiceDetail}, (*CREATE_ERRORS, 413)),
+    summary="Create an invoice with its lines (JSON), or import one the ERP issued (UBL/CII XML)",
+    openapi_extra=XML_BODY_OPENAPI,
+)
+@decorate_view(xml_intake)
 def create_invoice(request: HttpRequest, payload: InvoiceCreate) -> Status:
     user = require(request, "invoices.create", *(["invoices.issue"] if payload.issue else []))
     data = payload.model_dump(exclude_unset=True, exclude={"company", "lines", "order", "related_invoice", "issue", "kind", "source"})

@@ -25,6 +25,7 @@ from invoice_portal.accounts.permissions import BUILTIN_ROLES
 from invoice_portal.api.tests.conftest import PERSONAS, ApiClient
 from invoice_portal.audit.models import AuditEvent
 from invoice_portal.companies.models import Company
+from invoice_portal.documents.services import attachment_create
 from invoice_portal.imports.models import ImportBatch
 from invoice_portal.imports.selectors import import_batches_visible_to
 from invoice_portal.imports.services import import_batch_create, import_batch_run
@@ -80,6 +81,7 @@ def _books(company: Company, buyer: Any, staff: Any) -> Books:
     dispute = dispute_open(actor=buyer, line=InvoiceLine.objects.get(invoice=invoice2, line_no=1), reason="price", text="too dear")
     invoice_hold(actor=staff, invoice=invoice2, reason="Payment plan")
     po = make_po(supplier=make_company(name=f"{company.name} Supplies", is_supplier=True, is_customer=False))
+    attachment_create(actor=None, invoice=invoice, content=b"<Invoice/>", filename="original.xml", content_type="application/xml")
     return Books(
         company=company, order=order, fresh_order=make_order(company=company, placed_by=buyer), invoice=invoice,
         invoice2=invoice2, draft=make_invoice(company=company, status="draft", order=order), credit=credit, payment=payment,
@@ -155,6 +157,7 @@ ENDPOINTS = [
     Endpoint("cancel invoice", "POST", lambda b: f"invoices/{b.invoice.pk}/cancel", lambda b: {}, "invoices.delete"),
     Endpoint("send invoice", "POST", lambda b: f"invoices/{b.invoice.pk}/send", lambda b: {}, "invoices.send", 202),
     Endpoint("remind invoice", "POST", lambda b: f"invoices/{b.invoice.pk}/remind", lambda b: {}, "invoices.send", 202),
+    Endpoint("invoice original", "GET", lambda b: f"invoices/{b.invoice.pk}/original", seller_perm="invoices.view"),
     Endpoint("invoice messages", "GET", lambda b: f"invoices/{b.invoice.pk}/messages", seller_perm="invoices.view"),
     Endpoint("hold invoice", "POST", lambda b: f"invoices/{b.invoice.pk}/hold", lambda b: {"reason": "plan"}, "payments.record"),
     Endpoint("release hold", "DELETE", lambda b: f"invoices/{b.invoice2.pk}/hold", None, "payments.record"),

@@ -13,6 +13,7 @@ from django.utils import timezone
 from invoice_portal.audit.services import audit_record, seal_append
 from invoice_portal.companies.models import Company
 from invoice_portal.core.errors import (
+    Conflict,
     CreditExceedsInvoice,
     InvalidAmount,
     InvalidTransition,
@@ -236,13 +237,18 @@ def invoice_create(
     related_invoice: Invoice | None = None,
     external_id: str | None = None,
     issue: bool = False,
+    number: str | None = None,
     **header: Any,
 ) -> Invoice:
     """Create a draft document with its lines. Nothing is numbered until it is issued.
 
     With ``issue`` the draft is issued in the same transaction, by ``invoice_issue``'s rules
-    (the caller checks the ``invoices.issue`` permission).
+    (the caller checks the ``invoices.issue`` permission). ``number``, only with ``issue``: a
+    document issued elsewhere (an e-invoice the ERP posts) keeps its own number instead of taking
+    one from our sequence.
     """
+    if number is not None and not issue:
+        raise ValidationFailed("number: only a document issued at once keeps a number of its own.", field="number")
     if kind not in Kind.values:
         raise ValidationFailed(f"kind: must be one of {', '.join(Kind.values)}.", field="kind")
     if direction not in Direction.values:
@@ -275,7 +281,7 @@ def invoice_create(
     if issue:
         # This transaction inserted the row, so no one else can see or lock it yet, and its lines are
         # the ones just written: reading both again under a lock (as invoice_issue does) would change nothing.
-        _issue_locked(actor=actor, invoice=invoice, issue_date=None)
+        _issue_locked(actor=actor, invoice=invoice, issue_date=None, number=number)
     return invoice
 
 
@@ -328,7 +334,7 @@ def invoice_issue(*, actor: Any, invoice: Invoice, issue_date: dt.date | None = 
     return _issue_locked(actor=actor, invoice=invoice, issue_date=issue_date)
 
 
-def _issue_locked(*, actor: Any, invoice: Invoice, issue_date: dt.date | None) -> Invoice:
+def _issue_locked(*, actor: Any, invoice: Invoice, issue_date: dt.date | None, number: str | None = None) -> Invoice:
     """The rules of ``invoice_issue``, on a document this transaction holds locked, with its lines loaded."""
     if invoice.status != Status.DRAFT:
         raise InvalidTransition(f"{invoice} is {invoice.get_status_display().lower()}; only drafts can be issued.")
@@ -349,7 +355,15 @@ def _issue_locked(*, actor: Any, invoice: Invoice, issue_date: dt.date | None) -
         Kind.DEBIT_NOTE: settings.debit_note_number_format,
     }[Kind(invoice.kind)]
     year = invoice.issue_date.year
-    invoice.number = format_number(template, year=year, seq=next_value(f"{invoice.kind}:{year}"))
+    if number is not None:
+        number = number.strip()
+        if not number or len(number) > 50:
+            raise ValidationFailed("number: between 1 and 50 characters.", field="number")
+        if Invoice.objects.filter(direction=Direction.ISSUED, number=number).exists():
+            raise Conflict(f"An issued document numbered {number} exists already.", code="number_taken")
+        invoice.number = number
+    else:
+        invoice.number = format_number(template, year=year, seq=next_value(f"{invoice.kind}:{year}"))
     invoice.issued_at = timezone.now()
     invoice.status = settled_status(total=invoice.total, allocated=invoice.allocated_total)
     invoice.save(update_fields=["issue_date", "due_date", "number", "issued_at", "status", "updated_at"])

@@ -56,7 +56,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("file", help="a .csv file, or a .json batch {kind, rows}")
+        parser.add_argument("file", help="a .csv file, a .json batch {kind, rows}, or a .xml e-invoice (UBL or CII) the ERP issued")
         parser.add_argument("--kind", choices=ImportKind.values, help="what the file holds (default: the JSON batch's kind, else invoices)")
         parser.add_argument("--format", choices=ImportFormat.values, help="default: from the file name (.json → json, else csv)")
         parser.add_argument("--dry-run", action="store_true", help="validate and report what would happen; write nothing")
@@ -68,6 +68,11 @@ class Command(BaseCommand):
             payload = path.read_bytes()
         except OSError as exc:
             raise CommandError(f"Cannot read {path}: {exc.strerror}.") from None
+        if path.suffix.lower() == ".xml" and not options["format"]:
+            from invoice_portal.documents.einvoice.command import import_einvoice_file
+
+            import_einvoice_file(self, path=path, payload=payload, user_email=options["user"], dry_run=options["dry_run"])
+            return
         fmt = options["format"] or (ImportFormat.JSON if path.suffix.lower() == ".json" else ImportFormat.CSV)
         kind = options["kind"] or (_json_kind(payload) if fmt == ImportFormat.JSON else None) or ImportKind.INVOICES
         actor = None

@@ -1,0 +1,195 @@
+"""Issued side of the e-invoice import: the ERP sends an invoice it issued, as UBL or CII, and it becomes ours.
+
+``issued_einvoice_import`` reads the bytes (``parse``: hostile input refused first), runs the official
+EN 16931 validation (``validation``: any fatal assert refuses the document, each rule listed), maps the
+document (``mapping``) and stores it through the invoice services: created and issued in one
+transaction with the document's own number, source ``ubl`` or ``cii``, for the customer its buyer
+party names (``selectors.company_for_buyer``), linked to our order when its order reference names
+one (several invoices per order only when ``invoices_per_order`` says ``many``). The original bytes
+are kept as the document's attachment (``documents.models.DocumentAttachment``).
+
+Idempotent by number (the seller is always us, and the document's seller VAT id must be ours): the same
+document again answers the document stored the first time; another document with a number that is
+taken is a conflict (409).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from invoice_portal.audit.services import audit_record
+from invoice_portal.core.errors import Conflict, DomainError, OrderAlreadyInvoiced
+from invoice_portal.core.models import InvoicesPerOrder
+from invoice_portal.core.settings_store import portal_settings
+from invoice_portal.documents.einvoice.mapping import MappedDocument, einvoice_map
+from invoice_portal.documents.einvoice.parse import EInvoice, Syntax, parse_einvoice
+from invoice_portal.documents.einvoice.selectors import company_for_buyer, order_for_reference
+from invoice_portal.documents.einvoice.validation import Violation, fatal, validate
+from invoice_portal.documents.models import AttachmentPurpose, DocumentAttachment
+from invoice_portal.documents.services import attachment_create
+from invoice_portal.invoices.models import Direction, Invoice, Kind, Source, Status
+from invoice_portal.invoices.services import invoice_create
+from invoice_portal.invoices.services.documents import check_credited_within_total
+from invoice_portal.orders.models import Order
+
+CONTENT_TYPE = "application/xml"
+MAX_LISTED_VIOLATIONS = 200
+
+
+class EInvoiceNotValid(DomainError):
+    """The document breaks the EN 16931 rules (the official validation's fatal asserts)."""
+
+    code = "einvoice_not_valid"
+    status = 422
+    title = "The e-invoice breaks EN 16931 rules"
+
+    def __init__(self, violations: list[Violation]) -> None:
+        first = violations[0]
+        more = f" and {len(violations) - 1} more" if len(violations) > 1 else ""
+        super().__init__(f"The document breaks EN 16931: [{first.rule}] {first.message}{more}.")
+        self.violations = violations[:MAX_LISTED_VIOLATIONS]
+
+    def problem_errors(self) -> list[tuple[str, str]]:
+        return [(v.location, f"[{v.rule}] {v.message}") for v in self.violations]
+
+    def problem_extra(self) -> dict[str, Any]:
+        return {"violations": [{"rule": v.rule, "flag": v.flag, "message": v.message, "location": v.location} for v in self.violations]}
+
+
+class ForeignSeller(DomainError):
+    code = "einvoice_foreign_seller"
+    status = 422
+    title = "Not our invoice"
+
+
+@dataclass(frozen=True)
+class IssuedImport:
+    invoice: Invoice
+    created: bool
+    attachment: DocumentAttachment | None
+
+
+def einvoice_read_valid(xml: bytes) -> EInvoice:
+    """The document ``xml`` holds, if it passes the official EN 16931 validation; the typed error otherwise."""
+    doc = parse_einvoice(xml)  # hostile or unreadable input is refused here, before any XSLT sees it
+    violations = fatal(validate(xml))
+    if violations:
+        raise EInvoiceNotValid(violations)
+    return doc
+
+
+def issued_einvoice_import(*, actor: Any, xml: bytes, filename: str = "") -> IssuedImport:
+    """Validate, map and store an e-invoice the ERP issued (see the module's docstring for the rules)."""
+    doc = einvoice_read_valid(xml)
+    return issued_einvoice_store(actor=actor, xml=xml, doc=doc, filename=filename)
+
+
+def _vat(value: str) -> str:
+    return "".join(value.split()).upper()
+
+
+def _check_seller(doc: EInvoice) -> None:
+    ours = portal_settings().seller_tax_id
+    if ours and doc.seller.vat_id and _vat(ours) != _vat(doc.seller.vat_id):
+        raise ForeignSeller(
+            f"The document's seller is {doc.seller.name} (VAT id {doc.seller.vat_id}), not us ({ours}): "
+            "an invoice from a supplier is received, not issued here.",
+            field="AccountingSupplierParty",
+        )
+
+
+def issued_einvoice_store(*, actor: Any, xml: bytes, doc: EInvoice, filename: str = "") -> IssuedImport:
+    """Map and store a parsed (and validated) document; the part of the import without the XSLT."""
+    _check_seller(doc)
+    mapped = einvoice_map(doc)
+    with transaction.atomic():
+        existing = _issued(mapped.number)
+        if existing is not None:
+            return _same_or_conflict(existing, xml, mapped)
+        try:
+            with transaction.atomic():
+                return _create(actor=actor, xml=xml, doc=doc, mapped=mapped, filename=filename)
+        except (IntegrityError, Conflict) as exc:
+            # Someone stored the number between our look-up and our insert: answer as if we had seen it.
+            if isinstance(exc, Conflict) and exc.code != "number_taken":
+                raise
+            existing = _issued(mapped.number)
+            if existing is None:
+                raise
+            return _same_or_conflict(existing, xml, mapped)
+
+
+def _issued(number: str) -> Invoice | None:
+    return Invoice.objects.filter(direction=Direction.ISSUED, number=number).select_related("company", "order").first()
+
+
+def _create(*, actor: Any, xml: bytes, doc: EInvoice, mapped: MappedDocument, filename: str) -> IssuedImport:
+    company = company_for_buyer(doc.buyer)
+    order = order_for_reference(company, mapped.order_reference)
+    header = dict(mapped.header)
+    if order is None or mapped.order_reference != order.external_id:
+        header["po_number"] = mapped.order_reference[:100]
+    if order is not None:
+        order = Order.objects.select_for_update().get(pk=order.pk)  # one invoice per order is decided under the order's lock
+        if mapped.kind == Kind.INVOICE and portal_settings().invoices_per_order == InvoicesPerOrder.ONE:
+            live = Invoice.objects.filter(order=order, kind=Kind.INVOICE).exclude(status=Status.CANCELED).first()
+            if live is not None:
+                raise OrderAlreadyInvoiced(
+                    f"Order {order.external_id} has an invoice already ({live}); one invoice per order is the setting."
+                )
+    related = None
+    if mapped.preceding_number and mapped.kind != Kind.INVOICE:
+        related = Invoice.objects.filter(direction=Direction.ISSUED, number=mapped.preceding_number, company=company).first()
+    invoice = invoice_create(
+        actor=actor, company=company, lines=mapped.lines, kind=mapped.kind,
+        source=Source.UBL if doc.syntax == Syntax.UBL else Source.CII, currency=mapped.currency, order=order,
+        related_invoice=related, issue=True, number=mapped.number, **header,
+    )  # fmt: skip
+    if related is not None and mapped.kind == Kind.CREDIT_NOTE:
+        check_credited_within_total(related)
+    attachment = attachment_create(
+        actor=actor, invoice=invoice, content=xml, filename=filename or f"{mapped.number}.xml", content_type=CONTENT_TYPE
+    )
+    audit_record(
+        actor=actor, obj=invoice, action="invoice.import_einvoice",
+        after={"syntax": doc.syntax.value, "type_code": doc.type_code, "attachment": attachment.pk, "sha256": attachment.sha256,
+               "size": attachment.size, "filename": attachment.filename},
+    )  # fmt: skip
+    return IssuedImport(invoice=invoice, created=True, attachment=attachment)
+
+
+def _line_key(values: dict[str, Any]) -> tuple[Any, ...]:
+    return tuple(
+        Decimal(values[k]) if k in ("quantity", "unit_price", "discount", "tax_rate") else str(values[k])
+        for k in ("description", "sku", "quantity", "unit_price", "discount", "tax_category", "tax_rate")
+    )
+
+
+def _same_or_conflict(existing: Invoice, xml: bytes, mapped: MappedDocument) -> IssuedImport:
+    original = DocumentAttachment.objects.filter(invoice=existing, purpose=AttachmentPurpose.ORIGINAL).defer("content").first()
+    if original is not None and original.sha256 == hashlib.sha256(xml).hexdigest():
+        return IssuedImport(invoice=existing, created=False, attachment=original)
+    stored = [
+        _line_key({f: getattr(ln, f) for f in ("description", "sku", "quantity", "unit_price", "discount", "tax_category", "tax_rate")})
+        for ln in existing.lines.order_by("line_no")
+    ]
+    same = (
+        existing.kind == mapped.kind
+        and existing.currency == mapped.currency
+        and existing.issue_date == mapped.header["issue_date"]
+        and mapped.totals is not None
+        and existing.total == mapped.totals.total
+        and stored == [_line_key(ln) for ln in mapped.lines]
+    )
+    if not same:
+        raise Conflict(
+            f"An issued document numbered {mapped.number} exists already ({existing.get_kind_display().lower()} of "
+            f"{existing.company.name}, {existing.issue_date}) and this document says something else.",
+            code="document_number_taken",
+        )
+    return IssuedImport(invoice=existing, created=False, attachment=original)
