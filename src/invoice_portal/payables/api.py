@@ -9,17 +9,23 @@ purchase orders and invoices (another company's: 404). Buyers get 403.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from functools import wraps
 from typing import Any, Literal
 
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from ninja import Field, Query, Router, Schema
+from ninja.decorators import decorate_view
 from ninja.responses import Status
 
 from invoice_portal.accounts.models import User
 from invoice_portal.accounts.selectors import user_has_perm
 from invoice_portal.api.access import caller, require
+from invoice_portal.api.auth import request_token
 from invoice_portal.api.pagination import paginate
+from invoice_portal.api.problems import from_domain_error
 from invoice_portal.api.schemas import (
     CREATE_ERRORS,
     READ_ERRORS,
@@ -45,8 +51,10 @@ from invoice_portal.api.schemas import (
 )
 from invoice_portal.companies.api import company_reference
 from invoice_portal.companies.models import Company
-from invoice_portal.core.errors import NotFound, PermissionDenied, ValidationFailed
+from invoice_portal.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from invoice_portal.core.money import minor_digits
+from invoice_portal.documents.einvoice.api import is_xml
+from invoice_portal.documents.einvoice.parse import MAX_BYTES, EInvoiceTooLarge
 from invoice_portal.invoices.api import TaxCategoryCode
 from invoice_portal.invoices.models import Invoice, ReceivedStatus
 from invoice_portal.orders.models import Order
@@ -58,6 +66,7 @@ from invoice_portal.payables.services import (
     received_invoice_create,
     retrofit_invoice_create,
 )
+from invoice_portal.payables.services.einvoice import received_einvoice_receive
 
 purchase_orders_router = Router()
 receipts_router = Router()
@@ -395,6 +404,57 @@ def record_receipt(request: HttpRequest, payload: ReceiptIn) -> Status:
     return Status(201, po_detail(_visible_po(user, order.pk), selectors.received_invoices_visible_to(user)))
 
 
+# --- E-invoices (XML body of POST /received-invoices) ---------------------------------------------------
+
+RECEIVED_XML_OPENAPI = {
+    "requestBody": {
+        "content": {
+            "application/xml": {
+                "schema": {"type": "string", "format": "binary"},
+                "description": "A supplier's UBL 2.1 Invoice or CreditNote, or a CII CrossIndustryInvoice (validated by EN 16931)",
+            },
+        }
+    },
+    "responses": {"202": {"description": "The sender is not a supplier of ours yet: the document waits in the AP inbox"}},
+}
+
+
+def received_xml_intake(run: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """An XML body of ``POST /received-invoices`` is a supplier's e-invoice (runs before ninja reads the body as JSON)."""
+
+    @wraps(run)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        token = request_token(request)
+        if not is_xml(request) or token is None:
+            return run(request, *args, **kwargs)
+        request.auth = token.user  # type: ignore[attr-defined]
+        try:
+            return _receive_xml(request)
+        except DomainError as exc:
+            return from_domain_error(exc)
+
+    return wrapper
+
+
+def _receive_xml(request: HttpRequest) -> HttpResponse:
+    user = caller(request)
+    require(request, "ap.enter" if user.is_seller_staff else "supplier.submit")
+    length = int(request.headers.get("Content-Length") or 0)
+    if length > MAX_BYTES:
+        raise EInvoiceTooLarge(f"The document is {length:,} bytes; at most {MAX_BYTES:,} are accepted.")
+    received = received_einvoice_receive(actor=user, xml=request.body, supplier=None if user.is_seller_staff else user.company)
+    if received.invoice is None:
+        assert received.intake is not None
+        intake = received.intake
+        waiting = {"intake": intake.pk, "status": intake.status, "number": intake.number, "seller_name": intake.seller_name,
+                   "detail": "The sender is not a supplier of ours yet; the document waits in the AP inbox."}  # fmt: skip
+        return JsonResponse(waiting, status=202)
+    body = ReceivedInvoiceDetail.model_validate(received_detail(_visible_invoice(user, received.invoice.pk))).model_dump(mode="json")
+    response = JsonResponse(body, status=201)
+    response["Location"] = f"/api/v1/received-invoices/{received.invoice.pk}"
+    return response
+
+
 # --- Received invoices -------------------------------------------------------------------------------
 
 
@@ -420,8 +480,10 @@ def _intake_supplier(user: User, supplier_id: int | None) -> Company:
 
 @received_router.post(
     "", response=responses({201: ReceivedInvoiceDetail}, CREATE_ERRORS),
-    summary="Submit a received invoice: a PO flip, a retrofit invoice (no PO) or a credit invoice",
+    summary="Submit a received invoice: a PO flip, a retrofit invoice (no PO), a credit invoice (JSON), or a supplier's e-invoice (XML)",
+    openapi_extra=RECEIVED_XML_OPENAPI,
 )  # fmt: skip
+@decorate_view(received_xml_intake)
 def create_received_invoice(request: HttpRequest, payload: ReceivedInvoiceIn) -> Status:
     user = caller(request)
     require(request, "ap.enter" if user.is_seller_staff else "supplier.submit")

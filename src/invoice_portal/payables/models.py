@@ -65,3 +65,38 @@ class PayablesSettings(models.Model):
 def payables_settings() -> PayablesSettings:
     row, _ = PayablesSettings.objects.get_or_create(pk=1)
     return row
+
+
+class IntakeStatus(models.TextChoices):
+    WAITING = "waiting", "Waiting for a supplier"
+    BOOKED = "booked", "Booked"
+
+
+class EInvoiceIntake(models.Model):
+    """A supplier e-invoice whose sender is not (yet) a supplier of ours: it waits in the AP inbox until
+    AP links it to a supplier (existing, or created for it), which books it as a received invoice."""
+
+    xml = models.BinaryField()
+    sha256 = models.CharField(max_length=64)
+    filename = models.CharField(max_length=200, blank=True)
+    syntax = models.CharField(max_length=3)
+    number = models.CharField(max_length=50)
+    seller_name = models.CharField(max_length=200)
+    seller_vat = models.CharField(max_length=50, blank=True)
+    currency = models.CharField(max_length=3)
+    total = models.DecimalField(max_digits=18, decimal_places=4)
+    order_reference = models.CharField(max_length=100, blank=True)
+    status = models.CharField(max_length=8, choices=IntakeStatus.choices, default=IntakeStatus.WAITING)
+    invoice = models.OneToOneField("invoices.Invoice", null=True, blank=True, on_delete=models.PROTECT, related_name="einvoice_intake")
+    received_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["sha256"], condition=Q(status="waiting"), name="einvoice_intake_waiting_once"),
+            models.CheckConstraint(condition=Q(status="waiting") | Q(invoice__isnull=False), name="einvoice_intake_booked_has_invoice"),
+        ]
+
+    def __str__(self) -> str:
+        return f"E-invoice {self.number} from {self.seller_name}"

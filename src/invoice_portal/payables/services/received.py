@@ -151,11 +151,15 @@ def received_invoice_create(
     notes: str = "",
     external_id: str | None = None,
     submit: bool = True,
+    allow_discount: bool = False,
+    discount_tax_category: str = "",
+    discount_tax_rate: Any = None,
 ) -> Invoice:
     """Record a supplier's invoice (or credit invoice) with the supplier's own number, and submit it.
 
     The number is unique per supplier (also in the database). A discount (gross − discount =
-    net payable) needs the discount setting. A credit invoice refers to a live received invoice
+    net payable) needs the discount setting, unless the document states its own (``allow_discount``: an
+    e-invoice's allowance). A credit invoice refers to a live received invoice
     of the same supplier and credits at most its total.
     """
     check_supplier(supplier)
@@ -172,7 +176,7 @@ def received_invoice_create(
     if order is not None:
         _check_order(order, supplier, currency)
     _check_lines_on_order(lines, order)
-    if discount not in (None, "", "0", 0) and not payables_settings().discounts_enabled:
+    if not allow_discount and discount not in (None, "", "0", 0) and not payables_settings().discounts_enabled:
         raise ValidationFailed("discount: invoice discounts are switched off in the AP settings.", field="discount")
     if kind == Kind.CREDIT_NOTE:
         if related_invoice is None:

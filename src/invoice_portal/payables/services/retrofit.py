@@ -41,6 +41,9 @@ def retrofit_invoice_create(
     source: str = Source.MANUAL,
     discount: Any = "0",
     notes: str = "",
+    allow_discount: bool = False,
+    discount_tax_category: str = "",
+    discount_tax_rate: Any = None,
 ) -> Invoice:
     """An invoice without a PO: a retrofit order is made from its lines, and it waits for the requester."""
     check_supplier(supplier)
@@ -64,7 +67,8 @@ def retrofit_invoice_create(
     linked = [{**raw, "order_line_id": po_lines[i].pk} for i, raw in enumerate(lines)]
     return received_invoice_create(
         actor=actor, supplier=supplier, number=number, lines=linked, issue_date=issue_date, due_date=due_date, currency=currency,
-        order=order, source=source, discount=discount, notes=notes,
+        order=order, source=source, discount=discount, notes=notes, allow_discount=allow_discount,
+        discount_tax_category=discount_tax_category, discount_tax_rate=discount_tax_rate,
     )  # fmt: skip
 
 
