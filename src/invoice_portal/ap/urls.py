@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from invoice_portal.ap.views import inbox, orders
+from invoice_portal.ap.views import inbox, intake, orders
 
 app_name = "ap"
 
@@ -17,6 +17,8 @@ urlpatterns: list[URLPattern] = [
     path("orders/<int:pk>/receive", orders.order_receive, name="ap_order_receive"),
     path("orders/<int:pk>/invoice", orders.order_invoice, name="ap_order_invoice"),
     path("retrofit/", orders.retrofit_new, name="ap_retrofit_new"),
+    path("einvoices/", intake.intake_list, name="ap_intake"),
+    path("einvoices/<int:pk>/link", intake.intake_link, name="ap_intake_link"),
     path("acceptance/", orders.acceptance, name="ap_acceptance"),
     path("acceptance/<int:pk>/accept", orders.acceptance_accept, name="ap_acceptance_accept"),
     path("acceptance/<int:pk>/reject", orders.acceptance_reject, name="ap_acceptance_reject"),

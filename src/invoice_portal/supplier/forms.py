@@ -30,3 +30,7 @@ class InviteForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["role"].queryset = supplier_roles()  # type: ignore[attr-defined]
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label="E-invoice (UBL 2.1 or CII XML)", help_text="At most 10 MB; checked against EN 16931")

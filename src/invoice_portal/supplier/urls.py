@@ -12,6 +12,7 @@ urlpatterns: list[URLPattern] = [
     path("orders/<int:pk>/", views.order_detail, name="order_detail"),
     path("orders/<int:pk>/invoice", views.order_flip, name="order_flip"),
     path("invoices/", views.invoice_list, name="invoices"),
+    path("invoices/upload", views.einvoice_upload, name="invoice_upload"),
     path("invoices/<int:pk>/", views.invoice_detail, name="invoice_detail"),
     path("invoices/<int:pk>/credit", views.invoice_credit, name="invoice_credit"),
     path("invoices/<int:pk>/cancel", views.invoice_cancel, name="invoice_cancel"),

@@ -14,18 +14,21 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from invoice_portal.accounts.models import User
+from invoice_portal.companies.models import Company
 from invoice_portal.core.errors import DomainError
 from invoice_portal.core.forms import attach_error
 from invoice_portal.core.pagination import paginate_rows
+from invoice_portal.documents.einvoice.parse import MAX_BYTES, EInvoiceTooLarge
 from invoice_portal.invoices.models import Invoice, Kind, ReceivedStatus, Source
 from invoice_portal.orders.models import Order
 from invoice_portal.payables import selectors
 from invoice_portal.payables.forms import FlipForm
 from invoice_portal.payables.models import ReceivedAttachment, payables_settings
 from invoice_portal.payables.services import received_invoice_cancel, received_invoice_create
+from invoice_portal.payables.services.einvoice import received_einvoice_receive
 from invoice_portal.payables.services.suppliers import supplier_user_invite
 from invoice_portal.payables.statuses import BEFORE_APPROVAL
-from invoice_portal.supplier.forms import CreditForm, InviteForm
+from invoice_portal.supplier.forms import CreditForm, InviteForm, UploadForm
 from invoice_portal.supplier.permissions import supplier_required
 
 FORM_FIELDS = {"number": "number", "issue_date": "issue_date", "due_date": "due_date", "discount": "discount", "email": "email",
@@ -193,3 +196,24 @@ def users(request: HttpRequest) -> HttpResponse:
             return redirect("supplier:users")
     colleagues = User.objects.filter(company_id=_company_id(request)).select_related("role").order_by("email")
     return render(request, "supplier/users.html", {"form": form, "colleagues": colleagues}, status=422 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+@supplier_required("supplier.submit")
+def einvoice_upload(request: HttpRequest) -> HttpResponse:
+    """Upload an e-invoice: booked for the own company, linked to the PO its order reference names."""
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        company = Company.objects.get(pk=_company_id(request))
+        try:
+            if upload.size > MAX_BYTES:
+                raise EInvoiceTooLarge(f"The file is {upload.size:,} bytes; at most {MAX_BYTES:,} are accepted.")
+            received = received_einvoice_receive(actor=request.user, xml=upload.read(), filename=upload.name, supplier=company)
+        except DomainError as exc:
+            form.add_error("file", exc.message)
+        else:
+            assert received.invoice is not None  # an own upload is always booked for the own company
+            messages.success(request, f"Invoice {received.invoice.number} received: {received.invoice.get_ap_status_display().lower()}.")
+            return redirect("supplier:invoice_detail", pk=received.invoice.pk)
+    return render(request, "supplier/upload.html", {"form": form}, status=422 if form.errors else 200)

@@ -62,12 +62,13 @@ PAGES: list[tuple[str, str | None, Callable[[World], str]]] = [
     ("key invoice", "ap.enter", lambda w: reverse("ap:ap_order_invoice", args=[w.po.pk])),
     ("retrofit", "ap.enter", lambda w: reverse("ap:ap_retrofit_new")),
     ("acceptance", None, lambda w: reverse("ap:ap_acceptance")),
+    ("waiting e-invoices", "ap.view", lambda w: reverse("ap:ap_intake")),
 ]
 STAFF_ROLES = ["admin", "finance", "sales", "ap_clerk", "approver"]
 
 
 def test_every_get_page_of_the_ap_app_is_in_the_matrix(world: World) -> None:
-    posts = {"ap_invoice_cancel", "ap_acceptance_accept", "ap_acceptance_reject"}
+    posts = {"ap_invoice_cancel", "ap_acceptance_accept", "ap_acceptance_reject", "ap_intake_link"}
     names = {p.name for p in ap_urls.urlpatterns if isinstance(p, URLPattern)} - posts
     from django.urls import resolve
 

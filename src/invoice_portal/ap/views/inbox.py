@@ -19,7 +19,7 @@ from invoice_portal.core.money import as_str
 from invoice_portal.core.pagination import paginate_rows
 from invoice_portal.invoices.models import Invoice, ReceivedStatus
 from invoice_portal.payables import selectors
-from invoice_portal.payables.models import ReceivedAttachment
+from invoice_portal.payables.models import EInvoiceIntake, IntakeStatus, ReceivedAttachment
 from invoice_portal.payables.services import received_invoice_cancel
 
 EXPORT_COLUMNS = ("id", "supplier", "supplier_external_id", "number", "kind", "po_number", "status", "reason", "issue_date", "due_date",
@@ -37,7 +37,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
     visible = selectors.received_invoices_visible_to(request.user)
     page = paginate_rows(selectors.received_invoice_list(visible, form.to_filters()), request.GET.get("page"), 50)
     counts = selectors.status_counts(visible)
-    context = {"form": form, "page": page, "counts": [(s.value, s.label, counts[s.value]) for s in ReceivedStatus]}
+    context = {"form": form, "page": page, "counts": [(s.value, s.label, counts[s.value]) for s in ReceivedStatus],
+               "waiting_intakes": EInvoiceIntake.objects.filter(status=IntakeStatus.WAITING).count()}  # fmt: skip
     template = "ap/partials/inbox_results.html" if _is_htmx(request) else "ap/inbox.html"
     return render(request, template, context)
 

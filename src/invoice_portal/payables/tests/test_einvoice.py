@@ -131,3 +131,37 @@ def test_xml_posted_to_the_api_by_the_suppliers_user_and_by_ap(supplier: Company
     buyer = ApiClient(api_token_create(actor=None, user=make_user(role="buyer", company=alice_company), name="t")[1])
     problem_of(buyer.call("POST", "received-invoices", raw=_document("RW-2026-22"), headers={"Content-Type": "application/xml"}), 403)
     assert not Invoice.objects.filter(number="RW-2026-22").exists()
+
+
+def test_a_supplier_uploads_its_e_invoice_in_the_portal_and_a_broken_file_is_a_form_error(supplier: Company, po: Order) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+    from django.urls import reverse
+
+    client = Client()
+    client.force_login(make_user(role="supplier_user", company=supplier))
+    url = reverse("supplier:invoice_upload")
+    broken = client.post(url, {"file": SimpleUploadedFile("x.xml", b"<Invoice><unclosed>", content_type="application/xml")})
+    assert broken.status_code == 422
+    assert 'class="error field-error"' in broken.content.decode()
+    ok = client.post(url, {"file": SimpleUploadedFile("rw-30.xml", _document("RW-2026-30"), content_type="application/xml")})
+    assert ok.status_code == 302
+    invoice = Invoice.objects.get(number="RW-2026-30")
+    assert (invoice.company, invoice.order, invoice.source) == (supplier, po, Source.UBL)
+
+
+def test_ap_creates_the_supplier_of_a_waiting_e_invoice_from_the_document(eu_seller: PortalSettings, ap: ApPersonas) -> None:
+    from django.test import Client
+    from django.urls import reverse
+
+    intake = received_einvoice_receive(actor=ap.clerk, xml=_document("NEW-1", po_number="")).intake
+    assert intake is not None
+    client = Client()
+    client.force_login(ap.clerk)
+    assert "NEW-1" in client.get(reverse("ap:ap_intake")).content.decode()
+    assert client.post(reverse("ap:ap_intake_link", args=[intake.pk]), {"create": "1"}).status_code == 302
+    invoice = Invoice.objects.get(number="NEW-1")
+    assert (invoice.company.name, invoice.company.tax_id, invoice.company.is_supplier) == ("Demo Supplies GmbH", "DE123456789", True)
+    approver = Client()
+    approver.force_login(ap.approver)
+    assert approver.post(reverse("ap:ap_intake_link", args=[intake.pk]), {"create": "1"}).status_code == 403
