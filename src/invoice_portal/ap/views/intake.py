@@ -33,11 +33,13 @@ def intake_link(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404("No such waiting e-invoice.")
     try:
         with transaction.atomic():
+            supplier: Company | None
             if request.POST.get("create"):
                 supplier = company_create(actor=request.user, name=intake.seller_name, tax_id=intake.seller_vat, is_supplier=True,
                                           is_customer=False, currency=intake.currency)  # fmt: skip
             else:
-                supplier = Company.objects.filter(pk=request.POST.get("supplier") or 0, is_supplier=True).first()  # type: ignore[misc]
+                chosen = request.POST.get("supplier", "")
+                supplier = Company.objects.filter(pk=int(chosen), is_supplier=True).first() if chosen.isdigit() else None
                 if supplier is None:
                     messages.error(request, "Choose the supplier who sent it.")
                     return redirect("ap:ap_intake")
