@@ -58,6 +58,9 @@ INSTALLED_APPS = [
     "invoice_portal.demo",
     "invoice_portal.events",
     "invoice_portal.webhooks",
+    "invoice_portal.payables",
+    "invoice_portal.ap",
+    "invoice_portal.supplier",
 ]
 
 MIDDLEWARE = [

@@ -34,4 +34,6 @@ urlpatterns = [
     path("integrations/webhook-inbox/", include("invoice_portal.webhooks.inbox")),
     path("integrations/", include("invoice_portal.integrations.urls")),
     path("portal/", include("invoice_portal.portal.urls")),
+    path("ap/", include("invoice_portal.ap.urls")),
+    path("supplier/", include("invoice_portal.supplier.urls")),
 ]

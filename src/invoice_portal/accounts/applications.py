@@ -24,7 +24,7 @@ class Application:
 # (code, name, description, URL name, permission, seller staff only)
 _APPLICATIONS = (
     ("seller", "Seller app", "Orders, invoices, payments and customers", "seller:home", "invoices.view", True),
-    ("ap", "Accounts payable", "Supplier invoices, matching and approval", "ap:home", "ap.view", True),
+    ("ap", "Accounts payable", "Supplier invoices, matching and approval", "ap:ap_inbox", "ap.view", True),
     ("portal", "Invoice portal", "Your company's invoices, payments and statements", "portal:invoices", "portal.view", False),
     ("supplier", "Supplier portal", "Submit invoices and follow their payment", "supplier:home", "supplier.view", False),
 )

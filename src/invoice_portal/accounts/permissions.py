@@ -93,6 +93,7 @@ PERMISSIONS: tuple[Perm, ...] = (
     Perm("ap.enter", "Key in and match received invoices", Audience.SELLER),
     Perm("ap.approve", "Approve received invoices", Audience.SELLER),
     Perm("ap.export", "Export accepted invoices to the ERP", Audience.SELLER),
+    Perm("ap.receive", "Record receipts against purchase orders", Audience.SELLER),
     Perm("portal.view", "See invoices in the list", Audience.BUYER),
     Perm("portal.detail", "Open invoice details", Audience.BUYER),
     Perm("portal.pdf", "Download PDF and e-invoice files", Audience.BUYER),
@@ -103,6 +104,7 @@ PERMISSIONS: tuple[Perm, ...] = (
     Perm("portal.users", "Manage the company's users", Audience.BUYER),
     Perm("supplier.view", "See own submitted invoices and their status", Audience.SUPPLIER),
     Perm("supplier.submit", "Submit invoices against purchase orders", Audience.SUPPLIER),
+    Perm("supplier.users", "Manage the supplier's users", Audience.SUPPLIER),
 )
 PERMISSIONS_BY_CODE = {p.code: p for p in PERMISSIONS}
 
@@ -112,7 +114,7 @@ _SALES = (
 )  # fmt: skip
 _FINANCE = (*_SALES, "payments.record", "payments.refund", "memos.create", "disputes.resolve", "reports.view", "customers.edit")
 _ADMIN = (*_FINANCE, "users.manage", "roles.manage", "settings.manage", "integrations.manage", "ap.view", "ap.export")
-_AP_CLERK = ("ap.view", "ap.enter", "ap.export", "customers.view")
+_AP_CLERK = ("ap.view", "ap.enter", "ap.receive", "ap.export", "customers.view")
 _APPROVER = ("ap.view", "ap.approve", "customers.view")
 _BUYER_ALL = ("portal.view", "portal.detail", "portal.pdf", "portal.export", "portal.payment_history", "portal.pay", "portal.dispute")
 
@@ -148,5 +150,9 @@ BUILTIN_ROLES: tuple[BuiltinRole, ...] = (
     BuiltinRole(
         "supplier_user", "Supplier user", Audience.SUPPLIER, dict.fromkeys(("supplier.view", "supplier.submit")),
         "Submits invoices and follows their matching and payment.",
+    ),
+    BuiltinRole(
+        "supplier_admin", "Supplier admin", Audience.SUPPLIER, dict.fromkeys(("supplier.view", "supplier.submit", "supplier.users")),
+        "A supplier user who also invites and manages the supplier's colleagues.",
     ),
 )  # fmt: skip

@@ -108,6 +108,9 @@ def build_api() -> NinjaAPI:
     api.add_router("/audit-events", "invoice_portal.audit.api.router", tags=["audit-events"])
     api.add_router("/events", "invoice_portal.events.api.router", tags=["events"])
     api.add_router("/webhook-endpoints", "invoice_portal.webhooks.api.router", tags=["webhooks"])
+    api.add_router("/purchase-orders", "invoice_portal.payables.api.purchase_orders_router", tags=["accounts payable"])
+    api.add_router("/receipts", "invoice_portal.payables.api.receipts_router", tags=["accounts payable"])
+    api.add_router("/received-invoices", "invoice_portal.payables.api.received_router", tags=["accounts payable"])
     return api
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from invoice_portal.demo.payables import AP_DEMO_LOGINS
 from invoice_portal.invoices.models import InvoiceLine, Source
 from invoice_portal.orders.models import Order
 
@@ -72,7 +73,7 @@ PLACERS: dict[str, tuple[tuple[str | None, int], ...]] = {
     "acme_west": (("walt@acmewest.test", 85), (None, 15)),
     "globex": (("charlie@globex.test", 85), (None, 15)),
 }
-DEMO_LOGINS = tuple(email for email, *_ in STAFF) + tuple(email for email, *_ in COMPANY_USERS)
+DEMO_LOGINS = tuple(email for email, *_ in STAFF) + tuple(email for email, *_ in COMPANY_USERS) + AP_DEMO_LOGINS
 
 # sku, description, USD list price, zero-rated
 CATALOG: tuple[tuple[str, str, str, bool], ...] = (

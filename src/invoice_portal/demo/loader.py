@@ -15,6 +15,7 @@ from invoice_portal.audit.context import origin
 from invoice_portal.companies.models import Company
 from invoice_portal.demo.catalog import ADMIN_EMAIL, DEMO_LOGINS, DEMO_SEED, SCENE_DOCUMENTS
 from invoice_portal.demo.einvoicing import einvoice_demo_identities
+from invoice_portal.demo.payables import build_ap_demo
 from invoice_portal.demo.scenes import Demo
 from invoice_portal.integrations.bigcommerce.demo import store_demo
 from invoice_portal.invoices.models import Dispute, Invoice
@@ -52,6 +53,7 @@ def build_demo(*, seed: int = DEMO_SEED, orders: int = 200, documents: int = 500
         demo.scenes()
         demo.top_up(documents)
         # Other apps' demo data: one call each here, taking what it needs from ``demo``.
+        build_ap_demo(today=demo.today, users=demo.users, companies=demo.companies)  # received invoices, beside the issued ones
         store_demo(actor=demo.users[ADMIN_EMAIL])
         NotificationSettings.objects.filter(pk=1).update(email_on_issue=True, payment_receipts=True)
         reminders_run()

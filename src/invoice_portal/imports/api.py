@@ -41,6 +41,7 @@ KIND_PERMISSIONS: dict[str, tuple[str, ...]] = {
     ImportKind.INVOICES: ("invoices.create", "invoices.issue"),
     ImportKind.ORDERS: ("integrations.manage",),
     ImportKind.PAYMENTS: ("payments.record",),
+    ImportKind.PURCHASE_ORDERS: ("integrations.manage",),
 }
 
 IMPORT_BODY = {

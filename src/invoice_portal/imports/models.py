@@ -12,6 +12,7 @@ class ImportKind(models.TextChoices):
     INVOICES = "invoices", "Invoices"
     ORDERS = "orders", "Orders"
     PAYMENTS = "payments", "Payments"
+    PURCHASE_ORDERS = "purchase_orders", "Purchase orders"
 
 
 class ImportFormat(models.TextChoices):
@@ -43,7 +44,7 @@ class ImportBatch(models.Model):
     ``imports.progress`` for when that count is visible from outside).
     """
 
-    kind = models.CharField(max_length=10, choices=ImportKind.choices)
+    kind = models.CharField(max_length=20, choices=ImportKind.choices)
     format = models.CharField(max_length=4, choices=ImportFormat.choices)
     status = models.CharField(max_length=10, choices=ImportStatus.choices, default=ImportStatus.QUEUED)
     dry_run = models.BooleanField(default=False)

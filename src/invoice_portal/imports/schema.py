@@ -116,10 +116,34 @@ PAYMENT_COLUMNS: tuple[Column, ...] = (
            "1180.00"),
 )  # fmt: skip
 
+PURCHASE_ORDER_COLUMNS: tuple[Column, ...] = (
+    Column("external_id", D, "text", "The ERP's purchase order id; with `source`, the key the import upserts by. Consecutive "
+           "rows with the same value are the lines of one order.", "PO-2026-0101", required=True, max_length=100),
+    Column("source", D, "choice", "Where the order comes from.", "erp", default="erp", choices=("erp", "csv")),
+    Column("supplier_external_id", D, "text", "The supplier's external company id; it must exist and be a supplier.", "NORTHWIND",
+           required=True, max_length=100),
+    Column("po_number", D, "text", "The PO number the supplier quotes on its invoice.", "4500012345", default="external_id",
+           max_length=100),
+    Column("requester_email", D, "email", "E-mail of the staff member who asked for it (accepts retrofit orders).",
+           "approver@demo.test"),
+    Column("currency", D, "currency", "ISO 4217 code.", "USD", default="the supplier's currency"),
+    Column("order_date", D, "date", "YYYY-MM-DD.", "2026-11-02", default="today (kept on update)"),
+    Column("no_invoice_expected", D, "choice", "`true` for a non-invoice order (paid by card, say): invoices on it are "
+           "recorded and marked, never paid.", "false", default="false", choices=("true", "false")),
+    Column("sku", L, "text", "Article number.", "PAP-A4", max_length=100),
+    Column("description", L, "text", "What was ordered.", "Copy paper A4", required=True, max_length=500),
+    Column("quantity", L, "decimal", "Above zero, at most 4 decimals.", "10", default="1"),
+    Column("unit_code", L, "text", "UN/ECE Rec 20 unit.", "PK", default="C62", max_length=3),
+    Column("unit_price", L, "decimal", "Net price per unit, at most 4 decimals.", "4.50", required=True),
+    Column("tax_category", L, "choice", "UNCL5305 VAT category.", "S", default="S, or Z when the rate is 0", choices=_TAX_CATEGORIES),
+    Column("tax_rate", L, "decimal", "VAT rate in percent.", "20", default="0"),
+)  # fmt: skip
+
 COLUMNS: dict[str, tuple[Column, ...]] = {
     ImportKind.INVOICES: INVOICE_COLUMNS,
     ImportKind.ORDERS: ORDER_COLUMNS,
     ImportKind.PAYMENTS: PAYMENT_COLUMNS,
+    ImportKind.PURCHASE_ORDERS: PURCHASE_ORDER_COLUMNS,
 }
 
 

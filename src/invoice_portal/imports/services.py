@@ -36,13 +36,17 @@ from invoice_portal.imports.kinds.base import Action, BatchKind, Results
 from invoice_portal.imports.kinds.invoices import InvoiceKind
 from invoice_portal.imports.kinds.orders import OrderKind
 from invoice_portal.imports.kinds.payments import PaymentKind
+from invoice_portal.imports.kinds.purchase_orders import PurchaseOrderKind
 from invoice_portal.imports.models import ACTIVE_STATUSES, ImportBatch, ImportFormat, ImportKind, ImportStatus
 from invoice_portal.imports.progress import ProgressCallback, ProgressWriter, worker_id
 from invoice_portal.imports.reader import BatchReader, Group, group_rows
 
 logger = logging.getLogger(__name__)
 
-KINDS: dict[str, type[BatchKind]] = {ImportKind.INVOICES: InvoiceKind, ImportKind.ORDERS: OrderKind, ImportKind.PAYMENTS: PaymentKind}
+KINDS: dict[str, type[BatchKind]] = {
+    ImportKind.INVOICES: InvoiceKind, ImportKind.ORDERS: OrderKind, ImportKind.PAYMENTS: PaymentKind,
+    ImportKind.PURCHASE_ORDERS: PurchaseOrderKind,
+}  # fmt: skip
 MAX_BYTES = 200 * 1024 * 1024
 # A worker on this host is alive as long as its process is; one on another host as long as it writes a heartbeat.
 STALE_AFTER = dt.timedelta(minutes=10)

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import F, Sum
 
 from invoice_portal.audit.models import ChainHead, DocumentSeal
 from invoice_portal.audit.services import chain_hash, content_hash
@@ -92,6 +92,39 @@ def _check_invoices() -> Iterator[Violation]:
                     yield Violation(label, "status", f"is {inv.status}, its allocations make it {expected}")
             if inv.status != Status.DRAFT and inv.direction == Direction.ISSUED and not inv.number:
                 yield Violation(label, "number", "issued without a number")
+            if inv.direction == Direction.RECEIVED:
+                yield from _check_received(inv, label)
+
+
+# A received document's money status follows its AP status: draft while a draft, canceled once
+# rejected or canceled, live (open / partly paid / paid) otherwise.
+_RECEIVED_DEAD = ("rejected", "canceled")
+
+
+def _check_received(inv: Invoice, label: str) -> Iterator[Violation]:
+    if not inv.number:
+        yield Violation(label, "number", "a received document without the supplier's number")
+    if not inv.ap_status:
+        return  # recorded before AP intake existed
+    expected = "draft" if inv.ap_status == "draft" else "canceled" if inv.ap_status in _RECEIVED_DEAD else None
+    if expected is not None and inv.status != expected:
+        yield Violation(label, "ap_status", f"is {inv.status} while its AP status is {inv.ap_status}")
+    if expected is None and inv.status in (Status.DRAFT, Status.CANCELED):
+        yield Violation(label, "ap_status", f"is {inv.status} while its AP status is {inv.ap_status}")
+
+
+def _check_receipts() -> Iterator[Violation]:
+    """No purchase-order line received beyond its quantity unless a receipt says why."""
+    from invoice_portal.orders.models import OrderLine
+
+    over = (
+        OrderLine.objects.annotate(received=Sum("receipts__quantity"))
+        .filter(received__gt=F("quantity"))
+        .exclude(receipts__over_receipt_reason__gt="")
+        .values_list("order_id", "line_no", "quantity", "received")
+    )
+    for order_id, line_no, quantity, received in over.order_by("order_id", "line_no"):
+        yield Violation(f"purchase order {order_id}", "over_receipt", f"line {line_no}: {received} received of {quantity} without a reason")
 
 
 def _payment_batches() -> Iterator[tuple[list[Payment], dict[int, Decimal], dict[int, Decimal]]]:
@@ -149,7 +182,8 @@ def _check_seals() -> Iterator[Violation]:
     head = ChainHead.objects.filter(pk=1).first()
     if head is not None and (head.last_hash != previous or head.length != count):
         yield Violation("seal chain", "chain", "the chain head does not match the last seal (seals removed?)")
-    issued = Invoice.objects.filter(direction=Direction.ISSUED).exclude(status=Status.DRAFT).order_by("pk")
+    # Issued documents once issued; received ones once submitted (``received_invoice_submit`` seals them).
+    issued = Invoice.objects.exclude(status=Status.DRAFT).exclude(direction=Direction.RECEIVED, submitted_at__isnull=True).order_by("pk")
     last = 0
     while batch := list(issued.filter(pk__gt=last)[:BATCH].prefetch_related("lines")):
         last = batch[-1].pk
@@ -171,4 +205,4 @@ def _check_seals() -> Iterator[Violation]:
 
 
 def check_books() -> list[Violation]:
-    return [*_check_invoices(), *_check_payments(), *_check_seals()]
+    return [*_check_invoices(), *_check_payments(), *_check_seals(), *_check_receipts()]

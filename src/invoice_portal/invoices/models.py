@@ -58,6 +58,32 @@ class Status(models.TextChoices):
 CREDIT_NOTE_LABELS: dict[str, str] = {Status.OPEN: "Available credit", Status.PARTIALLY_PAID: "Partly applied", Status.PAID: "Applied"}
 
 
+class ReceivedStatus(models.TextChoices):
+    """The intake and approval lifecycle of a received document (the seed's nine states, plus draft).
+
+    Which moves are allowed, and by which action, is the table in ``payables.statuses``.
+    """
+
+    DRAFT = "draft", "Draft"
+    PENDING_INITIAL_ACCEPTANCE = "pending_initial_acceptance", "Pending initial acceptance"
+    PENDING_RECEIVING = "pending_receiving", "Pending receiving"
+    ON_HOLD = "on_hold", "On hold"
+    PENDING_ORDER_ACCEPTANCE = "pending_order_acceptance", "Pending order acceptance"
+    PENDING_DELEGATED_APPROVAL = "pending_delegated_approval", "Pending delegated approval"
+    ACCEPTED = "accepted", "Invoice accepted"
+    REJECTED = "rejected", "Invoice rejected"
+    DOWNLOADED = "downloaded", "Downloaded"
+    CANCELED = "canceled", "Canceled"
+
+    @classmethod
+    def colour(cls, value: str) -> str:
+        return {
+            "draft": "grey", "pending_initial_acceptance": "amber", "pending_receiving": "amber", "on_hold": "red",
+            "pending_order_acceptance": "amber", "pending_delegated_approval": "blue", "accepted": "green",
+            "rejected": "red", "downloaded": "green", "canceled": "grey",
+        }.get(value, "grey")  # fmt: skip
+
+
 class TaxCategory(models.TextChoices):
     """UNCL5305 VAT category codes used by EN 16931."""
 
@@ -107,6 +133,10 @@ class Invoice(models.Model):
     # A collection hold: the seller pauses reminders for this invoice (e.g. while terms are negotiated).
     on_hold = models.BooleanField(default=False, db_default=False)
     hold_reason = models.CharField(max_length=300, blank=True, default="", db_default="")
+    # Received documents only: where intake and approval stand, and why (hold, rejection), as the supplier sees it.
+    ap_status = models.CharField(max_length=28, choices=ReceivedStatus.choices, blank=True, default="", db_default="")
+    ap_reason = models.CharField(max_length=500, blank=True, default="", db_default="")
+    submitted_at = models.DateTimeField(null=True, blank=True)
 
     discount = models.DecimalField(max_digits=18, decimal_places=4, default=Decimal(0), help_text="Document-level allowance, net")
     discount_tax_category = models.CharField(max_length=2, choices=TaxCategory.choices, blank=True)
@@ -154,6 +184,10 @@ class Invoice(models.Model):
             ),
             models.CheckConstraint(condition=Q(status__in=[s.value for s in Status]), name="invoice_status_valid"),
             models.CheckConstraint(condition=Q(kind__in=[k.value for k in Kind]), name="invoice_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(ap_status="") | Q(direction="received", ap_status__in=ReceivedStatus.values),
+                name="invoice_ap_status_received_only",
+            ),
         ]
         # The dashboards' filters at a million rows (see `make bench`); the case-insensitive number
         # prefix index is PostgreSQL-only and lives in migration 0002.
@@ -169,6 +203,7 @@ class Invoice(models.Model):
             ),
             models.Index(fields=["order"], name="invoice_order"),
             models.Index(fields=["due_date"], condition=Q(on_hold=True), name="invoice_on_hold"),
+            models.Index(fields=["ap_status", "-id"], condition=Q(direction="received"), name="invoice_received_inbox"),
         ]
 
     def __str__(self) -> str:

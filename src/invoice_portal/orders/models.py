@@ -19,6 +19,21 @@ class OrderSource(models.TextChoices):
     RETROFIT = "retrofit", "Retrofit"
 
 
+class PurchaseOrderStatus(models.TextChoices):
+    """Where a purchase order stands. Open → partly received → received follow the receipts
+    (``payables.services.receipts``); closed and canceled are set by a person or the ERP."""
+
+    OPEN = "open", "Open"
+    PARTLY_RECEIVED = "partly_received", "Partly received"
+    RECEIVED = "received", "Received"
+    CLOSED = "closed", "Closed"
+    CANCELED = "canceled", "Canceled"
+
+    @classmethod
+    def colour(cls, value: str) -> str:
+        return {"open": "blue", "partly_received": "amber", "received": "green", "closed": "grey", "canceled": "red"}.get(value, "grey")
+
+
 class Order(models.Model):
     """An order mirrored from the store or ERP (sales) or a purchase order we issued."""
 
@@ -35,6 +50,11 @@ class Order(models.Model):
     subtotal = models.DecimalField(max_digits=18, decimal_places=4, default=Decimal(0))
     tax_total = models.DecimalField(max_digits=18, decimal_places=4, default=Decimal(0))
     total = models.DecimalField(max_digits=18, decimal_places=4, default=Decimal(0))
+    # Purchase orders only: the staff user who asked for it (accepts retrofit orders), where it stands, and
+    # whether an invoice is expected at all (a non-invoice order is paid otherwise, by card say).
+    requester = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    po_status = models.CharField(max_length=16, choices=PurchaseOrderStatus.choices, blank=True, default="", db_default="")
+    no_invoice_expected = models.BooleanField(default=False, db_default=False)
     # Raised when the source changes or cancels an order that was already invoiced; shown until acknowledged.
     flag_updated = models.BooleanField(default=False)
     flag_canceled = models.BooleanField(default=False)
@@ -43,8 +63,14 @@ class Order(models.Model):
 
     class Meta:
         ordering = ["-order_date", "-pk"]
-        constraints = [models.UniqueConstraint(fields=["source", "external_id"], name="order_unique_source_external_id")]
-        indexes = [models.Index(fields=["company", "-order_date"])]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "external_id"], name="order_unique_source_external_id"),
+            models.CheckConstraint(
+                condition=models.Q(po_status="") | models.Q(direction="purchase", po_status__in=PurchaseOrderStatus.values),
+                name="order_po_status_only_on_purchase_orders",
+            ),
+        ]
+        indexes = [models.Index(fields=["company", "-order_date"]), models.Index(fields=["direction", "po_status"], name="order_po_status")]
 
     def __str__(self) -> str:
         return f"Order {self.external_id} ({self.source})"
@@ -60,6 +86,7 @@ class OrderLine(models.Model):
     sku = models.CharField(max_length=100, blank=True)
     description = models.CharField(max_length=500)
     quantity = models.DecimalField(max_digits=16, decimal_places=4)
+    unit_code = models.CharField(max_length=3, default="C62", db_default="C62", help_text="UN/ECE Rec 20 unit (C62 = one)")
     unit_price = models.DecimalField(max_digits=18, decimal_places=4)
     tax_category = models.CharField(max_length=2, default="S")
     tax_rate = models.DecimalField(max_digits=6, decimal_places=3, default=Decimal(0))
@@ -77,14 +104,22 @@ class OrderLine(models.Model):
 
 
 class Receipt(models.Model):
-    """Goods received against a purchase-order line."""
+    """Goods received against a purchase-order line, written only by ``payables.services.receipts``.
+
+    All lines received together share a ``reference`` (the delivery note, or one the service makes up).
+    Receiving more than was ordered needs an ``over_receipt_reason``.
+    """
 
     order_line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="receipts")
     quantity = models.DecimalField(max_digits=16, decimal_places=4)
     received_on = models.DateField()
+    reference = models.CharField(max_length=100, blank=True, default="", db_default="")
+    received_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    over_receipt_reason = models.CharField(max_length=300, blank=True, default="", db_default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        ordering = ["received_on", "pk"]
         constraints = [models.CheckConstraint(condition=models.Q(quantity__gt=0), name="receipt_qty_positive")]
 
     def __str__(self) -> str:

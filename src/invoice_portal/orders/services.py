@@ -21,7 +21,7 @@ from invoice_portal.core.money import (
     to_decimal,
 )
 from invoice_portal.invoices.lines import check_tax
-from invoice_portal.orders.models import Direction, Order, OrderLine, OrderSource
+from invoice_portal.orders.models import Direction, Order, OrderLine, OrderSource, PurchaseOrderStatus
 
 
 def _parse_lines(raw_lines: list[dict[str, Any]], currency: str) -> list[dict[str, Any]]:
@@ -102,6 +102,7 @@ def order_upsert(
                 order = Order.objects.create(
                     source=source, external_id=external_id, company=company, currency=currency, direction=direction,
                     order_date=order_date or dt.date.today(), status=status, placed_by=placed_by, po_number=po_number,
+                    po_status=PurchaseOrderStatus.OPEN if direction == Direction.PURCHASE else "",
                 )  # fmt: skip
         except IntegrityError:
             # A concurrent delivery of the same order created it first: update that one.

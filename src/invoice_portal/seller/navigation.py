@@ -32,6 +32,10 @@ NAV: tuple[NavEntry, ...] = (
     NavEntry("Settings", "seller:settings", "settings.manage", "setting"),
     NavEntry("Store", "seller:store", "integrations.manage", "store"),
     NavEntry("Webhooks", "webhooks:endpoint_list", "integrations.manage", "endpoint_"),
+    # Accounts payable (the ``ap`` app; its url names start with "ap_").
+    NavEntry("AP inbox", "ap:ap_inbox", "ap.view", "ap_inbox"),
+    NavEntry("Purchase orders", "ap:ap_orders", "ap.view", "ap_order"),
+    NavEntry("Retrofit invoice", "ap:ap_retrofit_new", "ap.enter", "ap_retrofit"),
 )
 
 

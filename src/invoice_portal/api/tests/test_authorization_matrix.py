@@ -35,8 +35,9 @@ from invoice_portal.invoices.selectors import invoices_visible_to
 from invoice_portal.invoices.services import credit_note_create, dispute_open, invoice_hold
 from invoice_portal.notifications.models import Message
 from invoice_portal.orders.models import Order
+from invoice_portal.payables.testing import flip, make_po
 from invoice_portal.payments.models import Allocation, Payment
-from invoice_portal.testing import Personas, make_invoice, make_order, pay
+from invoice_portal.testing import Personas, make_company, make_invoice, make_order, pay
 from invoice_portal.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from invoice_portal.webhooks.services.endpoints import webhook_endpoint_create
 
@@ -62,6 +63,8 @@ class Books:
     batch: ImportBatch  # a finished dry-run payments import, started by Finance
     webhook: WebhookEndpoint  # subscribed to every event type (endpoints are the seller's, not a company's)
     delivery: WebhookDelivery  # a failed delivery to ``webhook``
+    po: Order  # a purchase order to a supplier of ours
+    received: Invoice  # a received invoice on it (AP intake; supplier tokens: payables/tests/test_api.py)
 
 
 def _payment_rows(company: Company, external_id: str) -> list[dict[str, str]]:
@@ -83,12 +86,14 @@ def _books(company: Company, buyer: Any, staff: Any) -> Books:
     credit = credit_note_create(actor=None, invoice=invoice2, amount="5.00", apply=False)
     dispute = dispute_open(actor=buyer, line=InvoiceLine.objects.get(invoice=invoice2, line_no=1), reason="price", text="too dear")
     invoice_hold(actor=staff, invoice=invoice2, reason="Payment plan")
+    po = make_po(supplier=make_company(name=f"{company.name} Supplies", is_supplier=True, is_customer=False))
     attachment_create(actor=None, invoice=invoice, content=b"<Invoice/>", filename="original.xml", content_type="application/xml")
     draft_order = make_order(company=company, placed_by=buyer)  # one invoice per order (the default setting)
     return Books(
         company=company, order=order, fresh_order=make_order(company=company, placed_by=buyer), invoice=invoice,
         invoice2=invoice2, draft=make_invoice(company=company, status="draft", order=draft_order), credit=credit, payment=payment,
         dispute=dispute, batch=_import_batch(company, staff), webhook=webhook, delivery=_failed_delivery(webhook),
+        po=po, received=flip(po, actor=None),
     )  # fmt: skip
 
 
@@ -282,6 +287,40 @@ ENDPOINTS = [
         "integrations.manage",
         201,
     ),
+    Endpoint("list purchase orders", "GET", lambda b: "purchase-orders", seller_perm="ap.view"),
+    Endpoint("get purchase order", "GET", lambda b: f"purchase-orders/{b.po.pk}", seller_perm="ap.view"),
+    Endpoint(
+        "upsert purchase order",
+        "POST",
+        lambda b: "purchase-orders",
+        lambda b: {"external_id": "PO-NEW", "supplier": b.po.company_id, "lines": [{"description": "x", "unit_price": "1.00"}]},
+        "integrations.manage",
+        201,
+    ),
+    Endpoint(
+        "record receipt",
+        "POST",
+        lambda b: "receipts",
+        lambda b: {"purchase_order": b.po.pk, "lines": [{"order_line": b.po.lines.first().pk, "quantity": "1"}]},  # type: ignore[union-attr]
+        "ap.receive",
+        201,
+    ),
+    Endpoint("list received invoices", "GET", lambda b: "received-invoices", seller_perm="ap.view"),
+    Endpoint("get received invoice", "GET", lambda b: f"received-invoices/{b.received.pk}", seller_perm="ap.view"),
+    Endpoint(
+        "create received invoice",
+        "POST",
+        lambda b: "received-invoices",
+        lambda b: {
+            "number": "S-NEW",
+            "supplier": b.po.company_id,
+            "purchase_order": b.po.pk,
+            "lines": [{"description": "x", "unit_price": "5.00", "order_line": b.po.lines.first().pk}],  # type: ignore[union-attr]
+        },
+        "ap.enter",
+        201,
+    ),
+    Endpoint("cancel received invoice", "POST", lambda b: f"received-invoices/{b.received.pk}/cancel", lambda b: {}, "ap.enter"),
 ]
 
 

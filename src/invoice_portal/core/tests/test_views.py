@@ -98,13 +98,16 @@ def test_home_sends_customers_to_the_portal_and_staff_to_the_seller_app(client: 
     assert client.get("/")["Location"] == "/seller/"
 
 
-def test_a_supplier_user_lands_on_the_home_page(client: Client) -> None:
+def test_a_supplier_user_lands_on_the_supplier_portal(client: Client) -> None:
     from invoice_portal.testing import make_company
 
     client.force_login(make_user(role="supplier_user", company=make_company(is_customer=False, is_supplier=True)))
-    response = client.get("/")
-    assert response.status_code == 200
-    assert "supplier.submit" in response.content.decode()
+    assert client.get("/")["Location"] == "/supplier/"
+
+
+def test_an_ap_clerk_lands_on_the_ap_inbox(client: Client) -> None:
+    client.force_login(make_user(role="ap_clerk"))
+    assert client.get("/")["Location"] == "/ap/"
 
 
 def test_the_favicon_is_served_by_the_app_and_linked_from_every_page(client: Client) -> None:

@@ -40,12 +40,13 @@ def demo_output(django_db_setup: Any, django_db_blocker: Any) -> Iterator[str]:
 
 def test_demo_loads_with_a_summary_and_the_books_balance(demo_output: str) -> None:
     assert "Demo data set loaded" in demo_output
-    assert "invoice documents:  total 500" in demo_output
+    assert f"invoice documents:  total {Invoice.objects.count()}" in demo_output  # 500 issued (the set's size) and the received ones
+    assert Invoice.objects.filter(direction="issued").count() == 500
     assert check_books() == []
 
 
 def test_demo_has_documents_of_every_status_kind_source_and_several_currencies() -> None:
-    invoices = Invoice.objects.all()
+    invoices = Invoice.objects.filter(direction="issued")
     assert invoices.count() == 500
     assert set(invoices.values_list("status", flat=True)) == set(Status.values)
     assert set(invoices.filter(kind=Kind.INVOICE).values_list("status", flat=True)) == set(Status.values)
@@ -162,7 +163,7 @@ def test_load_demo_twice_does_not_duplicate() -> None:
 def test_numbers_follow_issue_dates() -> None:
     """The simulation issues in date order, so each kind's numbers rise with its issue dates."""
     for kind in Kind.values:
-        numbered = Invoice.objects.filter(kind=kind, number__isnull=False).order_by("number")
+        numbered = Invoice.objects.filter(kind=kind, direction="issued", number__isnull=False).order_by("number")
         issued = [date for date in numbered.values_list("issue_date", flat=True) if date is not None]
         assert len(issued) == numbered.count()
         assert issued == sorted(issued), kind
@@ -177,3 +178,22 @@ def test_the_demo_webhook_endpoint_receives_every_event_type_and_has_recent_even
     assert set(endpoint.event_types) == set(EventType.values)
     assert endpoint.deliveries.count() == 12
     assert Event.objects.filter(type="invoice.issued").count() > 100, "the history is in the change feed"
+
+
+def test_demo_has_accounts_payable_in_every_intake_path_and_po_state() -> None:
+    from invoice_portal.orders.models import PurchaseOrderStatus
+
+    received = Invoice.objects.filter(direction="received")
+    assert {"supplier_portal", "manual", "api"} <= set(received.values_list("source", flat=True))
+    assert {"pending_receiving", "on_hold", "accepted", "canceled", "pending_initial_acceptance"} <= set(
+        received.values_list("ap_status", flat=True)
+    )
+    assert received.filter(kind=Kind.CREDIT_NOTE).exists()
+    assert received.filter(order__source="retrofit").count() == 2
+    assert received.filter(order__no_invoice_expected=True).exists()
+    assert received.filter(received_attachments__kind="pdf").exists()
+    pos = Order.objects.filter(direction="purchase")
+    assert set(PurchaseOrderStatus.values) <= set(pos.values_list("po_status", flat=True))
+    sue = authenticate(email="sue@northwind.test", password=settings.DEMO_PASSWORD)
+    assert sue is not None
+    assert Company.objects.get(users=sue).is_supplier

@@ -25,7 +25,10 @@ def _section(title: str) -> str:
     return text[start : end if end != -1 else None]
 
 
-@pytest.mark.parametrize(("kind", "title"), [("invoices", "## Invoices"), ("orders", "## Orders"), ("payments", "## Payments")])
+@pytest.mark.parametrize(
+    ("kind", "title"),
+    [("invoices", "## Invoices"), ("orders", "## Orders"), ("payments", "## Payments"), ("purchase_orders", "## Purchase orders")],
+)
 def test_every_import_column_is_documented_in_its_section(kind: str, title: str) -> None:
     section = _section(title)
     for column in COLUMNS[kind]:

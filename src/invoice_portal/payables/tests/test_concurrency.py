@@ -1,0 +1,30 @@
+"""Receipts under real concurrency (PostgreSQL row locks): a PO line is never over-received."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.db.models import Sum
+
+from invoice_portal.accounts.services import roles_ensure_builtin
+from invoice_portal.invoices.books import check_books
+from invoice_portal.orders.models import Receipt
+from invoice_portal.payables.services import OverReceipt, receipt_record
+from invoice_portal.payables.testing import make_ap_personas, make_po
+from invoice_portal.testing import at_once
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def test_two_receipts_at_once_against_one_po_line_never_over_receive() -> None:
+    roles_ensure_builtin()
+    ap = make_ap_personas()
+    po = make_po(supplier=ap.northwind, lines=[("10", "5.00")])
+    line = po.lines.get()
+    six = [{"order_line": line.pk, "quantity": "6"}]
+    results = at_once([lambda: receipt_record(actor=ap.clerk, order=po, lines=six) for _ in range(3)])
+    assert sum(isinstance(r, list) for r in results) == 1, results
+    assert all(isinstance(r, (list, OverReceipt)) for r in results), results
+    assert Receipt.objects.filter(order_line=line).aggregate(s=Sum("quantity"))["s"] == Decimal("6")
+    assert check_books() == []

@@ -1,0 +1,3 @@
+from invoice_portal.payables.tests.conftest import ap
+
+__all__ = ["ap"]

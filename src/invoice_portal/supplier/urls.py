@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from django.urls import URLPattern, path
+
+from invoice_portal.supplier import views
+
+app_name = "supplier"
+
+urlpatterns: list[URLPattern] = [
+    path("", views.home, name="home"),
+    path("orders/", views.order_list, name="orders"),
+    path("orders/<int:pk>/", views.order_detail, name="order_detail"),
+    path("orders/<int:pk>/invoice", views.order_flip, name="order_flip"),
+    path("invoices/", views.invoice_list, name="invoices"),
+    path("invoices/upload", views.einvoice_upload, name="invoice_upload"),
+    path("invoices/<int:pk>/", views.invoice_detail, name="invoice_detail"),
+    path("invoices/<int:pk>/credit", views.invoice_credit, name="invoice_credit"),
+    path("invoices/<int:pk>/cancel", views.invoice_cancel, name="invoice_cancel"),
+    path("invoices/<int:pk>/attachments/<int:attachment_pk>", views.attachment_download, name="attachment"),
+    path("users/", views.users, name="users"),
+]
