@@ -51,7 +51,8 @@ def po(supplier: Company) -> Order:
 
 def _document(number: str, *, po_number: str = "4500009001", **extra: Any) -> bytes:
     customer = make_company(name="Us as the buyer", currency="EUR", tax_id="DE999999999", email="ap@us.test", country="DE",
-                            address_line1="Weg 1", city="Köln", postal_code="50667", peppol_scheme="9930", peppol_id="DE999999999")  # fmt: skip
+                            address_line1="Weg 1", city="Köln", postal_code="50667",
+                            peppol_scheme="9930", peppol_id="DE999999999")  # fmt: skip
     lines = [line(description="Consulting", quantity="3", unit_price="120.00", tax_rate="19", sku="CONS"),
              line(description="Travel", quantity="2", unit_price="80.00", tax_rate="19", sku="TRV", unit_code="HUR")]  # fmt: skip
     original = make_invoice(company=customer, currency="EUR", lines=lines, po_number=po_number, **extra)
