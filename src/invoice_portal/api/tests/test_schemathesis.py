@@ -98,4 +98,4 @@ def test_the_api_conforms_to_its_openapi_document(tokens: dict[str, str], existi
             _run(operation, operation.as_strategy(path_parameters=fixed), SEEDED_EXAMPLES, headers, CHECKS, counter)
         negative = operation.as_strategy(generation_mode=schemathesis.GenerationMode.NEGATIVE)
         _run(operation, negative, NEGATIVE_EXAMPLES, headers, [*CHECKS, negative_data_rejection], counter)
-    assert 200 <= counter[0] <= 600, counter[0]
+    assert counter[0] >= 200, counter[0]  # the run is not empty; its size follows the number of operations
