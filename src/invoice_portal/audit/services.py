@@ -139,7 +139,7 @@ SELECT id, prev_chain_hash, chain_hash, sealed_at FROM seal
 def _seal_append_one_statement(*, invoice_id: int, version: int, digest: str) -> DocumentSeal:
     quote = connection.ops.quote_name
     sql = _SEAL_SQL.format(head=quote(ChainHead._meta.db_table), seal=quote(DocumentSeal._meta.db_table))
-    params = {"invoice_id": invoice_id, "version": version, "digest": digest, "now": timezone.now()}
+    params: dict[str, Any] = {"invoice_id": invoice_id, "version": version, "digest": digest, "now": timezone.now()}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()

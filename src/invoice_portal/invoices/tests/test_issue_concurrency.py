@@ -7,8 +7,11 @@ order, every link hashed from the one before) without a violation. A failed issu
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 from django.db import connection, transaction
+from django.utils import timezone
 
 from invoice_portal.accounts.services import roles_ensure_builtin
 from invoice_portal.audit.models import ChainHead, DocumentSeal
@@ -29,11 +32,11 @@ def test_sixteen_issuers_at_once_get_gapless_numbers_and_one_verified_chain() ->
     p = make_personas()
     make_invoice(company=p.acme)  # the counter and the chain head exist already, as in a running installation
     drafts = [make_invoice(company=p.acme if i % 2 else p.globex, status="draft", lines=3) for i in range(THREADS)]
-    results = at_once([lambda d=d: invoice_issue(actor=p.finance, invoice=d) for d in drafts])
+    results = at_once([partial(invoice_issue, actor=p.finance, invoice=d) for d in drafts])
     assert all(isinstance(r, Invoice) for r in results), results
     issued = list(Invoice.objects.exclude(status=Status.DRAFT).order_by("number"))
-    numbers = [inv.number for inv in issued]
-    year = issued[0].issue_date.year
+    numbers = [str(inv.number) for inv in issued]
+    year = timezone.localdate().year
     seqs = sorted(int(n.rsplit("-", 1)[1]) for n in numbers)
     assert seqs == list(range(1, THREADS + 2)), numbers  # gapless from 1, none twice
     assert NumberSequence.objects.get(key=f"invoice:{year}").last_value == THREADS + 1
@@ -67,6 +70,6 @@ def test_an_issue_that_fails_after_the_seal_leaves_no_number_and_no_link() -> No
     assert ChainHead.objects.get(pk=1).last_hash == head_before
     assert DocumentSeal.objects.count() == 1
     issued = invoice_issue(actor=p.finance, invoice=draft)
-    assert issued.number.endswith("2")  # the rolled-back issue burnt no number
+    assert str(issued.number).endswith("2")  # the rolled-back issue burnt no number
     assert connection.vendor == "postgresql"
     assert check_books() == []

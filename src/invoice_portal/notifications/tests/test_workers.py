@@ -9,6 +9,7 @@ concurrent connections.
 from __future__ import annotations
 
 from collections import Counter
+from functools import partial
 
 import pytest
 from django.core import mail
@@ -53,7 +54,7 @@ def test_three_workers_drain_the_queue_each_task_run_once_each_email_sent_once()
         assert all(m.status == MessageStatus.QUEUED for m in messages)
         tasks = DBTaskResult.objects.count()
         assert tasks >= DOCUMENTS
-        ran = at_once([lambda n=n: _worker(n) for n in range(WORKERS)])
+        ran = at_once([partial(_worker, n) for n in range(WORKERS)])
     assert all(isinstance(r, int) for r in ran), ran
     assert sum(ran) == tasks  # every task ran, none twice
     assert not DBTaskResult.objects.exclude(status="SUCCESSFUL").exists()
