@@ -62,9 +62,32 @@ def cpu_probe_ms() -> float:
     return (time.perf_counter() - started) * 1000
 
 
-def conditions() -> dict[str, float]:
-    """The machine's state beside a figure: load average (1 min) and the CPU probe."""
-    return {"load_avg_1m": round(os.getloadavg()[0], 2), "cpu_probe_ms": round(cpu_probe_ms(), 2)}
+def commit_probe_ms() -> float | None:
+    """Median milliseconds of a PostgreSQL transaction that commits (one WAL flush): the disk's speed right now.
+
+    Most figures of one document per transaction are bounded by this as much as by the CPU.
+    """
+    from django.db import connection, transaction
+
+    if connection.vendor != "postgresql":
+        return None
+    samples = []
+    for _ in range(5):
+        started = time.perf_counter()
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT txid_current()")  # takes a transaction id, so COMMIT flushes the WAL
+        samples.append((time.perf_counter() - started) * 1000)
+    return statistics.median(samples)
+
+
+def conditions() -> dict[str, float | None]:
+    """The machine's state beside a figure: load average (1 min), the CPU probe and the commit probe."""
+    commit = commit_probe_ms()
+    return {
+        "load_avg_1m": round(os.getloadavg()[0], 2),
+        "cpu_probe_ms": round(cpu_probe_ms(), 2),
+        "commit_probe_ms": None if commit is None else round(commit, 2),
+    }
 
 
 def emit(name: str, value: float, unit: str, n: int, **extra: Any) -> None:
@@ -80,13 +103,13 @@ def emit(name: str, value: float, unit: str, n: int, **extra: Any) -> None:
 
 def summary() -> None:
     """Every figure again, one aligned line each, with its target and met / NOT met (on stderr)."""
-    log("summary: figure, value, target, verdict, load average (1 min), CPU probe (ms)")
+    log("summary: figure, value, target, verdict, load average (1 min), CPU probe (ms), commit probe (ms)")
     for r in _results:
         verdict = "" if "target" not in r else ("met" if r["met"] else "NOT met")
         target = r.get("target", "")
         log(
             f"{r['name']:<58} {r['value']:>12,.3f} {r['unit']:<13} {target:<10} {verdict:<8}"
-            f" load {r['load_avg_1m']:<5} probe {r['cpu_probe_ms']} ms"
+            f" load {r['load_avg_1m']:<5} cpu {r['cpu_probe_ms']:<6} commit {r['commit_probe_ms']} ms"
         )
 
 

@@ -116,7 +116,8 @@ def main() -> None:
         server.terminate()
         server.wait(timeout=30)
     print(f"# {users} users, {seconds} s, granian {workers} workers; load average {before['load_avg_1m']} -> "
-          f"{after['load_avg_1m']}, CPU probe {before['cpu_probe_ms']} / {after['cpu_probe_ms']} ms")  # fmt: skip
+          f"{after['load_avg_1m']}, CPU probe {before['cpu_probe_ms']} / {after['cpu_probe_ms']} ms, "
+          f"commit probe {before['commit_probe_ms']} / {after['commit_probe_ms']} ms")  # fmt: skip
     errors = _report(out_dir / "load_stats.csv", seconds)
     from invoice_portal.invoices.books import check_books
 
