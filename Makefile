@@ -9,12 +9,13 @@ export PYTHONDONTWRITEBYTECODE := 1
 TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
 PYTEST_ARGS ?=
 
-.PHONY: help venv demo testdeps serve worker migrate test test-sqlite test-postgres lint fmt typecheck check-books bench fuzz clean
+.PHONY: help venv demo testdeps serve worker migrate test test-sqlite test-postgres lint fmt typecheck check-books bench load fuzz clean
 
 help:
 	@echo "make demo   - install, migrate the embedded SQLite database, load demo data, serve on 127.0.0.1:$(PORT)"
 	@echo "make test   - lint, type-check, migration check, the suite on SQLite and again on PostgreSQL"
 	@echo "make bench  - the benchmark suite on PostgreSQL (BENCH_SCALE, default 1,000,000 invoices); one JSON line per figure"
+	@echo "make load   - Locust (headless, 60 s) against granian + PostgreSQL on 127.0.0.1: req/s, p50/p95/p99 per endpoint, errors, check-books"
 	@echo "make fuzz   - schemathesis against the running API on a seeded database (>= 5,000 cases); reports in var/fuzz/"
 	@echo "make lint | fmt | typecheck | migrate | check-books | clean"
 
@@ -81,6 +82,10 @@ test-postgres: venv
 
 bench: venv
 	$(BIN)/python -m bench
+
+# Locust (headless, LOAD_SECONDS, default 60) against granian + PostgreSQL on 127.0.0.1, then check-books.
+load: venv
+	$(BIN)/python -m bench.load
 
 # Schemathesis against the running API on a seeded database (>= 5,000 cases, reports in var/fuzz/).
 fuzz: venv

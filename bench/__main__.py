@@ -31,8 +31,8 @@ def main() -> None:
     django.setup()
     from django.core.management import call_command
 
-    from bench import api_create, einvoice_import, export, generate, imports, payments, pdf, queries, ubl, web
-    from bench.harness import emit, log
+    from bench import api_create, einvoice_import, export, generate, imports, lifecycle, payments, pdf, queries, ubl, web
+    from bench.harness import emit, log, summary
 
     scale = int(os.environ.get("BENCH_SCALE", "1000000"))
     companies = max(10, scale // 100)
@@ -47,6 +47,7 @@ def main() -> None:
     suites = {
         "queries": lambda: queries.run(companies),
         "web": lambda: web.run(companies),
+        "lifecycle": lifecycle.run,
         "payments": payments.run,
         "api_create": api_create.run,
         "export": export.run,
@@ -60,6 +61,7 @@ def main() -> None:
             continue
         log(f"running {name}")
         suite()
+    summary()
     sys.stdout.flush()
 
 

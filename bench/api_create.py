@@ -11,7 +11,7 @@ import threading
 import time
 from pathlib import Path
 
-from bench.harness import emit, log
+from bench.harness import emit, emit_latency, log
 from invoice_portal.accounts.models import Role, User
 from invoice_portal.api.services import api_token_create
 from invoice_portal.companies.models import Company
@@ -58,17 +58,20 @@ def run(calls_per_client: int = 60) -> None:
     try:
         _wait_for(PORT)
         statuses: list[int] = []
+        latencies: list[float] = []
         lock = threading.Lock()
 
         def client() -> None:
             conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
             headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
             for _ in range(calls_per_client):
+                sent = time.perf_counter()
                 conn.request("POST", "/api/v1/invoices", body=body, headers=headers)
                 response = conn.getresponse()
                 response.read()
                 with lock:
                     statuses.append(response.status)
+                    latencies.append((time.perf_counter() - sent) * 1000)
 
         threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
         started = time.perf_counter()
@@ -81,6 +84,7 @@ def run(calls_per_client: int = 60) -> None:
         if ok != len(statuses):
             log(f"create-invoice statuses: { {s: statuses.count(s) for s in set(statuses)} }")
         emit("api.create_invoice_3_lines_per_s", ok / elapsed, "calls/s", ok, clients=CLIENTS, server="granian wsgi, 2 workers")
+        emit_latency("api.create_invoice_3_lines", latencies, clients=CLIENTS)
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -25,3 +25,7 @@ from pathlib import Path  # noqa: E402
 
 # Uploaded files and rendered-PDF caches of a test run go to a throwaway folder.
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="invoice-portal-test-media-"))
+
+# A second alias mirroring the test database stands in for a replica (tests turn READ_REPLICA on).
+DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
+READ_REPLICA = ""

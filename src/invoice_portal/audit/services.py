@@ -6,8 +6,9 @@ from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
-from django.db import models
+from django.db import connection, models
 from django.db.models import F
+from django.utils import timezone
 
 from invoice_portal.audit.context import current_origin
 from invoice_portal.audit.models import AuditEvent, ChainHead, DocumentSeal
@@ -89,15 +90,68 @@ def chain_hash(prev_chain_hash: str, content_hash_: str, invoice_id: int, versio
 
 
 def seal_append(*, invoice_id: int, version: int, content: dict[str, Any]) -> DocumentSeal:
-    """Append a seal for this version of an issued document. Call inside the issuing transaction."""
+    """Append a seal for this version of an issued document. Call inside the issuing transaction, last.
+
+    The chain head is a single row every issuer in the installation takes in turn, held until COMMIT:
+    callers make this the last statement of their transaction, and everything it needs is computed
+    before it takes the head (the content hash here, the rest by the caller). On PostgreSQL the link
+    is one statement (lock the head, insert the seal hashed from the head's value, move the head);
+    elsewhere (SQLite, which has one writer at a time anyway) three ORM statements do the same.
+    """
+    digest = content_hash(content)
+    if connection.vendor == "postgresql":
+        return _seal_append_one_statement(invoice_id=invoice_id, version=version, digest=digest)
     head = ChainHead.objects.select_for_update().filter(pk=1).first()
     if head is None:
         ChainHead.objects.get_or_create(pk=1)
         head = ChainHead.objects.select_for_update().get(pk=1)
-    digest = content_hash(content)
     link = chain_hash(head.last_hash, digest, invoice_id, version)
     seal = DocumentSeal.objects.create(
         invoice_id=invoice_id, version=version, content_hash=digest, prev_chain_hash=head.last_hash, chain_hash=link
     )
     ChainHead.objects.filter(pk=1).update(last_hash=link, length=F("length") + 1)
+    return seal
+
+
+# The head's row is locked by the first CTE (FOR UPDATE waits for the previous issuer's COMMIT and then
+# reads its committed value); the seal's id is drawn after that lock, so seal ids follow the chain order
+# ``check-books`` walks. The link is ``chain_hash`` computed by PostgreSQL: sha256 over
+# "prev|invoice_id|version|content_hash" in UTF-8, as lowercase hex (the same bytes as the Python function).
+_SEAL_SQL = """
+WITH head AS (
+    SELECT last_hash FROM {head} WHERE id = 1 FOR UPDATE
+), seal AS (
+    INSERT INTO {seal} (invoice_id, version, content_hash, prev_chain_hash, chain_hash, sealed_at)
+    SELECT %(invoice_id)s, %(version)s, %(digest)s, head.last_hash,
+           encode(sha256(convert_to(
+               head.last_hash || '|' || %(invoice_id)s::text || '|' || %(version)s::text || '|' || %(digest)s, 'UTF8'
+           )), 'hex'),
+           %(now)s
+    FROM head
+    RETURNING id, prev_chain_hash, chain_hash, sealed_at
+), moved AS (
+    UPDATE {head} SET last_hash = seal.chain_hash, length = {head}.length + 1 FROM seal WHERE {head}.id = 1
+)
+SELECT id, prev_chain_hash, chain_hash, sealed_at FROM seal
+"""
+
+
+def _seal_append_one_statement(*, invoice_id: int, version: int, digest: str) -> DocumentSeal:
+    quote = connection.ops.quote_name
+    sql = _SEAL_SQL.format(head=quote(ChainHead._meta.db_table), seal=quote(DocumentSeal._meta.db_table))
+    params: dict[str, Any] = {"invoice_id": invoice_id, "version": version, "digest": digest, "now": timezone.now()}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+        if row is None:  # the very first seal of an installation: create the head, then link
+            ChainHead.objects.get_or_create(pk=1)
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
+    assert row is not None
+    pk, prev, link, sealed_at = row
+    seal = DocumentSeal(
+        pk=pk, invoice_id=invoice_id, version=version, content_hash=digest, prev_chain_hash=prev, chain_hash=link, sealed_at=sealed_at
+    )
+    seal._state.adding = False
+    seal._state.db = connection.alias
     return seal

@@ -87,8 +87,25 @@ def message_queue(
         last_error="" if to else "No email address: give the customer a billing email, or a company admin.",
     )  # fmt: skip
     if to:
-        transaction.on_commit(lambda: _enqueue(message.pk))
+        _enqueue_on_commit(message.pk)
     return message
+
+
+def _enqueue_on_commit(message_id: int) -> None:
+    """Have the message delivered once the current transaction commits, and never if it rolls back.
+
+    With the database task queue (production), the task row is written in this very transaction: it
+    becomes visible to the workers together with the message, or not at all, and costs no commit of
+    its own. Any other backend (the immediate one in tests) is handed the task after commit.
+    """
+    from django_tasks_db import DatabaseBackend
+
+    from invoice_portal.notifications.tasks import message_deliver_task
+
+    if isinstance(message_deliver_task.get_backend(), DatabaseBackend):
+        message_deliver_task.enqueue(message_id=message_id)
+    else:
+        transaction.on_commit(lambda: _enqueue(message_id))
 
 
 def _enqueue(message_id: int, *, delay: dt.timedelta | None = None) -> None:
@@ -179,11 +196,12 @@ def messages_sweep(*, now: dt.datetime | None = None) -> int:
 _TITLES = {Kind.INVOICE: "Invoice", Kind.CREDIT_NOTE: "Credit note", Kind.DEBIT_NOTE: "Debit note"}
 
 
-def _document_message(invoice: Invoice, *, actor: Any) -> Message:
+def _document_message(invoice: Invoice, *, actor: Any, to: list[str] | None = None) -> Message:
     title = _TITLES[Kind(invoice.kind)]
     seller = portal_settings()
+    to = selectors.invoice_recipients(invoice) if to is None else to
     return message_queue(
-        kind=MessageKind.INVOICE, to=selectors.invoice_recipients(invoice), actor=actor, invoice=invoice, attach_pdf=True,
+        kind=MessageKind.INVOICE, to=to, actor=actor, invoice=invoice, attach_pdf=True,
         subject=f"{title} {invoice.number} from {seller.seller_name}",
         body=_render("invoice", invoice=invoice, title=title, url=_portal_url(reverse("portal:invoice_detail", args=[invoice.pk]))),
     )  # fmt: skip
@@ -201,11 +219,32 @@ def _imported() -> bool:
     return current_origin().channel == "import"
 
 
-def notify_invoice_issued(invoice: Invoice) -> Message | None:
-    """Called by ``invoice_issue``: the document goes to the customer, PDF attached, when the settings say so."""
+@dataclass(frozen=True)
+class IssuedEmail:
+    """The customer's email for a document being issued, decided and addressed before its number is taken.
+
+    ``invoice_issue`` prepares it among its reads and writes it (``write``) once the number is known,
+    so the issue's serialized stretch holds no reads for it.
+    """
+
+    invoice: Invoice
+    to: list[str]
+
+    def write(self) -> Message:
+        return _document_message(self.invoice, actor=None, to=self.to)
+
+
+def invoice_issued_email(invoice: Invoice) -> IssuedEmail | None:
+    """The email an issue sends to the customer, PDF attached, when the settings say so (None if none)."""
     if invoice.direction != Direction.ISSUED or _imported() or not selectors.notification_settings().email_on_issue:
         return None
-    return _document_message(invoice, actor=None)
+    return IssuedEmail(invoice=invoice, to=selectors.invoice_recipients(invoice))
+
+
+def notify_invoice_issued(invoice: Invoice) -> Message | None:
+    """The customer's email for an issued document, written now (``invoice_issued_email`` then ``write``)."""
+    email = invoice_issued_email(invoice)
+    return None if email is None else email.write()
 
 
 def invoice_send(*, actor: Any, invoice: Invoice) -> Message:

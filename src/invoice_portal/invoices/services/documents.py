@@ -25,14 +25,14 @@ from invoice_portal.core.errors import (
 )
 from invoice_portal.core.locks import lock_one, lock_rows
 from invoice_portal.core.money import MAX_AMOUNT, TAX_RATE_PLACES, ZERO, as_str, check_currency, minor_digits, quantize, to_decimal
-from invoice_portal.core.numbering import format_number, next_value
-from invoice_portal.core.settings_store import portal_settings
+from invoice_portal.core.numbering import format_number, next_value, parse_number_format
+from invoice_portal.core.settings_store import portal_settings, settings_read_once
 from invoice_portal.invoices.lines import LineSpec, parse_lines, resolve_discount_tax
 from invoice_portal.invoices.models import Direction, Invoice, InvoiceLine, Kind, Source, Status
 from invoice_portal.invoices.per_order import order_invoice_check
 from invoice_portal.invoices.seller import seller_snapshot
 from invoice_portal.invoices.totals import compute_totals
-from invoice_portal.notifications.services import notify_invoice_issued
+from invoice_portal.notifications.services import invoice_issued_email
 from invoice_portal.orders.models import Order
 
 EDITABLE_STATUSES = (Status.DRAFT, Status.OPEN, Status.PARTIALLY_PAID)
@@ -357,7 +357,12 @@ def check_not_subject_alone(invoice: Invoice, lines: Iterable[Any] | None = None
 
 
 def _issue_locked(*, actor: Any, invoice: Invoice, issue_date: dt.date | None, number: str | None = None) -> Invoice:
-    """The rules of ``invoice_issue``, on a document this transaction holds locked, with its lines loaded."""
+    """The rules of ``invoice_issue``, on a document this transaction holds locked, with its lines loaded.
+
+    The two rows every issuer queues on (the number counter of the kind and year, the seal-chain head)
+    are taken last (see "Issuing: the serialized stretch" in docs/domain.md): every read and check
+    comes first, then the number, the writes that carry it, and the seal as the final statement.
+    """
     if invoice.status != Status.DRAFT:
         raise InvalidTransition(f"{invoice} is {invoice.get_status_display().lower()}; only drafts can be issued.")
     if invoice.direction != Direction.ISSUED:
@@ -365,35 +370,43 @@ def _issue_locked(*, actor: Any, invoice: Invoice, issue_date: dt.date | None, n
     if not invoice.lines.all():
         raise ValidationFailed("lines: a document needs at least one line to be issued.", field="lines")
     check_not_subject_alone(invoice)
-    before = invoice_audit_view(invoice)
-    invoice.issue_date = issue_date or invoice.issue_date or timezone.localdate()
-    if invoice.due_date is None:
-        invoice.due_date = invoice.issue_date + dt.timedelta(days=invoice.company.payment_terms_days)
-    elif invoice.due_date < invoice.issue_date:
-        raise ValidationFailed("due_date: before the issue date.", field="due_date")
-    settings = portal_settings()
-    template = {
-        Kind.INVOICE: settings.invoice_number_format,
-        Kind.CREDIT_NOTE: settings.credit_note_number_format,
-        Kind.DEBIT_NOTE: settings.debit_note_number_format,
-    }[Kind(invoice.kind)]
-    year = invoice.issue_date.year
-    if number is not None:
-        number = number.strip()
-        if not number or len(number) > 50:
-            raise ValidationFailed("number: between 1 and 50 characters.", field="number")
-        if Invoice.objects.filter(direction=Direction.ISSUED, number=number).exists():
-            raise Conflict(f"An issued document numbered {number} exists already.", code="number_taken")
-        invoice.number = number
-    else:
-        invoice.number = format_number(template, year=year, seq=next_value(f"{invoice.kind}:{year}"))
-    invoice.issued_at = timezone.now()
-    invoice.seller_snapshot = seller_snapshot(settings)
-    invoice.status = settled_status(total=invoice.total, allocated=invoice.allocated_total)
-    invoice.save(update_fields=["issue_date", "due_date", "number", "issued_at", "seller_snapshot", "status", "updated_at"])
-    seal_append(invoice_id=invoice.pk, version=invoice.version, content=invoice_content(invoice))
-    audit_record(actor=actor, obj=invoice, action="invoice.issue", before=before, after=invoice_audit_view(invoice))
-    notify_invoice_issued(invoice)
+    with settings_read_once():
+        # Reads first, nothing locked but the document: the settings row once (number format, the
+        # email's sender and template, the seller party), the customer, whether and to whom the email goes.
+        before = invoice_audit_view(invoice)
+        invoice.issue_date = issue_date or invoice.issue_date or timezone.localdate()
+        if invoice.due_date is None:
+            invoice.due_date = invoice.issue_date + dt.timedelta(days=invoice.company.payment_terms_days)
+        elif invoice.due_date < invoice.issue_date:
+            raise ValidationFailed("due_date: before the issue date.", field="due_date")
+        settings = portal_settings()
+        template = {
+            Kind.INVOICE: settings.invoice_number_format,
+            Kind.CREDIT_NOTE: settings.credit_note_number_format,
+            Kind.DEBIT_NOTE: settings.debit_note_number_format,
+        }[Kind(invoice.kind)]
+        parse_number_format(template)  # a broken format is refused before the counter is taken
+        if number is not None:
+            number = number.strip()
+            if not number or len(number) > 50:
+                raise ValidationFailed("number: between 1 and 50 characters.", field="number")
+            if Invoice.objects.filter(direction=Direction.ISSUED, number=number).exists():
+                raise Conflict(f"An issued document numbered {number} exists already.", code="number_taken")
+        seller = seller_snapshot(settings)
+        email = invoice_issued_email(invoice)
+        year = invoice.issue_date.year
+        # The serialized stretch starts here: the counter row stays locked until COMMIT (a document that
+        # keeps its own number, an ERP's, takes no counter).
+        invoice.number = number if number is not None else format_number(template, year=year, seq=next_value(f"{invoice.kind}:{year}"))
+        invoice.issued_at = timezone.now()
+        invoice.seller_snapshot = seller
+        invoice.status = settled_status(total=invoice.total, allocated=invoice.allocated_total)
+        content = invoice_content(invoice)
+        invoice.save(update_fields=["issue_date", "due_date", "number", "issued_at", "seller_snapshot", "status", "updated_at"])
+        audit_record(actor=actor, obj=invoice, action="invoice.issue", before=before, after=invoice_audit_view(invoice))
+        if email is not None:
+            email.write()
+        seal_append(invoice_id=invoice.pk, version=invoice.version, content=content)
     return invoice
 
 

@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from invoice_portal.core.db_router import replica_reads, replica_rows
 from invoice_portal.core.money import as_str
 from invoice_portal.seller import charts, selectors
 from invoice_portal.seller.exports import csv_response, export_filename
@@ -18,6 +19,11 @@ from invoice_portal.seller.rendering import render_page
 @require_GET
 @seller_required("reports.view")
 def reports(request: HttpRequest) -> HttpResponse:
+    with replica_reads():  # read-only: the whole page, template included, may read from a replica
+        return _reports_page(request)
+
+
+def _reports_page(request: HttpRequest) -> HttpResponse:
     flows = selectors.monthly_flows(months=12)
     aging_totals = selectors.aging_totals()
     context = {
@@ -89,4 +95,4 @@ def report_export(request: HttpRequest, name: str) -> StreamingHttpResponse:
     if name not in REPORTS:
         raise Http404("No such report.")
     header, rows = REPORTS[name]
-    return csv_response(export_filename(f"report-{name}"), header, rows())
+    return csv_response(export_filename(f"report-{name}"), header, replica_rows(rows))
