@@ -11,6 +11,8 @@ from invoice_portal.core import health
 from invoice_portal.core import views as core_views
 from invoice_portal.home import home
 
+handler400 = core_views.bad_request
+
 urlpatterns = [
     path("", home, name="home"),
     path("healthz", health.healthz, name="healthz"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -376,6 +377,9 @@ def invitation_send(*, actor: Any, user: Any) -> Message:
 # --- Settings ----------------------------------------------------------------------------------------
 
 
+_OFFSET = re.compile(r"[+-]?[0-9]{1,4}")
+
+
 def parse_offsets(text: str) -> list[int]:
     """``"-3, 1, 7"`` → ``[-3, 1, 7]``; a clear error for anything else."""
     offsets: set[int] = set()
@@ -383,12 +387,12 @@ def parse_offsets(text: str) -> list[int]:
         part = part.strip()
         if not part:
             continue
-        try:
-            value = int(part)
-        except ValueError:
+        # ASCII digits only: int() also reads Arabic-Indic and other Unicode digits ("١٢" as 12).
+        if not _OFFSET.fullmatch(part):
             raise ValidationFailed(
                 f"reminder_offsets: '{part}' is not a whole number of days (write e.g. -3, 1, 7, 14).", field="reminder_offsets"
-            ) from None
+            )
+        value = int(part)
         if abs(value) > MAX_REMINDER_OFFSET:
             raise ValidationFailed(f"reminder_offsets: {value} is more than a year from the due date.", field="reminder_offsets")
         offsets.add(value)

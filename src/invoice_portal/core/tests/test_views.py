@@ -134,3 +134,23 @@ def test_a_server_error_answers_our_own_500_page_without_a_traceback(rf) -> None
     html = response.content.decode()
     assert "Something went wrong on our side" in html
     assert "Traceback" not in html
+
+
+def test_a_form_post_over_the_upload_limit_is_413_in_words_and_changes_nothing(client: Client) -> None:
+    from django.conf import settings
+
+    from invoice_portal.accounts.models import User
+
+    users = User.objects.count()
+    response = client.post("/login/", {"username": "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1), "password": "y"})
+    assert response.status_code == 413
+    assert "too large" in response.content.decode()
+    assert User.objects.count() == users
+
+
+def test_other_bad_requests_stay_400(rf) -> None:
+    from django.core.exceptions import SuspiciousOperation
+
+    from invoice_portal.core.views import bad_request
+
+    assert bad_request(rf.get("/"), SuspiciousOperation("odd")).status_code == 400

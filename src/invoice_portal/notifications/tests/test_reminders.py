@@ -132,3 +132,9 @@ def test_runs_at_the_same_time_remind_each_invoice_once(personas: Personas) -> N
     for invoice in invoices:
         assert _reminded(invoice) == [1]
     assert len(mail.outbox) == 5
+
+
+@pytest.mark.parametrize("offsets", ["١٢", "-٣, 1", "1, 7²"])
+def test_reminder_offsets_are_ascii_digits_only(personas: Personas, offsets: str) -> None:
+    with pytest.raises(ValidationFailed, match="not a whole number of days"):
+        notification_settings_update(actor=personas.admin, email_on_issue=False, payment_receipts=False, reminder_offsets=offsets)
