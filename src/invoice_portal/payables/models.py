@@ -221,3 +221,36 @@ class ApprovalStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_stage_display()} of {self.invoice_id} by {self.assignee}"
+
+
+class TransactionRun(models.Model):
+    """One export of accepted received invoices for the ERP: who, when, which invoices, the files and their checksums.
+
+    Each invoice is in at most one run (``TransactionRunInvoice``'s unique invoice), so two runs
+    started at once can never export one invoice twice, even if the service's row locks were bypassed.
+    """
+
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    invoice_count = models.PositiveIntegerField()
+    csv_content = models.BinaryField()
+    csv_sha256 = models.CharField(max_length=64)
+    json_content = models.BinaryField()
+    json_sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["-pk"]
+
+    def __str__(self) -> str:
+        return f"Transaction run {self.pk}"
+
+
+class TransactionRunInvoice(models.Model):
+    run = models.ForeignKey(TransactionRun, on_delete=models.PROTECT, related_name="items")
+    invoice = models.OneToOneField("invoices.Invoice", on_delete=models.PROTECT, related_name="transaction_run_item")
+
+    class Meta:
+        ordering = ["run", "invoice"]
+
+    def __str__(self) -> str:
+        return f"{self.invoice_id} in run {self.run_id}"

@@ -34,7 +34,9 @@ from invoice_portal.invoices.selectors import invoices_visible_to
 from invoice_portal.invoices.services import credit_note_create, dispute_open, invoice_hold
 from invoice_portal.notifications.models import Message
 from invoice_portal.orders.models import Order
-from invoice_portal.payables.testing import flip, make_po
+from invoice_portal.payables.models import TransactionRun
+from invoice_portal.payables.services.transaction_runs import transaction_run_create
+from invoice_portal.payables.testing import flip, make_po, receive_all
 from invoice_portal.payments.models import Allocation, Payment
 from invoice_portal.testing import Personas, make_company, make_invoice, make_order, pay
 
@@ -60,6 +62,7 @@ class Books:
     batch: ImportBatch  # a finished dry-run payments import, started by Finance
     po: Order  # a purchase order to a supplier of ours
     received: Invoice  # a received invoice on it (AP intake; supplier tokens: payables/tests/test_api.py)
+    run: TransactionRun  # a transaction run (one more accepted invoice waits for the next run)
 
 
 def _payment_rows(company: Company, external_id: str) -> list[dict[str, str]]:
@@ -72,6 +75,12 @@ def _import_batch(company: Company, staff: Any) -> ImportBatch:
     return import_batch_run(batch_id=batch.pk)
 
 
+def _accepted_received(supplier: Company) -> Invoice:
+    accepted_po = make_po(supplier=supplier)
+    receive_all(accepted_po)
+    return flip(accepted_po, actor=None)
+
+
 def _books(company: Company, buyer: Any, staff: Any) -> Books:
     order = make_order(company=company, placed_by=buyer)
     invoice = make_invoice(company=company, order=order, lines=2, amount="50.00")
@@ -82,10 +91,13 @@ def _books(company: Company, buyer: Any, staff: Any) -> Books:
     invoice_hold(actor=staff, invoice=invoice2, reason="Payment plan")
     po = make_po(supplier=make_company(name=f"{company.name} Supplies", is_supplier=True, is_customer=False))
     attachment_create(actor=None, invoice=invoice, content=b"<Invoice/>", filename="original.xml", content_type="application/xml")
+    _accepted_received(po.company)
+    run = transaction_run_create(actor=None)  # exports that one
+    _accepted_received(po.company)  # waits for the next run
     return Books(
         company=company, order=order, fresh_order=make_order(company=company, placed_by=buyer), invoice=invoice,
         invoice2=invoice2, draft=make_invoice(company=company, status="draft", order=order), credit=credit, payment=payment,
-        dispute=dispute, batch=_import_batch(company, staff), po=po, received=flip(po, actor=None),
+        dispute=dispute, batch=_import_batch(company, staff), po=po, received=flip(po, actor=None), run=run,
     )  # fmt: skip
 
 
@@ -258,6 +270,10 @@ ENDPOINTS = [
         201,
     ),
     Endpoint("cancel received invoice", "POST", lambda b: f"received-invoices/{b.received.pk}/cancel", lambda b: {}, "ap.enter"),
+    Endpoint("list transaction runs", "GET", lambda b: "transaction-runs", seller_perm="ap.export"),
+    Endpoint("get transaction run", "GET", lambda b: f"transaction-runs/{b.run.pk}", seller_perm="ap.export"),
+    Endpoint("download transaction run", "GET", lambda b: f"transaction-runs/{b.run.pk}/download/csv", seller_perm="ap.export"),
+    Endpoint("start transaction run", "POST", lambda b: "transaction-runs", lambda b: {}, "ap.export", 201),
 ]
 
 

@@ -11,7 +11,7 @@ PG_UP = [
 CREATE OR REPLACE FUNCTION received_invoice_rejected_final() RETURNS trigger AS $$
 BEGIN
     IF OLD.ap_status = 'rejected' AND (NEW.ap_status IS DISTINCT FROM OLD.ap_status OR NEW.ap_reason IS DISTINCT FROM OLD.ap_reason) THEN
-        RAISE EXCEPTION 'received invoice % is rejected: nothing can change it', OLD.id;
+        RAISE EXCEPTION 'received invoice is rejected: nothing can change it' USING ERRCODE = 'check_violation';
     END IF;
     RETURN NEW;
 END;

@@ -276,3 +276,18 @@ def received_invoice_cancel(*, actor: Any, invoice: Invoice, reason: str = "") -
     )
     audit_record(actor=actor, obj=invoice, action="received_invoice.cancel", before=before, after=received_view(invoice))
     return invoice
+
+
+def received_invoices_sweep(*, actor: Any = None) -> list[Invoice]:
+    """Match again every invoice waiting in Pending Receiving (one transaction each): catches any a receipt missed."""
+    moved = []
+    waiting = Invoice.objects.filter(direction=Direction.RECEIVED, ap_status=ReceivedStatus.PENDING_RECEIVING)
+    for pk in waiting.order_by("pk").values_list("pk", flat=True):
+        with transaction.atomic():
+            invoice = lock_one(Invoice, pk)
+            if invoice.ap_status != ReceivedStatus.PENDING_RECEIVING:
+                continue
+            after = received_invoice_reroute(actor=actor, invoice=invoice, action="rematch")
+            if after.ap_status != ReceivedStatus.PENDING_RECEIVING:
+                moved.append(after)
+    return moved
