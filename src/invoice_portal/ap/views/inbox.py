@@ -81,13 +81,15 @@ def _invoice(request: HttpRequest, pk: int) -> Invoice:
 @require_GET
 @ap_required("ap.view")
 def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    from invoice_portal.ap.views.matching import match_context
+
     invoice = _invoice(request, pk)
     received = selectors.receipts_by_po_line(invoice)
     rows = [(ln, ln.order_line, received[ln.order_line_id] if ln.order_line_id else None) for ln in invoice.lines.all()]
     context = {
         "invoice": invoice, "rows": rows, "attachments": selectors.attachments_of(invoice),
         "events": audit_events_for(invoice).order_by("at", "pk"), "credits": invoice.memos.order_by("pk"),
-        "may_cancel": invoice.created_by_id == request.user.pk,
+        "may_cancel": invoice.created_by_id == request.user.pk, **match_context(invoice, request.user),
     }  # fmt: skip
     return render(request, "ap/invoice_detail.html", context)
 
