@@ -31,7 +31,7 @@ def main() -> None:
     django.setup()
     from django.core.management import call_command
 
-    from bench import api_create, export, generate, imports, payments, pdf, queries, ubl, web
+    from bench import api_create, export, generate, imports, matching, payments, pdf, queries, ubl, web
     from bench.harness import emit, log
 
     scale = int(os.environ.get("BENCH_SCALE", "1000000"))
@@ -53,6 +53,7 @@ def main() -> None:
         "imports": imports.run,
         "pdf": pdf.run,
         "ubl": ubl.run,
+        "matching": matching.run,
     }
     for name, suite in suites.items():
         if only and name not in only:
