@@ -59,10 +59,13 @@ class ApMachine(RuleBasedStateMachine):
         OUTCOMES.update(self.outcomes)
 
     def attempt(self, name: str, call: Callable[[], T]) -> T | None:
+        refusal: DomainError | None = None
         try:
             result = call()
         except DomainError as error:
-            assert error.message
+            refusal = error
+        if refusal is not None:
+            assert refusal.message, f"{name}: {type(refusal).__name__} without a message"
             self.outcomes[name, "refused"] += 1
             return None
         self.outcomes[name, "ok"] += 1
