@@ -91,3 +91,22 @@ def test_approver_limit_and_delegation_form(ap: ApPersonas) -> None:
                      "delegate_until": "2026-12-20"})  # fmt: skip
     row = ApproverLimit.objects.get(user=ap.approver)
     assert (row.limit, row.delegate) == (Decimal("5000"), colleague)
+
+
+def test_a_requester_without_ap_view_sees_the_invoice_only_while_it_waits_for_them(ap: ApPersonas) -> None:
+    from invoice_portal.payables.services.approval import received_invoice_send_to_buyer
+
+    po = make_po(supplier=ap.northwind, requester=ap.requester)
+    receive_all(po)
+    invoice = flip(po, actor=ap.sue, prices=["5.60", "100.00"])
+    requester, outsider = _client(ap.requester), _client(make_user(role="sales"))
+    url = reverse("ap:ap_invoice_detail", args=[invoice.pk])
+    assert requester.get(url).status_code == 403
+    received_invoice_send_to_buyer(actor=ap.clerk, invoice=invoice)
+    page = requester.get(url)
+    assert page.status_code == 200
+    assert "Accept invoice" in page.content.decode()
+    assert outsider.get(url).status_code == 403
+    assert outsider.post(reverse("ap:ap_invoice_buyer_accept", args=[invoice.pk]), {"comment": "x"}).status_code == 302
+    invoice.refresh_from_db()
+    assert invoice.ap_status == ReceivedStatus.PENDING_ORDER_ACCEPTANCE  # the service refused the outsider

@@ -19,7 +19,7 @@ from invoice_portal.core.errors import DomainError
 from invoice_portal.core.forms import attach_error
 from invoice_portal.invoices.models import Invoice, ReceivedStatus
 from invoice_portal.payables import selectors
-from invoice_portal.payables.models import ApproverLimit, SupplierTolerance, payables_settings
+from invoice_portal.payables.models import ApprovalStep, ApproverLimit, SupplierTolerance, payables_settings
 from invoice_portal.payables.services.ap_settings import approver_limit_set, payables_tolerances_update, supplier_tolerance_set
 from invoice_portal.payables.services.approval import (
     approval_queue,
@@ -59,8 +59,11 @@ def _act(request: HttpRequest, pk: int, action: Any, done: str, **kwargs: Any) -
         messages.error(request, exc.message)
     else:
         messages.success(request, done)
-    back = request.POST.get("next", "")
-    return redirect(back) if back.startswith("/ap/") else redirect("ap:ap_invoice_detail", pk=pk)
+    from invoice_portal.ap.permissions import ap_can
+
+    if ap_can(request.user, "ap.view") or waits_for(request.user, pk):
+        return redirect("ap:ap_invoice_detail", pk=pk)
+    return redirect("ap:ap_approvals")  # a requester without ``ap.view`` sees the invoice only while it waits for them
 
 
 def _comment(request: HttpRequest) -> str:
@@ -145,6 +148,13 @@ def approvers(request: HttpRequest) -> HttpResponse:
             return redirect("ap:ap_approvers")
     rows = ApproverLimit.objects.select_related("user", "delegate").order_by("limit", "user__email")
     return render(request, "ap/approvers.html", {"form": form, "rows": rows}, status=422 if form.errors else 200)
+
+
+def waits_for(user: Any, invoice_pk: int) -> bool:
+    """Whether a received invoice waits for ``user`` (or someone who delegated to them today)."""
+    from invoice_portal.payables.services.approval import acting_for
+
+    return ApprovalStep.objects.filter(invoice_id=invoice_pk, decision="pending", assignee_id__in=acting_for(user)).exists()
 
 
 def match_context(invoice: Invoice, user: Any) -> dict[str, Any]:
