@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
+from invoice_portal.accounts.models import User
+from invoice_portal.companies.models import Company
 from invoice_portal.core.forms import DateInput
 from invoice_portal.invoices.models import ReceivedStatus
 from invoice_portal.payables.selectors import ApFilters
@@ -48,21 +52,21 @@ class OrgToleranceForm(ToleranceForm):
 
 
 class SupplierToleranceForm(ToleranceForm):
-    supplier = forms.ModelChoiceField(label="Supplier", queryset=None)  # type: ignore[arg-type]
+    supplier: forms.ModelChoiceField[Any] = forms.ModelChoiceField(label="Supplier", queryset=Company.objects.none())
 
-    def __init__(self, *args: object, suppliers: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *args: Any, suppliers: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self.fields["supplier"].queryset = suppliers  # type: ignore[attr-defined]
 
 
 class ApproverLimitForm(forms.Form):
-    user = forms.ModelChoiceField(label="Staff member", queryset=None)  # type: ignore[arg-type]
+    user: forms.ModelChoiceField[Any] = forms.ModelChoiceField(label="Staff member", queryset=User.objects.none())
     limit = forms.DecimalField(label="Approval limit", min_value=0, max_digits=16, decimal_places=4)
-    delegate = forms.ModelChoiceField(label="Delegate to", queryset=None, required=False)  # type: ignore[arg-type]
+    delegate: forms.ModelChoiceField[Any] = forms.ModelChoiceField(label="Delegate to", queryset=User.objects.none(), required=False)
     delegate_from = forms.DateField(label="Delegate from", required=False, widget=DateInput())
     delegate_until = forms.DateField(label="Delegate until", required=False, widget=DateInput())
 
-    def __init__(self, *args: object, staff: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *args: Any, staff: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self.fields["user"].queryset = staff  # type: ignore[attr-defined]
         self.fields["delegate"].queryset = staff  # type: ignore[attr-defined]

@@ -33,7 +33,7 @@ class TransactionRunOut(Schema):
 
 class RunQuery(Schema):
     limit: Limit = 50
-    cursor: Cursor = None
+    cursor: Cursor | None = None
 
 
 def run_out(run: TransactionRun) -> dict[str, Any]:

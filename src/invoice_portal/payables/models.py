@@ -46,7 +46,7 @@ class ReceivedAttachment(models.Model):
         return f"{self.filename} ({self.get_kind_display()})"
 
 
-def _tolerance_constraints(prefix: str) -> list[models.CheckConstraint]:
+def _tolerance_constraints(prefix: str) -> list[models.BaseConstraint]:
     fields = ("price_tolerance_percent", "price_tolerance_amount", "quantity_tolerance_percent", "quantity_tolerance_amount",
               "no_po_line_limit")  # fmt: skip
     return [

@@ -166,7 +166,7 @@ def match_context(invoice: Invoice, user: Any) -> dict[str, Any]:
     mine = step is not None and step.assignee_id in acting_for(user)
     status = invoice.ap_status
     return {
-        "match_lines": list(invoice.match_lines.order_by("line_no")),  # type: ignore[attr-defined]
+        "match_lines": list(invoice.match_lines.order_by("line_no")),
         "step": step,
         "may_hold_actions": status == ReceivedStatus.ON_HOLD and ap_can(user, "ap.enter"),
         "may_buyer_decide": status == ReceivedStatus.PENDING_ORDER_ACCEPTANCE and mine,

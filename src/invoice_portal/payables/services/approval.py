@@ -40,7 +40,9 @@ Stage, Decision = ApprovalStep.Stage, ApprovalStep.Decision
 
 
 def user_limit(user: Any) -> Decimal | None:
-    row = ApproverLimit.objects.filter(user_id=getattr(user, "pk", None)).first()
+    if getattr(user, "pk", None) is None:
+        return None
+    row = ApproverLimit.objects.filter(user_id=user.pk).first()
     return row.limit if row is not None else None
 
 

@@ -48,10 +48,7 @@ def invoiced_by_line(order: Order, *, exclude: Invoice | None = None) -> dict[in
 def po_lines_for(order: Order, *, exclude: Invoice | None = None) -> dict[int, PoLine]:
     invoiced = invoiced_by_line(order, exclude=exclude)
     rows = OrderLine.objects.filter(order=order).annotate(received=Sum("receipts__quantity"))
-    return {
-        ln.pk: PoLine(ln.pk, ln.quantity, ln.unit_price, ln.received or ZERO, invoiced.get(ln.pk, ZERO))  # type: ignore[attr-defined]
-        for ln in rows
-    }
+    return {ln.pk: PoLine(ln.pk, ln.quantity, ln.unit_price, ln.received or ZERO, invoiced.get(ln.pk, ZERO)) for ln in rows}
 
 
 def invoice_match(invoice: Invoice) -> MatchResult:

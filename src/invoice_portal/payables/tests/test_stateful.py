@@ -156,7 +156,7 @@ class ApMachine(RuleBasedStateMachine):
             steps = ApprovalStep.objects.filter(invoice=invoice, decision=ApprovalStep.Decision.ACCEPTED)
             buyer = steps.filter(stage=ApprovalStep.Stage.BUYER).exclude(comment="").first()
             assert buyer is not None, f"{invoice} is {invoice.ap_status} with failed match lines and nobody accepted them"
-            limit = ApproverLimit.objects.filter(user_id=buyer.decided_by_id).values_list("limit", flat=True).first() or Decimal(0)
+            limit = ApproverLimit.objects.filter(user=buyer.decided_by).values_list("limit", flat=True).first() or Decimal(0)
             if invoice.total > limit:
                 assert steps.filter(stage=ApprovalStep.Stage.APPROVAL).exists(), f"{invoice} above the buyer's limit, not approved"
 
