@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema
@@ -41,7 +41,7 @@ def run_out(run: TransactionRun) -> dict[str, Any]:
         "id": run.pk, "created_at": run.created_at, "created_by": run.created_by.email if run.created_by else None,
         "invoice_count": run.invoice_count, "invoices": sorted(item.invoice_id for item in run.items.all()),
         "csv_sha256": run.csv_sha256, "json_sha256": run.json_sha256,
-        "csv_url": f"/api/v1/transaction-runs/{run.pk}/download/csv", "json_url": f"/api/v1/transaction-runs/{run.pk}/download/json",
+        "csv_url": f"/api/v1/transaction-runs/{run.pk}/csv", "json_url": f"/api/v1/transaction-runs/{run.pk}/json",
     }  # fmt: skip
 
 
@@ -77,10 +77,7 @@ def get_transaction_run(request: HttpRequest, run_id: Id) -> dict[str, Any]:
     return run_out(_run(run_id))
 
 
-@transaction_runs_router.get(
-    "/{run_id}/download/{fmt}", response=responses({200: None}, READ_ONE_ERRORS), summary="A transaction run's CSV or JSON file, again"
-)
-def download_transaction_run(request: HttpRequest, run_id: Id, fmt: Literal["csv", "json"]) -> HttpResponse:
+def _download(request: HttpRequest, run_id: int, fmt: str) -> HttpResponse:
     require(request, "ap.export")
     run = _run(run_id)
     content, ctype = (run.csv_content, "text/csv; charset=utf-8") if fmt == "csv" else (run.json_content, "application/json")
@@ -88,3 +85,13 @@ def download_transaction_run(request: HttpRequest, run_id: Id, fmt: Literal["csv
     response["Content-Disposition"] = f'attachment; filename="transaction-run-{run.pk}.{fmt}"'
     response["Digest"] = f"sha-256={run.csv_sha256 if fmt == 'csv' else run.json_sha256}"
     return response
+
+
+@transaction_runs_router.get("/{run_id}/csv", response=responses({200: None}, READ_ONE_ERRORS), summary="A transaction run's CSV, again")
+def download_transaction_run_csv(request: HttpRequest, run_id: Id) -> HttpResponse:
+    return _download(request, run_id, "csv")
+
+
+@transaction_runs_router.get("/{run_id}/json", response=responses({200: None}, READ_ONE_ERRORS), summary="A transaction run's JSON, again")
+def download_transaction_run_json(request: HttpRequest, run_id: Id) -> HttpResponse:
+    return _download(request, run_id, "json")
