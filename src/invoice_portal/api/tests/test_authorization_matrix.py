@@ -272,7 +272,8 @@ ENDPOINTS = [
     Endpoint("cancel received invoice", "POST", lambda b: f"received-invoices/{b.received.pk}/cancel", lambda b: {}, "ap.enter"),
     Endpoint("list transaction runs", "GET", lambda b: "transaction-runs", seller_perm="ap.export"),
     Endpoint("get transaction run", "GET", lambda b: f"transaction-runs/{b.run.pk}", seller_perm="ap.export"),
-    Endpoint("download transaction run", "GET", lambda b: f"transaction-runs/{b.run.pk}/csv", seller_perm="ap.export"),
+    Endpoint("download transaction run CSV", "GET", lambda b: f"transaction-runs/{b.run.pk}/csv", seller_perm="ap.export"),
+    Endpoint("download transaction run JSON", "GET", lambda b: f"transaction-runs/{b.run.pk}/json", seller_perm="ap.export"),
     Endpoint("start transaction run", "POST", lambda b: "transaction-runs", lambda b: {}, "ap.export", 201),
 ]
 
