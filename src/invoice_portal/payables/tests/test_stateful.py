@@ -149,10 +149,13 @@ class ApMachine(RuleBasedStateMachine):
         self.attempt("approve", lambda: received_invoice_approve(actor=self.ap.approver, invoice=invoice))
 
     @precondition(lambda self: self.invoices)
-    @rule(data=st.data(), who=st.sampled_from(["clerk", "requester", "approver"]))
+    @rule(data=st.data(), who=st.sampled_from(["right", "right", "clerk", "requester", "approver"]))
     def reject(self, data: st.DataObject, who: str) -> None:
-        invoice = self.invoice(data, S.ON_HOLD, S.PENDING_ORDER_ACCEPTANCE, S.PENDING_DELEGATED_APPROVAL)
-        self.attempt("reject", lambda: received_invoice_reject(actor=getattr(self.ap, who), invoice=invoice, comment="no"))
+        """Mostly by the person the invoice waits for (AP on hold, the requester, the approver), sometimes by anyone."""
+        invoice = self.invoice(data, *WAITING)
+        right = {S.ON_HOLD: "clerk", S.PENDING_ORDER_ACCEPTANCE: "requester", S.PENDING_DELEGATED_APPROVAL: "approver"}
+        actor = getattr(self.ap, right.get(invoice.ap_status, "clerk") if who == "right" else who)
+        self.attempt("reject", lambda: received_invoice_reject(actor=actor, invoice=invoice, comment="no"))
 
     @precondition(lambda self: self.invoices)
     @rule(data=st.data())
