@@ -153,7 +153,7 @@ class ApMachine(RuleBasedStateMachine):
     def reject(self, data: st.DataObject, who: str) -> None:
         """Mostly by the person the invoice waits for (AP on hold, the requester, the approver), sometimes by anyone."""
         invoice = self.invoice(data, *WAITING)
-        right = {S.ON_HOLD: "clerk", S.PENDING_ORDER_ACCEPTANCE: "requester", S.PENDING_DELEGATED_APPROVAL: "approver"}
+        right: dict[str, str] = {S.ON_HOLD: "clerk", S.PENDING_ORDER_ACCEPTANCE: "requester", S.PENDING_DELEGATED_APPROVAL: "approver"}
         actor = getattr(self.ap, right.get(invoice.ap_status, "clerk") if who == "right" else who)
         self.attempt("reject", lambda: received_invoice_reject(actor=actor, invoice=invoice, comment="no"))
 
