@@ -31,7 +31,7 @@ def main() -> None:
     django.setup()
     from django.core.management import call_command
 
-    from bench import api_create, einvoice_import, export, generate, imports, lifecycle, payments, pdf, queries, ubl, web
+    from bench import api_create, einvoice_import, export, generate, imports, lifecycle, matching, payments, pdf, queries, ubl, web
     from bench.harness import emit, log, summary
 
     scale = int(os.environ.get("BENCH_SCALE", "1000000"))
@@ -55,6 +55,7 @@ def main() -> None:
         "pdf": pdf.run,
         "ubl": ubl.run,
         "einvoice_import": einvoice_import.run,
+        "matching": matching.run,
     }
     for name, suite in suites.items():
         if only and name not in only:

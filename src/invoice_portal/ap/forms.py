@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
+from invoice_portal.accounts.models import User
+from invoice_portal.companies.models import Company
 from invoice_portal.core.forms import DateInput
 from invoice_portal.invoices.models import ReceivedStatus
 from invoice_portal.payables.selectors import ApFilters
@@ -25,3 +29,44 @@ class InboxFilterForm(forms.Form):
             supplier=cd.get("supplier") or "", po=cd.get("po") or "", number=cd.get("number") or "", status=cd.get("status") or "",
             date_from=cd.get("date_from"), date_to=cd.get("date_to"), amount_min=cd.get("amount_min"), amount_max=cd.get("amount_max"),
         )  # fmt: skip
+
+
+def _amount(label: str, help_text: str = "") -> forms.DecimalField:
+    return forms.DecimalField(label=label, required=False, min_value=0, max_digits=16, decimal_places=4, help_text=help_text)
+
+
+class ToleranceForm(forms.Form):
+    """Matching tolerances; empty = not set. When percent and amount are both set, the stricter (smaller) one applies."""
+
+    price_tolerance_percent = forms.DecimalField(label="Price tolerance (%)", required=False, min_value=0, max_value=100,
+                                                 max_digits=7, decimal_places=3)  # fmt: skip
+    price_tolerance_amount = _amount("Price tolerance (amount)")
+    quantity_tolerance_percent = forms.DecimalField(label="Quantity tolerance (%)", required=False, min_value=0, max_value=100,
+                                                    max_digits=7, decimal_places=3)  # fmt: skip
+    quantity_tolerance_amount = _amount("Quantity tolerance (units)")
+    no_po_line_limit = _amount("Lines without a PO line allowed up to", "Gross per line; empty = always an exception")
+
+
+class OrgToleranceForm(ToleranceForm):
+    auto_accept_limit = _amount("Auto-accept matched invoices up to", "Above it they go to delegated approval; empty = always accept")
+
+
+class SupplierToleranceForm(ToleranceForm):
+    supplier: forms.ModelChoiceField[Any] = forms.ModelChoiceField(label="Supplier", queryset=Company.objects.none())
+
+    def __init__(self, *args: Any, suppliers: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["supplier"].queryset = suppliers  # type: ignore[attr-defined]
+
+
+class ApproverLimitForm(forms.Form):
+    user: forms.ModelChoiceField[Any] = forms.ModelChoiceField(label="Staff member", queryset=User.objects.none())
+    limit = forms.DecimalField(label="Approval limit", min_value=0, max_digits=16, decimal_places=4)
+    delegate: forms.ModelChoiceField[Any] = forms.ModelChoiceField(label="Delegate to", queryset=User.objects.none(), required=False)
+    delegate_from = forms.DateField(label="Delegate from", required=False, widget=DateInput())
+    delegate_until = forms.DateField(label="Delegate until", required=False, widget=DateInput())
+
+    def __init__(self, *args: Any, staff: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = staff  # type: ignore[attr-defined]
+        self.fields["delegate"].queryset = staff  # type: ignore[attr-defined]

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from invoice_portal.ap.views import inbox, intake, orders
+from invoice_portal.ap.views import inbox, intake, matching, orders, runs
 
 app_name = "ap"
 
@@ -22,4 +22,16 @@ urlpatterns: list[URLPattern] = [
     path("acceptance/", orders.acceptance, name="ap_acceptance"),
     path("acceptance/<int:pk>/accept", orders.acceptance_accept, name="ap_acceptance_accept"),
     path("acceptance/<int:pk>/reject", orders.acceptance_reject, name="ap_acceptance_reject"),
+    path("holds/", matching.holds, name="ap_holds"),
+    path("approvals/", matching.approvals, name="ap_approvals"),
+    path("invoices/<int:pk>/send-to-buyer", matching.invoice_send_to_buyer, name="ap_invoice_send_to_buyer"),
+    path("invoices/<int:pk>/rematch", matching.invoice_rematch, name="ap_invoice_rematch"),
+    path("invoices/<int:pk>/buyer-accept", matching.invoice_buyer_accept, name="ap_invoice_buyer_accept"),
+    path("invoices/<int:pk>/approve", matching.invoice_approve, name="ap_invoice_approve"),
+    path("invoices/<int:pk>/reject", matching.invoice_reject, name="ap_invoice_reject"),
+    path("settings/tolerances", matching.tolerances, name="ap_tolerances"),
+    path("settings/approvers", matching.approvers, name="ap_approvers"),
+    path("runs/", runs.runs, name="ap_runs"),
+    path("runs/start", runs.run_start, name="ap_run_start"),
+    path("runs/<int:pk>/<str:fmt>", runs.run_download, name="ap_run_download"),
 ]

@@ -136,3 +136,6 @@ def build_ap_demo(*, today: dt.date, users: dict[str, User], companies: dict[str
                                       lines=[{"description": "Same-day courier", "quantity": "1", "unit_price": "85.00"}])  # fmt: skip
     assert earlier.order is not None
     retrofit_order_accept(actor=approver, order=earlier.order, comment="Yes, I booked it by phone.")
+    from invoice_portal.demo.ap_matching import build_ap_matching_demo
+
+    build_ap_matching_demo(today=today, users=users, suppliers=suppliers)

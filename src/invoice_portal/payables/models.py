@@ -46,17 +46,45 @@ class ReceivedAttachment(models.Model):
         return f"{self.filename} ({self.get_kind_display()})"
 
 
+def _tolerance_constraints(prefix: str) -> list[models.BaseConstraint]:
+    fields = ("price_tolerance_percent", "price_tolerance_amount", "quantity_tolerance_percent", "quantity_tolerance_amount",
+              "no_po_line_limit")  # fmt: skip
+    return [
+        models.CheckConstraint(condition=Q(**{f"{f}__isnull": True}) | Q(**{f"{f}__gte": 0}), name=f"{prefix}_{f}_not_negative")
+        for f in fields
+    ]
+
+
 class PayablesSettings(models.Model):
-    """The operator's AP settings: one row (pk=1). Part 2 adds the matching tolerances here."""
+    """The operator's AP settings: one row (pk=1), with the organization's matching tolerances.
+
+    Percent and absolute allowances for price and quantity: when both are set the stricter (smaller)
+    one applies, when neither the match must be exact (``payables.matching``).
+    """
 
     discounts_enabled = models.BooleanField(
         default=False, help_text="Invoice entry shows a gross total, a discount and the net (payable) total"
     )
+    price_tolerance_percent = models.DecimalField(max_digits=7, decimal_places=3, null=True, blank=True)
+    price_tolerance_amount = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
+    quantity_tolerance_percent = models.DecimalField(max_digits=7, decimal_places=3, null=True, blank=True)
+    quantity_tolerance_amount = models.DecimalField(max_digits=16, decimal_places=4, null=True, blank=True)
+    no_po_line_limit = models.DecimalField(
+        max_digits=18, decimal_places=4, null=True, blank=True,
+        help_text="Invoice lines without a PO line pass up to this gross amount each; empty = always an exception",
+    )  # fmt: skip
+    auto_accept_limit = models.DecimalField(
+        max_digits=18, decimal_places=4, null=True, blank=True,
+        help_text="A matched invoice above this gross total goes to delegated approval; empty = never",
+    )  # fmt: skip
 
     class Meta:
         verbose_name = "payables settings"
         verbose_name_plural = "payables settings"
-        constraints = [models.CheckConstraint(condition=Q(pk=1), name="payables_settings_singleton")]
+        constraints = [
+            models.CheckConstraint(condition=Q(pk=1), name="payables_settings_singleton"),
+            *_tolerance_constraints("payables_settings"),
+        ]
 
     def __str__(self) -> str:
         return "Payables settings"
@@ -100,3 +128,129 @@ class EInvoiceIntake(models.Model):
 
     def __str__(self) -> str:
         return f"E-invoice {self.number} from {self.seller_name}"
+
+
+class SupplierTolerance(models.Model):
+    """A supplier's own matching tolerances: each set field replaces the organization's, an empty one falls back to it."""
+
+    supplier = models.OneToOneField("companies.Company", on_delete=models.CASCADE, related_name="ap_tolerance")
+    price_tolerance_percent = models.DecimalField(max_digits=7, decimal_places=3, null=True, blank=True)
+    price_tolerance_amount = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
+    quantity_tolerance_percent = models.DecimalField(max_digits=7, decimal_places=3, null=True, blank=True)
+    quantity_tolerance_amount = models.DecimalField(max_digits=16, decimal_places=4, null=True, blank=True)
+    no_po_line_limit = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
+
+    class Meta:
+        constraints = _tolerance_constraints("supplier_tolerance")
+
+    def __str__(self) -> str:
+        return f"Tolerances for {self.supplier}"
+
+
+class MatchLine(models.Model):
+    """One line's (or, with ``line_no`` empty, the invoice total's) result of the latest matching run."""
+
+    invoice = models.ForeignKey("invoices.Invoice", on_delete=models.CASCADE, related_name="match_lines")
+    invoice_line = models.ForeignKey("invoices.InvoiceLine", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    line_no = models.PositiveIntegerField(null=True, blank=True)
+    reason = models.CharField(max_length=24)
+    passed = models.BooleanField()
+    expected = models.DecimalField(max_digits=22, decimal_places=8)
+    actual = models.DecimalField(max_digits=22, decimal_places=8)
+    tolerance = models.DecimalField(max_digits=22, decimal_places=8)
+    message = models.CharField(max_length=300)
+    matched_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["invoice", "line_no"]
+
+    def __str__(self) -> str:
+        return f"{self.invoice_id}/{self.line_no or 'total'}: {self.reason}"
+
+
+class ApproverLimit(models.Model):
+    """How much a user may accept or approve alone (gross, in the operator's currency), and their delegation."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="approver_limit")
+    limit = models.DecimalField(max_digits=18, decimal_places=4)
+    delegate = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    delegate_from = models.DateField(null=True, blank=True)
+    delegate_until = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["limit", "user_id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(limit__gte=0), name="approver_limit_not_negative"),
+            models.CheckConstraint(
+                condition=Q(delegate__isnull=True) | (Q(delegate_from__isnull=False) & Q(delegate_until__gte=models.F("delegate_from"))),
+                name="approver_delegation_period",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} up to {self.limit}"
+
+
+class ApprovalStep(models.Model):
+    """Who must act on a received invoice next (buyer review or delegated approval), and what they decided."""
+
+    class Stage(models.TextChoices):
+        BUYER = "buyer", "Buyer review"
+        APPROVAL = "approval", "Delegated approval"
+
+    class Decision(models.TextChoices):
+        PENDING = "pending", "Pending"
+        ACCEPTED = "accepted", "Accepted"
+        REJECTED = "rejected", "Rejected"
+        CANCELED = "canceled", "Invoice canceled"
+
+    invoice = models.ForeignKey("invoices.Invoice", on_delete=models.CASCADE, related_name="approval_steps")
+    stage = models.CharField(max_length=8, choices=Stage.choices)
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decision = models.CharField(max_length=8, choices=Decision.choices, default=Decision.PENDING)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    comment = models.CharField(max_length=1000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["invoice", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["invoice"], condition=Q(decision="pending"), name="approval_step_one_pending"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_stage_display()} of {self.invoice_id} by {self.assignee}"
+
+
+class TransactionRun(models.Model):
+    """One export of accepted received invoices for the ERP: who, when, which invoices, the files and their checksums.
+
+    Each invoice is in at most one run (``TransactionRunInvoice``'s unique invoice), so two runs
+    started at once can never export one invoice twice, even if the service's row locks were bypassed.
+    """
+
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    invoice_count = models.PositiveIntegerField()
+    csv_content = models.BinaryField()
+    csv_sha256 = models.CharField(max_length=64)
+    json_content = models.BinaryField()
+    json_sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["-pk"]
+
+    def __str__(self) -> str:
+        return f"Transaction run {self.pk}"
+
+
+class TransactionRunInvoice(models.Model):
+    run = models.ForeignKey(TransactionRun, on_delete=models.PROTECT, related_name="items")
+    invoice = models.OneToOneField("invoices.Invoice", on_delete=models.PROTECT, related_name="transaction_run_item")
+
+    class Meta:
+        ordering = ["run", "invoice"]
+
+    def __str__(self) -> str:
+        return f"{self.invoice_id} in run {self.run_id}"

@@ -36,6 +36,11 @@ NAV: tuple[NavEntry, ...] = (
     NavEntry("AP inbox", "ap:ap_inbox", "ap.view", "ap_inbox"),
     NavEntry("Purchase orders", "ap:ap_orders", "ap.view", "ap_order"),
     NavEntry("Retrofit invoice", "ap:ap_retrofit_new", "ap.enter", "ap_retrofit"),
+    NavEntry("On hold", "ap:ap_holds", "ap.view", "ap_hold"),
+    NavEntry("Approvals", "ap:ap_approvals", "ap.view", "ap_approval"),
+    NavEntry("Transaction runs", "ap:ap_runs", "ap.export", "ap_run"),
+    NavEntry("AP tolerances", "ap:ap_tolerances", "settings.manage", "ap_tolerance"),
+    NavEntry("Approver limits", "ap:ap_approvers", "settings.manage", "ap_approver"),
 )
 
 

@@ -15,9 +15,10 @@ from invoice_portal.ap import urls as ap_urls
 from invoice_portal.invoices.books import check_books
 from invoice_portal.invoices.models import Invoice, ReceivedStatus
 from invoice_portal.orders.models import Order, PurchaseOrderStatus, Receipt
-from invoice_portal.payables.models import ReceivedAttachment
+from invoice_portal.payables.models import ReceivedAttachment, TransactionRun
 from invoice_portal.payables.services import received_attachment_add, retrofit_invoice_create
-from invoice_portal.payables.testing import ApPersonas, flip, make_po
+from invoice_portal.payables.services.transaction_runs import transaction_run_create
+from invoice_portal.payables.testing import ApPersonas, flip, make_po, receive_all
 from invoice_portal.testing import Personas, make_user
 
 pytestmark = pytest.mark.django_db
@@ -32,6 +33,7 @@ class World:
     po: Order
     invoice: Invoice
     retrofit: Invoice
+    run: TransactionRun
 
 
 @pytest.fixture
@@ -41,7 +43,10 @@ def world(ap: ApPersonas, personas: Personas) -> World:
     received_attachment_add(actor=ap.clerk, invoice=invoice, filename="nw-1.pdf", content=PDF)
     retrofit = retrofit_invoice_create(actor=ap.clerk, supplier=ap.northwind, number="NW-R", requester=ap.requester,
                                        lines=[{"description": "Call-out", "quantity": "1", "unit_price": "90.00"}])  # fmt: skip
-    return World(ap, personas, po, invoice, retrofit)
+    accepted_po = make_po(supplier=ap.northwind)
+    receive_all(accepted_po)
+    flip(accepted_po, actor=ap.clerk)
+    return World(ap, personas, po, invoice, retrofit, transaction_run_create(actor=ap.clerk))
 
 
 def _client(user: object) -> Client:
@@ -63,12 +68,29 @@ PAGES: list[tuple[str, str | None, Callable[[World], str]]] = [
     ("retrofit", "ap.enter", lambda w: reverse("ap:ap_retrofit_new")),
     ("acceptance", None, lambda w: reverse("ap:ap_acceptance")),
     ("waiting e-invoices", "ap.view", lambda w: reverse("ap:ap_intake")),
+    ("hold queue", "ap.view", lambda w: reverse("ap:ap_holds")),
+    ("waiting for me", None, lambda w: reverse("ap:ap_approvals")),
+    ("tolerances", "settings.manage", lambda w: reverse("ap:ap_tolerances")),
+    ("approver limits", "settings.manage", lambda w: reverse("ap:ap_approvers")),
+    ("transaction runs", "ap.export", lambda w: reverse("ap:ap_runs")),
+    ("transaction run file", "ap.export", lambda w: reverse("ap:ap_run_download", args=[w.run.pk, "csv"])),
 ]
 STAFF_ROLES = ["admin", "finance", "sales", "ap_clerk", "approver"]
 
 
 def test_every_get_page_of_the_ap_app_is_in_the_matrix(world: World) -> None:
-    posts = {"ap_invoice_cancel", "ap_acceptance_accept", "ap_acceptance_reject", "ap_intake_link"}
+    posts = {
+        "ap_invoice_cancel",
+        "ap_acceptance_accept",
+        "ap_acceptance_reject",
+        "ap_intake_link",
+        "ap_invoice_send_to_buyer",
+        "ap_invoice_rematch",
+        "ap_invoice_buyer_accept",
+        "ap_invoice_approve",
+        "ap_invoice_reject",
+        "ap_run_start",
+    }
     names = {p.name for p in ap_urls.urlpatterns if isinstance(p, URLPattern)} - posts
     from django.urls import resolve
 
@@ -117,7 +139,7 @@ def test_an_over_receipt_without_reason_is_a_form_error(world: World) -> None:
     )
     assert reply.status_code == 422
     assert "needs an over-receipt reason" in reply.content.decode()
-    assert not Receipt.objects.exists()
+    assert not Receipt.objects.filter(order_line__order=world.po).exists()
 
 
 def test_keying_an_invoice_needs_a_real_pdf(world: World) -> None:

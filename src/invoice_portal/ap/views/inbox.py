@@ -6,13 +6,14 @@ import csv
 from collections.abc import Iterator
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
 from invoice_portal.ap.forms import InboxFilterForm
-from invoice_portal.ap.permissions import ap_required
+from invoice_portal.ap.permissions import ap_can, ap_required
 from invoice_portal.audit.selectors import audit_events_for
 from invoice_portal.core.errors import DomainError
 from invoice_portal.core.money import as_str
@@ -79,15 +80,26 @@ def _invoice(request: HttpRequest, pk: int) -> Invoice:
 
 
 @require_GET
-@ap_required("ap.view")
+@ap_required(None)
 def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    invoice = _invoice(request, pk)
+    """``ap.view``, or the invoice waits for the signed-in requester's review or approval (they must see what they accept)."""
+    from invoice_portal.ap.views.matching import match_context, waits_for
+
+    if ap_can(request.user, "ap.view"):
+        invoice = _invoice(request, pk)
+    elif waits_for(request.user, pk):
+        found = selectors.received_invoice_detail(Invoice.objects.filter(direction="received"), pk)
+        if found is None:
+            raise Http404("No such received invoice.")
+        invoice = found
+    else:
+        raise PermissionDenied("Needs the 'ap.view' permission.")
     received = selectors.receipts_by_po_line(invoice)
     rows = [(ln, ln.order_line, received[ln.order_line_id] if ln.order_line_id else None) for ln in invoice.lines.all()]
     context = {
         "invoice": invoice, "rows": rows, "attachments": selectors.attachments_of(invoice),
         "events": audit_events_for(invoice).order_by("at", "pk"), "credits": invoice.memos.order_by("pk"),
-        "may_cancel": invoice.created_by_id == request.user.pk,
+        "may_cancel": invoice.created_by_id == request.user.pk, **match_context(invoice, request.user),
     }  # fmt: skip
     return render(request, "ap/invoice_detail.html", context)
 

@@ -35,7 +35,9 @@ from invoice_portal.invoices.selectors import invoices_visible_to
 from invoice_portal.invoices.services import credit_note_create, dispute_open, invoice_hold
 from invoice_portal.notifications.models import Message
 from invoice_portal.orders.models import Order
-from invoice_portal.payables.testing import flip, make_po
+from invoice_portal.payables.models import TransactionRun
+from invoice_portal.payables.services.transaction_runs import transaction_run_create
+from invoice_portal.payables.testing import flip, make_po, receive_all
 from invoice_portal.payments.models import Allocation, Payment
 from invoice_portal.testing import Personas, make_company, make_invoice, make_order, pay
 from invoice_portal.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
@@ -65,6 +67,7 @@ class Books:
     delivery: WebhookDelivery  # a failed delivery to ``webhook``
     po: Order  # a purchase order to a supplier of ours
     received: Invoice  # a received invoice on it (AP intake; supplier tokens: payables/tests/test_api.py)
+    run: TransactionRun  # a transaction run (one more accepted invoice waits for the next run)
 
 
 def _payment_rows(company: Company, external_id: str) -> list[dict[str, str]]:
@@ -75,6 +78,12 @@ def _import_batch(company: Company, staff: Any) -> ImportBatch:
     payload = json.dumps({"kind": "payments", "rows": _payment_rows(company, "PAY-BOOKS")}).encode()
     batch = import_batch_create(actor=staff, kind="payments", fmt="json", payload=payload, dry_run=True)
     return import_batch_run(batch_id=batch.pk)
+
+
+def _accepted_received(supplier: Company) -> Invoice:
+    accepted_po = make_po(supplier=supplier)
+    receive_all(accepted_po)
+    return flip(accepted_po, actor=None)
 
 
 def _books(company: Company, buyer: Any, staff: Any) -> Books:
@@ -88,12 +97,15 @@ def _books(company: Company, buyer: Any, staff: Any) -> Books:
     invoice_hold(actor=staff, invoice=invoice2, reason="Payment plan")
     po = make_po(supplier=make_company(name=f"{company.name} Supplies", is_supplier=True, is_customer=False))
     attachment_create(actor=None, invoice=invoice, content=b"<Invoice/>", filename="original.xml", content_type="application/xml")
+    _accepted_received(po.company)
+    run = transaction_run_create(actor=None)  # exports that one
+    _accepted_received(po.company)  # waits for the next run
     draft_order = make_order(company=company, placed_by=buyer)  # one invoice per order (the default setting)
     return Books(
         company=company, order=order, fresh_order=make_order(company=company, placed_by=buyer), invoice=invoice,
         invoice2=invoice2, draft=make_invoice(company=company, status="draft", order=draft_order), credit=credit, payment=payment,
         dispute=dispute, batch=_import_batch(company, staff), webhook=webhook, delivery=_failed_delivery(webhook),
-        po=po, received=flip(po, actor=None),
+        po=po, received=flip(po, actor=None), run=run,
     )  # fmt: skip
 
 
@@ -321,6 +333,11 @@ ENDPOINTS = [
         201,
     ),
     Endpoint("cancel received invoice", "POST", lambda b: f"received-invoices/{b.received.pk}/cancel", lambda b: {}, "ap.enter"),
+    Endpoint("list transaction runs", "GET", lambda b: "transaction-runs", seller_perm="ap.export"),
+    Endpoint("get transaction run", "GET", lambda b: f"transaction-runs/{b.run.pk}", seller_perm="ap.export"),
+    Endpoint("download transaction run CSV", "GET", lambda b: f"transaction-runs/{b.run.pk}/csv", seller_perm="ap.export"),
+    Endpoint("download transaction run JSON", "GET", lambda b: f"transaction-runs/{b.run.pk}/json", seller_perm="ap.export"),
+    Endpoint("start transaction run", "POST", lambda b: "transaction-runs", lambda b: {}, "ap.export", 201),
 ]
 
 

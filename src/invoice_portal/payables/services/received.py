@@ -14,25 +14,24 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
 from django.utils import timezone
 
 from invoice_portal.audit.services import audit_record, seal_append
 from invoice_portal.companies.models import Company
 from invoice_portal.core.errors import Conflict, PermissionDenied, ValidationFailed
 from invoice_portal.core.locks import lock_one
-from invoice_portal.core.money import ZERO
-from invoice_portal.invoices.models import Direction, Invoice, InvoiceLine, Kind, ReceivedStatus, Source, Status
+from invoice_portal.invoices.models import Direction, Invoice, Kind, ReceivedStatus, Source, Status
 from invoice_portal.invoices.services.documents import check_credited_within_total, invoice_audit_view, invoice_content, invoice_create
 from invoice_portal.orders.models import Direction as OrderDirection
 from invoice_portal.orders.models import Order, OrderLine, OrderSource, PurchaseOrderStatus
-from invoice_portal.payables.models import payables_settings
-from invoice_portal.payables.services.purchase_orders import check_supplier, received_by_line
+from invoice_portal.payables.matching import Outcome
+from invoice_portal.payables.models import ApprovalStep, payables_settings
+from invoice_portal.payables.services.matching import invoice_match
+from invoice_portal.payables.services.matching import invoiced_by_line as matching_invoiced_by_line
+from invoice_portal.payables.services.purchase_orders import check_supplier
 from invoice_portal.payables.statuses import LIVE, check_transition
 
 INTAKE_SOURCES = (Source.SUPPLIER_PORTAL, Source.MANUAL, Source.API, Source.UBL, Source.CII, Source.ERP, Source.CSV)
-# Invoices whose quantities count as invoiced against a PO line (a rejected or canceled one no longer bills anything).
-_BILLING = [s for s in ReceivedStatus.values if s not in (ReceivedStatus.DRAFT, ReceivedStatus.REJECTED, ReceivedStatus.CANCELED)]
 
 
 class DuplicateSupplierNumber(Conflict):
@@ -43,6 +42,7 @@ class DuplicateSupplierNumber(Conflict):
 class Route:
     status: ReceivedStatus
     reason: str = ""
+    approver: Any = None  # who approves, when ``status`` is pending delegated approval
 
 
 def received_view(invoice: Invoice) -> dict[str, Any]:
@@ -51,29 +51,23 @@ def received_view(invoice: Invoice) -> dict[str, Any]:
 
 def invoiced_by_line(order: Order) -> dict[int, Decimal]:
     """Quantity billed so far per PO line by the live received invoices on ``order`` (credit invoices not subtracted)."""
-    rows = (
-        InvoiceLine.objects.filter(order_line__order=order, invoice__direction=Direction.RECEIVED, invoice__kind=Kind.INVOICE,
-                                   invoice__ap_status__in=_BILLING)
-        .values_list("order_line_id").annotate(q=Sum("quantity"))
-    )  # fmt: skip
-    return {pk: q or ZERO for pk, q in rows}
+    return matching_invoiced_by_line(order)
 
 
 def received_invoice_route(invoice: Invoice) -> Route:
-    """Where a submitted received invoice goes next. THE single routing rule of AP part 1.
-
-    AP part 2 replaces this function with three-way matching with tolerances and approval
-    limits; until then the rule is exact:
+    """Where a submitted received invoice goes next: THE routing rule of AP, on three-way matching.
 
     - a credit invoice (its total was checked against the invoice it credits) is accepted;
     - no purchase order, or a non-invoice order → on hold, with the reason (a non-invoice
       order is recorded and marked, never paid);
-    - any PO line billed (this and earlier live invoices) beyond what was received → pending
-      receiving: the next receipt routes it again;
-    - a line without a PO line, a price other than the PO's, or more billed than ordered →
-      on hold, each exception named;
-    - otherwise → invoice accepted.
+    - otherwise ``payables.matching`` decides, line by line, and each line's result is stored:
+      billed beyond what was received while the PO still waits for goods → pending receiving
+      (the next receipt routes it again); any exception → on hold, each named; everything
+      within tolerance → accepted, or pending delegated approval when its total is above the
+      organization's auto-accept limit (``approval.approval_route``).
     """
+    from invoice_portal.payables.services.approval import approval_route
+
     if invoice.kind == Kind.CREDIT_NOTE:
         return Route(ReceivedStatus.ACCEPTED)
     order = invoice.order
@@ -81,30 +75,12 @@ def received_invoice_route(invoice: Invoice) -> Route:
         return Route(ReceivedStatus.ON_HOLD, "No purchase order: link one or create a retrofit order.")
     if order.no_invoice_expected:
         return Route(ReceivedStatus.ON_HOLD, f"Non-invoice order {order.po_number}: recorded, never paid.")
-    po_lines = {ln.pk: ln for ln in OrderLine.objects.filter(order=order)}
-    received = received_by_line(order)
-    invoiced = invoiced_by_line(order)
-    if invoice.ap_status == ReceivedStatus.DRAFT:
-        # A draft is not yet counted by ``invoiced_by_line``: add its own lines.
-        for ln in invoice.lines.all():
-            if ln.order_line_id:
-                invoiced[ln.order_line_id] = invoiced.get(ln.order_line_id, ZERO) + ln.quantity
-    lines = sorted(invoice.lines.all(), key=lambda ln: ln.line_no)
-    if any(invoiced.get(ln.order_line_id, ZERO) > received.get(ln.order_line_id, ZERO) for ln in lines if ln.order_line_id):
-        return Route(ReceivedStatus.PENDING_RECEIVING, "Waiting for the goods to be received.")
-    exceptions = []
-    for ln in lines:
-        po_line = po_lines.get(ln.order_line_id) if ln.order_line_id else None
-        if po_line is None:
-            exceptions.append(f"line {ln.line_no}: no purchase-order line")
-            continue
-        if ln.unit_price != po_line.unit_price:
-            exceptions.append(f"line {ln.line_no}: price {ln.unit_price.normalize():f}, ordered at {po_line.unit_price.normalize():f}")
-        if invoiced.get(po_line.pk, ZERO) > po_line.quantity:
-            exceptions.append(f"line {ln.line_no}: {invoiced[po_line.pk].normalize():f} billed, {po_line.quantity.normalize():f} ordered")
-    if exceptions:
-        return Route(ReceivedStatus.ON_HOLD, ("Does not match the purchase order: " + "; ".join(exceptions) + ".")[:500])
-    return Route(ReceivedStatus.ACCEPTED)
+    result = invoice_match(invoice)
+    if result.outcome == Outcome.NOT_RECEIVED:
+        return Route(ReceivedStatus.PENDING_RECEIVING, result.summary())
+    if result.outcome == Outcome.EXCEPTION:
+        return Route(ReceivedStatus.ON_HOLD, result.summary())
+    return approval_route(invoice, accepted_by=None, reason=result.summary())
 
 
 def _check_order(order: Order, supplier: Company, currency: str) -> None:
@@ -223,7 +199,11 @@ def received_invoice_create(
 
 
 def _apply_route(invoice: Invoice, route: Route) -> None:
-    invoice.ap_status, invoice.ap_reason = route.status, route.reason
+    from invoice_portal.payables.services.approval import approval_step_open
+
+    invoice.ap_status, invoice.ap_reason = route.status, route.reason[:500]
+    if route.status == ReceivedStatus.PENDING_DELEGATED_APPROVAL:
+        approval_step_open(invoice=invoice, assignee=route.approver)
 
 
 @transaction.atomic
@@ -291,5 +271,23 @@ def received_invoice_cancel(*, actor: Any, invoice: Invoice, reason: str = "") -
     invoice.ap_status, invoice.ap_reason = ReceivedStatus.CANCELED, (reason or "Canceled by its creator.")[:500]
     invoice.status, invoice.canceled_at = Status.CANCELED, timezone.now()
     invoice.save(update_fields=["ap_status", "ap_reason", "status", "canceled_at", "updated_at"])
+    ApprovalStep.objects.filter(invoice=invoice, decision=ApprovalStep.Decision.PENDING).update(
+        decision=ApprovalStep.Decision.CANCELED, decided_by=actor, decided_at=timezone.now()
+    )
     audit_record(actor=actor, obj=invoice, action="received_invoice.cancel", before=before, after=received_view(invoice))
     return invoice
+
+
+def received_invoices_sweep(*, actor: Any = None) -> list[Invoice]:
+    """Match again every invoice waiting in Pending Receiving (one transaction each): catches any a receipt missed."""
+    moved = []
+    waiting = Invoice.objects.filter(direction=Direction.RECEIVED, ap_status=ReceivedStatus.PENDING_RECEIVING)
+    for pk in waiting.order_by("pk").values_list("pk", flat=True):
+        with transaction.atomic():
+            invoice = lock_one(Invoice, pk)
+            if invoice.ap_status != ReceivedStatus.PENDING_RECEIVING:
+                continue
+            after = received_invoice_reroute(actor=actor, invoice=invoice, action="rematch")
+            if after.ap_status != ReceivedStatus.PENDING_RECEIVING:
+                moved.append(after)
+    return moved

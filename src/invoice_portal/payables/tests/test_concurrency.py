@@ -28,3 +28,27 @@ def test_two_receipts_at_once_against_one_po_line_never_over_receive() -> None:
     assert all(isinstance(r, (list, OverReceipt)) for r in results), results
     assert Receipt.objects.filter(order_line=line).aggregate(s=Sum("quantity"))["s"] == Decimal("6")
     assert check_books() == []
+
+
+def test_two_transaction_runs_at_once_never_export_one_invoice_twice() -> None:
+    from invoice_portal.invoices.models import ReceivedStatus
+    from invoice_portal.payables.models import TransactionRunInvoice
+    from invoice_portal.payables.services.transaction_runs import NothingToExport, transaction_run_create
+    from invoice_portal.payables.testing import flip, receive_all
+
+    roles_ensure_builtin()
+    ap = make_ap_personas()
+    invoices = []
+    for _ in range(4):
+        po = make_po(supplier=ap.northwind)
+        receive_all(po)
+        invoices.append(flip(po, actor=ap.sue))
+    assert {i.ap_status for i in invoices} == {ReceivedStatus.ACCEPTED}
+    results = at_once([lambda: transaction_run_create(actor=ap.clerk) for _ in range(3)])
+    runs = [r for r in results if not isinstance(r, Exception)]
+    assert all(isinstance(r, NothingToExport) for r in results if isinstance(r, Exception)), results
+    assert runs, results
+    exported = list(TransactionRunInvoice.objects.values_list("invoice_id", flat=True))
+    assert sorted(exported) == sorted(i.pk for i in invoices)  # every one exported, none twice
+    assert sum(r.invoice_count for r in runs) == 4
+    assert check_books() == []

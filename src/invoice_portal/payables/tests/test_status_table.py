@@ -31,3 +31,44 @@ def test_cancel_is_allowed_before_approval_only() -> None:
 def test_a_transition_to_a_target_outside_its_row_is_refused() -> None:
     with pytest.raises(InvalidTransition):
         check_transition("submit", ReceivedStatus.DRAFT, ReceivedStatus.DOWNLOADED)
+
+
+# The seed's lifecycle written out once more, independently of ``statuses.TRANSITIONS``: action → {source: targets}.
+_S = ReceivedStatus
+_ROUTED = {_S.PENDING_RECEIVING, _S.ON_HOLD, _S.PENDING_DELEGATED_APPROVAL, _S.ACCEPTED}
+_CANCELABLE = [_S.DRAFT, _S.PENDING_INITIAL_ACCEPTANCE, _S.PENDING_RECEIVING, _S.ON_HOLD]
+_CANCELABLE += [_S.PENDING_ORDER_ACCEPTANCE, _S.PENDING_DELEGATED_APPROVAL]
+EXPECTED: dict[str, dict[ReceivedStatus, set[ReceivedStatus]]] = {
+    "submit": {_S.DRAFT: _ROUTED | {_S.PENDING_INITIAL_ACCEPTANCE}},
+    "retrofit_accept": {_S.PENDING_INITIAL_ACCEPTANCE: _ROUTED},
+    "retrofit_reject": {_S.PENDING_INITIAL_ACCEPTANCE: {_S.REJECTED}},
+    "rematch": {_S.PENDING_RECEIVING: _ROUTED, _S.ON_HOLD: _ROUTED},
+    "cancel": {s: {_S.CANCELED} for s in _CANCELABLE},
+    "send_to_buyer": {_S.ON_HOLD: {_S.PENDING_ORDER_ACCEPTANCE}},
+    "buyer_accept": {_S.PENDING_ORDER_ACCEPTANCE: {_S.PENDING_DELEGATED_APPROVAL, _S.ACCEPTED}},
+    "reject": {s: {_S.REJECTED} for s in (_S.ON_HOLD, _S.PENDING_ORDER_ACCEPTANCE, _S.PENDING_DELEGATED_APPROVAL)},
+    "approve": {_S.PENDING_DELEGATED_APPROVAL: {_S.ACCEPTED}},
+    "download": {_S.ACCEPTED: {_S.DOWNLOADED}},
+}
+
+
+def test_the_table_has_exactly_the_expected_actions() -> None:
+    assert {t.action for t in TRANSITIONS} == set(EXPECTED)
+
+
+@pytest.mark.parametrize("action", sorted(EXPECTED))
+@pytest.mark.parametrize("source", list(ReceivedStatus))
+def test_every_allowed_and_refused_transition(action: str, source: ReceivedStatus) -> None:
+    """Every (action, source, target) triple: allowed exactly when the expected table says so."""
+    allowed_targets = EXPECTED[action].get(source, set())
+    for target in ReceivedStatus:
+        if target in allowed_targets:
+            check_transition(action, source, target)
+        else:
+            with pytest.raises(InvalidTransition):
+                check_transition(action, source, target)
+    if allowed_targets:
+        check_transition(action, source)
+    else:
+        with pytest.raises(InvalidTransition):
+            check_transition(action, source)
