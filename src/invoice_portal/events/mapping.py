@@ -27,9 +27,18 @@ _PAYMENT_EVENTS = {
 }
 
 
+def _on_received(audit: AuditEvent, invoice: Invoice) -> EventSpec | None:
+    """Every audited AP transition that moved a received invoice's AP status (its audit view carries it)."""
+    before, after = (audit.before or {}).get("ap_status"), (audit.after or {}).get("ap_status")
+    if not after or before == after:
+        return None
+    payload = {**invoice_payload(invoice), "ap_reason": invoice.ap_reason, "from_status": before or "", "to_status": after}
+    return EventSpec(type=EventType.RECEIVED_INVOICE_STATUS_CHANGED, obj=invoice, payload=payload, company_id=invoice.company_id)
+
+
 def _on_invoice(audit: AuditEvent, invoice: Invoice) -> EventSpec | None:
     if invoice.direction != Direction.ISSUED:
-        return None  # received invoices have their own event (``received_invoice_status_changed``)
+        return _on_received(audit, invoice)
     action, after = audit.action, audit.after or {}
     type_: EventType | None = None
     extra: dict[str, Any] = {}

@@ -11,8 +11,9 @@ from invoice_portal.events.schemas import DATA, _envelope
 from invoice_portal.invoices.models import InvoiceLine
 from invoice_portal.invoices.services import credit_note_create, dispute_open, invoice_cancel, invoice_update
 from invoice_portal.orders.services import order_cancel
+from invoice_portal.payables.testing import flip, make_po, receive_all
 from invoice_portal.payments.services import payment_refund, payment_reverse
-from invoice_portal.testing import Personas, line, make_invoice, make_order, pay
+from invoice_portal.testing import Personas, line, make_company, make_invoice, make_order, pay
 from invoice_portal.webhooks.models import WebhookDelivery
 from invoice_portal.webhooks.services.deliveries import request_body
 from invoice_portal.webhooks.services.endpoints import webhook_endpoint_create
@@ -32,8 +33,13 @@ def test_every_event_written_validates_against_its_published_schema(personas: Pe
     payment_reverse(actor=personas.finance, payment=payment)
     invoice_cancel(actor=personas.sales, invoice=make_invoice(company=personas.acme))
     order_cancel(actor=None, order=order)
+    po = make_po(supplier=make_company(is_supplier=True, is_customer=False))
+    flip(po, actor=None)  # billed before anything was received: submitted, then pending receiving
+    receive_all(po)  # the receipt matches it again: accepted
     written = set(Event.objects.values_list("type", flat=True))
-    assert written == set(EventType.values) - {EventType.RECEIVED_INVOICE_STATUS_CHANGED}
+    assert written == set(EventType.values)
+    moves = Event.objects.filter(type=EventType.RECEIVED_INVOICE_STATUS_CHANGED).order_by("pk")
+    assert [(e.payload["from_status"], e.payload["to_status"]) for e in moves][-1] == ("pending_receiving", "accepted")
     for delivery in WebhookDelivery.objects.select_related("event"):
         _envelope(EventType(delivery.event.type)).model_validate_json(request_body(delivery))
     for event in Event.objects.all():
