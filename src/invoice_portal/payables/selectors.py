@@ -163,6 +163,15 @@ def attachments_of(invoice: Invoice) -> list[ReceivedAttachment]:
     return list(ReceivedAttachment.objects.filter(invoice=invoice).defer("content").order_by("pk"))
 
 
+def attachment_of(invoice: Invoice, attachment_pk: int) -> ReceivedAttachment | None:
+    """One file of ``invoice`` (which the caller already found through its own scoping), or None."""
+    return ReceivedAttachment.objects.filter(invoice=invoice, pk=attachment_pk).first()
+
+
+def attachment_content_type(attachment: ReceivedAttachment) -> str:
+    return "application/pdf" if attachment.kind == "pdf" else "application/xml"
+
+
 def supplier_amounts(company_id: int) -> dict[str, Decimal]:
     """What a supplier is owed: accepted (or exported) and unpaid, by currency."""
     rows = (

@@ -10,11 +10,11 @@ from django.contrib import messages
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from invoice_portal.accounts.models import User
 from invoice_portal.companies.models import Company
+from invoice_portal.core.downloads import file_download
 from invoice_portal.core.errors import DomainError
 from invoice_portal.core.forms import attach_error
 from invoice_portal.core.pagination import paginate_rows
@@ -23,7 +23,7 @@ from invoice_portal.invoices.models import Invoice, Kind, ReceivedStatus, Source
 from invoice_portal.orders.models import Order
 from invoice_portal.payables import selectors
 from invoice_portal.payables.forms import FlipForm
-from invoice_portal.payables.models import ReceivedAttachment, payables_settings
+from invoice_portal.payables.models import payables_settings
 from invoice_portal.payables.services import received_invoice_cancel, received_invoice_create
 from invoice_portal.payables.services.einvoice import received_einvoice_receive
 from invoice_portal.payables.services.suppliers import supplier_user_invite
@@ -171,13 +171,12 @@ def invoice_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @supplier_required("supplier.view")
 def attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> HttpResponse:
     invoice = _invoice(request, pk)
-    attachment = ReceivedAttachment.objects.filter(invoice=invoice, pk=attachment_pk).first()
+    attachment = selectors.attachment_of(invoice, attachment_pk)
     if attachment is None:
         raise Http404("No such attachment.")
-    response = HttpResponse(bytes(attachment.content), content_type="application/pdf" if attachment.kind == "pdf" else "application/xml")
-    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=attachment.filename)
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return file_download(
+        bytes(attachment.content), filename=attachment.filename, content_type=selectors.attachment_content_type(attachment)
+    )
 
 
 @require_http_methods(["GET", "POST"])

@@ -9,18 +9,18 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
 from invoice_portal.ap.forms import InboxFilterForm
 from invoice_portal.ap.permissions import ap_can, ap_required
 from invoice_portal.audit.selectors import audit_events_for
+from invoice_portal.core.downloads import file_download
 from invoice_portal.core.errors import DomainError
 from invoice_portal.core.money import as_str
 from invoice_portal.core.pagination import paginate_rows
 from invoice_portal.invoices.models import Invoice, ReceivedStatus
 from invoice_portal.payables import selectors
-from invoice_portal.payables.models import EInvoiceIntake, IntakeStatus, ReceivedAttachment
+from invoice_portal.payables.models import EInvoiceIntake, IntakeStatus
 from invoice_portal.payables.services import received_invoice_cancel
 
 EXPORT_COLUMNS = ("id", "supplier", "supplier_external_id", "number", "kind", "po_number", "status", "reason", "issue_date", "due_date",
@@ -121,10 +121,9 @@ def invoice_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @ap_required("ap.view")
 def attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> HttpResponse:
     invoice = _invoice(request, pk)
-    attachment = ReceivedAttachment.objects.filter(invoice=invoice, pk=attachment_pk).first()
+    attachment = selectors.attachment_of(invoice, attachment_pk)
     if attachment is None:
         raise Http404("No such attachment.")
-    response = HttpResponse(bytes(attachment.content), content_type="application/pdf" if attachment.kind == "pdf" else "application/xml")
-    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=attachment.filename)
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return file_download(
+        bytes(attachment.content), filename=attachment.filename, content_type=selectors.attachment_content_type(attachment)
+    )
