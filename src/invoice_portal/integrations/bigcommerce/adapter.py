@@ -1,14 +1,21 @@
-"""BigCommerce: webhooks verified as the store signs them, orders read from the Orders v2 API.
+"""BigCommerce: webhooks verified as the store documents them, orders read from the Orders v2 API.
 
-What this follows (BigCommerce developer documentation):
+What this follows (BigCommerce developer documentation; docs/integrations.md lists each page and rule):
 
-- Webhooks (``/docs/integrations/webhooks``): the body is ``{"scope": "store/order/updated",
-  "store_id": "…", "data": {"type": "order", "id": 250}, "hash": "…", "created_at": 1561482670,
-  "producer": "stores/{store_hash}"}`` — ids only, the order itself is fetched. Deliveries are signed
-  with the Standard Webhooks headers (``webhook-id``, ``webhook-timestamp``, ``webhook-signature``:
-  HMAC-SHA256 over ``id.timestamp.body``), verified here with the ``standardwebhooks`` library, which
-  also refuses a timestamp more than five minutes off. A delivery without them is refused: the older
-  custom-header scheme alone (a static header chosen at webhook creation) proves nothing about the body.
+- Webhooks (``/docs/integrations/webhooks``, "Security" and "HTTPS Webhooks Overview"): the body is
+  ``{"scope": "store/order/updated", "store_id": "…", "data": {"type": "order", "id": 250}, "hash": "…",
+  "created_at": 1561482670, "producer": "stores/{store_hash}"}`` — ids only, the order itself is fetched.
+  The documented way to secure a destination is the ``headers`` object of the *Create a webhook*
+  request (``POST /stores/{hash}/v3/hooks``): the store sends those headers back with every callback.
+  We ask the Admin to create the hooks with ``{"X-Portal-Webhook-Secret": "<the connection's webhook
+  secret>"}`` (the header name is ``BIGCOMMERCE_WEBHOOK_HEADER``) and compare it in constant time. That
+  is the primary check. Deliveries that also carry Standard Webhooks headers (``webhook-id``,
+  ``webhook-timestamp``, ``webhook-signature``) must verify with the same secret as well (the
+  ``standardwebhooks`` library, five minutes of tolerance); such a signature alone is accepted too.
+  Either way the payload must name this store (``producer``), its ``created_at`` may not be older
+  than ``BIGCOMMERCE_WEBHOOK_MAX_AGE`` (the store retries for about 48 hours) nor in the future, and
+  the delivery is recorded once by its ``hash`` ("if a hook fires twice for the same event, both
+  request bodies rely on the same hash").
 - Orders v2 (``/docs/rest-management/orders``): ``GET /stores/{hash}/v2/orders/{id}`` and its
   ``/products``, ``/shipping_addresses``, ``/coupons``; ``GET /v2/orders?min_date_modified=…&sort=
   date_modified:asc&page=…&limit=…`` (an empty page answers 204) and ``/v2/orders/count``; money as
@@ -16,13 +23,15 @@ What this follows (BigCommerce developer documentation):
 - Rate limits (``/docs/start/best-practices/api-rate-limits``): a 429 says how long to wait in
   ``X-Rate-Limit-Time-Reset-Ms`` (``Retry-After`` is honoured too); we wait that long and try again.
 - B2B Edition (server-to-server API ``/api/v3/io``, ``X-Auth-Token`` and ``X-Store-Hash`` headers):
-  ``GET /users/customer/{customerId}`` gives the B2B user of a store customer with its ``companyId``
-  (404: the customer belongs to no B2B company); ``GET /companies/{companyId}`` gives its name.
+  ``GET /users/customer/{customerId}`` ("Get User Details by BigCommerce Customer ID") gives the B2B
+  user of a store customer with its ``companyId`` (404: the customer belongs to no B2B company);
+  ``GET /companies/{companyId}`` gives its name. The paths are in ``settings.py``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 import json
 import time
 import urllib.error
@@ -48,6 +57,7 @@ from invoice_portal.integrations.stores.base import (
 )
 
 PAGE_SIZE = 50
+SIGNATURE_HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature")
 # BigCommerce order statuses (status_id) that end an order: Refunded, Cancelled, Declined.
 CANCELED_STATUS_IDS = frozenset({4, 5, 6})
 Sleep = Callable[[float], None]
@@ -94,24 +104,51 @@ class BigCommerceStore:
     # -- webhooks ---------------------------------------------------------------------------------
 
     def verify_webhook(self, body: bytes, headers: Mapping[str, str]) -> StoreWebhook:
+        """A delivery as the store documents it: the custom secret header (and a Standard Webhooks signature if present)."""
+        if not self.webhook_secret:
+            raise StoreSignatureError("This connection has no webhook secret: deliveries cannot be verified.")
         lowered = {k.lower(): v for k, v in headers.items()}
-        if not all(lowered.get(h) for h in ("webhook-id", "webhook-timestamp", "webhook-signature")):
-            raise StoreSignatureError("Unsigned delivery: the webhook-id, webhook-timestamp and webhook-signature headers are required.")
+        header = bc_settings.webhook_header()
+        presented = lowered.get(header.lower())
+        signed = all(lowered.get(h) for h in SIGNATURE_HEADERS)
+        if presented is None and not signed:
+            raise StoreSignatureError(f"Unauthenticated delivery: the {header} header the store webhooks are created with is missing.")
+        if presented is not None and not hmac.compare_digest(presented.encode(), self.webhook_secret.encode()):
+            raise StoreSignatureError(f"The delivery's {header} header does not match this connection's webhook secret.")
+        if signed:
+            try:
+                webhook_verifier(self.webhook_secret).verify(body, lowered)
+            except WebhookVerificationError as exc:
+                raise StoreSignatureError(f"The delivery's webhook-signature does not verify: {exc}.") from exc
         try:
-            payload = webhook_verifier(self.webhook_secret).verify(body, lowered)
-        except WebhookVerificationError as exc:
-            raise StoreSignatureError(f"The delivery does not verify: {exc}.") from exc
+            payload = json.loads(body)
         except ValueError as exc:
-            raise StoreSignatureError("The delivery does not verify: its body is not JSON.") from exc
-        if not isinstance(payload, dict) or not isinstance(payload.get("data"), dict):
-            raise StoreSignatureError("The delivery is signed but is not a store webhook (no data object).")
+            raise StoreSignatureError("The delivery's body is not JSON.") from exc
+        if not isinstance(payload, dict) or not isinstance(payload.get("data"), dict) or not payload.get("scope"):
+            raise StoreSignatureError("The delivery is not a store webhook (no scope and data object).")
         producer = str(payload.get("producer", ""))
-        if producer and producer != f"stores/{self.store_hash}":
-            raise StoreSignatureError(f"The delivery is from {producer}, not from this store.")
+        if producer != f"stores/{self.store_hash}":
+            raise StoreSignatureError(f"The delivery is from {producer or 'no store'}, not from stores/{self.store_hash}.")
         created = payload.get("created_at")
+        created_at = None
+        if created is not None:
+            if not isinstance(created, int) or isinstance(created, bool):
+                raise StoreSignatureError(f"The delivery's created_at {created!r} is not a Unix time.")
+            created_at = dt.datetime.fromtimestamp(created, tz=dt.UTC)
+            age = (dt.datetime.now(dt.UTC) - created_at).total_seconds()
+            if age > bc_settings.webhook_max_age():
+                raise StoreSignatureError(
+                    f"Stale delivery: created {int(age)} seconds ago, more than the {bc_settings.webhook_max_age()} accepted."
+                )
+            if age < -bc_settings.WEBHOOK_FUTURE_SKEW_SECONDS:
+                raise StoreSignatureError("The delivery's created_at lies in the future.")
+        event_hash = str(payload.get("hash") or "")
+        delivery_id = f"{payload['scope']}:{event_hash}" if event_hash else str(lowered.get("webhook-id") or "")
+        if not delivery_id:
+            raise StoreSignatureError("The delivery has no hash to recognise it by.")
         return StoreWebhook(
-            delivery_id=lowered["webhook-id"], scope=str(payload.get("scope", "")), resource_id=str(payload["data"].get("id", "")),
-            created_at=dt.datetime.fromtimestamp(created, tz=dt.UTC) if isinstance(created, int) else None, payload=payload,
+            delivery_id=delivery_id, scope=str(payload["scope"]), resource_id=str(payload["data"].get("id", "")),
+            created_at=created_at, payload=payload,
         )  # fmt: skip
 
     # -- HTTP -------------------------------------------------------------------------------------
@@ -161,11 +198,11 @@ class BigCommerceStore:
 
     def _v2(self, path: str, **params: object) -> Any:
         query = f"?{urllib.parse.urlencode(params)}" if params else ""
-        status, data = self._request(f"{self.api_base}/stores/{self.store_hash}/v2/{path}{query}")
+        status, data = self._request(f"{self.api_base}{bc_settings.ORDERS_V2_PATH.format(store_hash=self.store_hash)}{path}{query}")
         return None if status == 204 else data
 
     def _b2b(self, path: str) -> Any:
-        _, data = self._request(f"{self.b2b_api_base}/api/v3/io/{path}", extra_headers={"X-Store-Hash": self.store_hash})
+        _, data = self._request(f"{self.b2b_api_base}{bc_settings.B2B_PATH}{path}", extra_headers={"X-Store-Hash": self.store_hash})
         return data.get("data") if isinstance(data, dict) else None
 
     # -- orders -----------------------------------------------------------------------------------
@@ -213,14 +250,14 @@ class BigCommerceStore:
     def customer_company(self, customer_id: str) -> StoreCompany | None:
         customer_id = str(int(customer_id))
         try:
-            user = self._b2b(f"users/customer/{customer_id}")
+            user = self._b2b(bc_settings.B2B_USER_BY_CUSTOMER.format(customer_id=customer_id))
         except StoreOrderNotFound:
             return None
         company_id = str((user or {}).get("companyId") or "")
         if not company_id or company_id == "0":
             return None
         try:
-            company = self._b2b(f"companies/{int(company_id)}") or {}
+            company = self._b2b(bc_settings.B2B_COMPANY.format(company_id=int(company_id))) or {}
         except StoreOrderNotFound:
             company = {}
         return StoreCompany(company_id=company_id, name=str(company.get("companyName") or f"B2B company {company_id}"))

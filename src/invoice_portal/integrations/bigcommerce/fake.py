@@ -1,10 +1,11 @@
 """A local stand-in for a BigCommerce store, built from the documented payload shapes.
 
 It serves the Orders v2 endpoints the connector reads and the B2B Edition user/company lookups on
-127.0.0.1 (one thread, any free port), checks the ``X-Auth-Token``, can answer 429 with
-``X-Rate-Limit-Time-Reset-Ms`` a chosen number of times, and signs webhook deliveries with the
-Standard Webhooks library exactly as the store does. The tests and ``make demo`` use it; the
-connector talks to it through the same code that talks to the real store.
+127.0.0.1 (one thread, any free port, or a fixed one), checks the ``X-Auth-Token``, can answer 429
+with ``X-Rate-Limit-Time-Reset-Ms`` a chosen number of times, and makes webhook deliveries as the store
+does: the documented body, with the custom headers the webhook was created with (our secret header);
+``signed=True`` adds Standard Webhooks signature headers as well. The tests and ``make demo`` use it;
+the connector talks to it through the same code that talks to the real store.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from standardwebhooks.webhooks import Webhook
 
+from invoice_portal.integrations.bigcommerce import settings as bc_settings
 from invoice_portal.integrations.bigcommerce.adapter import webhook_verifier
 
 BASE_DATE = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
@@ -129,19 +131,28 @@ class FakeStore:
         at: dt.datetime | None = None,
         delivery_id: str | None = None,
         secret: str | None = None,
+        signed: bool = False,
+        event_hash: str | None = None,
     ) -> tuple[bytes, dict[str, str]]:
-        """A delivery as the store sends it: the documented body, signed with the Standard Webhooks library."""
+        """A delivery as the store sends it: the documented body and the webhook's custom headers.
+
+        ``signed`` adds Standard Webhooks headers (``delivery_id`` is then the ``webhook-id``); ``secret``
+        replaces the connection's secret in both; ``event_hash`` fixes the payload's ``hash``.
+        """
         at = at or dt.datetime.now(dt.UTC)
+        secret = secret or self.webhook_secret
         body = json.dumps({
             "scope": scope, "store_id": "1001005173", "data": {"type": "order", "id": order_id},
-            "hash": uuid.uuid4().hex, "created_at": int(at.timestamp()), "producer": f"stores/{self.store_hash}",
+            "hash": event_hash or uuid.uuid4().hex, "created_at": int(at.timestamp()), "producer": f"stores/{self.store_hash}",
         }).encode()  # fmt: skip
-        delivery_id = delivery_id or f"msg_{uuid.uuid4().hex}"
-        signer: Webhook = webhook_verifier(secret or self.webhook_secret)
-        headers = {
-            "webhook-id": delivery_id, "webhook-timestamp": str(int(at.timestamp())),
-            "webhook-signature": signer.sign(msg_id=delivery_id, timestamp=at, data=body), "Content-Type": "application/json",
-        }  # fmt: skip
+        headers = {"Content-Type": "application/json", bc_settings.webhook_header(): secret}
+        if signed:
+            delivery_id = delivery_id or f"msg_{uuid.uuid4().hex}"
+            signer: Webhook = webhook_verifier(secret)
+            headers |= {
+                "webhook-id": delivery_id, "webhook-timestamp": str(int(at.timestamp())),
+                "webhook-signature": signer.sign(msg_id=delivery_id, timestamp=at, data=body),
+            }  # fmt: skip
         return body, headers
 
     # -- HTTP -----------------------------------------------------------------------------------

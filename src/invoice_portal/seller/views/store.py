@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from invoice_portal.core.errors import DomainError
 from invoice_portal.core.forms import attach_error
 from invoice_portal.integrations import selectors
+from invoice_portal.integrations.bigcommerce import settings as bc_settings
 from invoice_portal.integrations.models import StoreConnection, StoreConnectionStatus
 from invoice_portal.integrations.stores.services import store_connection_create, store_connection_set_paused
 from invoice_portal.seller.permissions import seller_required
@@ -25,8 +26,9 @@ class StoreConnectionForm(forms.Form):
         widget=forms.PasswordInput, label="API access token", help_text="An API account with Orders read-only scope"
     )
     webhook_secret = forms.CharField(
-        widget=forms.PasswordInput, label="Webhook secret", help_text="The secret the store signs webhooks with"
-    )
+        widget=forms.PasswordInput, label="Webhook secret",
+        help_text="A long random value you choose; create the store's webhooks with it in their headers (shown below once connected)",
+    )  # fmt: skip
     app_client_id = forms.CharField(max_length=200, required=False, label="Storefront app client id", help_text="For the storefront login")
     app_client_secret = forms.CharField(widget=forms.PasswordInput, required=False, label="Storefront app client secret")
 
@@ -47,6 +49,7 @@ def store_connections(request: HttpRequest) -> HttpResponse:
             "connection": c,
             "webhook_url": request.build_absolute_uri(reverse("integrations:bigcommerce-webhook", args=[c.pk])),
             "login_url": request.build_absolute_uri(reverse("integrations:bigcommerce-login", args=[c.pk])),
+            "webhook_header": bc_settings.webhook_header(),
             "counts": selectors.store_order_outcome_counts(c),
             "attention": list(selectors.store_orders_needing_attention(c)),
             "deliveries": list(selectors.store_recent_deliveries(c)),

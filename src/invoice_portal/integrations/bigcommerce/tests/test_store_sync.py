@@ -75,27 +75,93 @@ def test_a_signed_delivery_is_stored_then_its_order_fetched_and_upserted_after_c
     assert any("/v2/orders/101/shipping_addresses" in path for path in fake_store.requests)
 
 
-@pytest.mark.parametrize("tamper", ["unsigned", "forged", "stale", "wrong_secret", "other_store"])
+@pytest.mark.parametrize(
+    "tamper",
+    ["unauthenticated", "wrong_header_secret", "stale", "future", "other_store", "no_producer", "forged_signature",
+     "wrong_signing_secret", "stale_signature", "not_json"],
+)  # fmt: skip
 def test_unverified_deliveries_are_refused_and_nothing_is_stored(
     client: Client, connection: StoreConnection, fake_store: FakeStore, acme: Any, tamper: str
 ) -> None:
     fake_store.put_order(102, customer_id=7, items=[("SKU-1", "Widget", 1, "10.00")])
     body, headers = fake_store.webhook(102)
-    if tamper == "unsigned":
+    header = "X-Portal-Webhook-Secret"
+    if tamper == "unauthenticated":
         headers = {"Content-Type": "application/json"}
-    elif tamper == "forged":
-        body = body.replace(b'"id": 102', b'"id": 103')
-    elif tamper == "stale":
-        body, headers = fake_store.webhook(102, at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=6))
-    elif tamper == "wrong_secret":
-        body, headers = fake_store.webhook(102, secret="whsec_" + "b3RoZXItc2VjcmV0LW90aGVyLXNlY3JldA==")
-    else:
+    elif tamper == "wrong_header_secret":
+        headers[header] = fake_store.webhook_secret[:-1] + "x"
+    elif tamper == "stale":  # older than the store's retries last
+        body, headers = fake_store.webhook(102, at=dt.datetime.now(dt.UTC) - dt.timedelta(hours=49))
+    elif tamper == "future":
+        body, headers = fake_store.webhook(102, at=dt.datetime.now(dt.UTC) + dt.timedelta(minutes=10))
+    elif tamper == "other_store":
         other = FakeStore(store_hash="zzz999", webhook_secret=fake_store.webhook_secret)
         body, headers = other.webhook(102)
+    elif tamper == "no_producer":
+        body = json.dumps({k: v for k, v in json.loads(body).items() if k != "producer"}).encode()
+    elif tamper == "forged_signature":  # the header is right, but the signed body was changed
+        body, headers = fake_store.webhook(102, signed=True)
+        body = body.replace(b'"id": 102', b'"id": 103')
+    elif tamper == "wrong_signing_secret":  # a signature alone, made with another key
+        body, headers = fake_store.webhook(102, signed=True, secret="whsec_" + "b3RoZXItc2VjcmV0LW90aGVyLXNlY3JldA==")
+    elif tamper == "stale_signature":
+        body, headers = fake_store.webhook(102, signed=True, at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=6))
+    else:
+        body = b"scope=store/order/created"
     response = deliver(client, connection, body, headers)
     assert response.status_code == 401, response.content
     assert not GatewayEvent.objects.exists()
     assert not Order.objects.exists()
+
+
+def test_the_custom_header_is_checked_in_constant_time_and_named_by_the_setting(
+    client: Client, connection: StoreConnection, fake_store: FakeStore, settings: Any, monkeypatch: Any
+) -> None:
+    import hmac
+
+    from invoice_portal.integrations.bigcommerce import adapter
+
+    compared: list[tuple[bytes, bytes]] = []
+    real = hmac.compare_digest
+
+    def spy(a: bytes, b: bytes) -> bool:
+        compared.append((a, b))
+        return real(a, b)
+
+    monkeypatch.setattr(adapter.hmac, "compare_digest", spy)
+    settings.BIGCOMMERCE_WEBHOOK_HEADER = "X-Shop-Key"
+    body, headers = fake_store.webhook(118, "store/cart/created")
+    assert "X-Shop-Key" in headers
+    assert deliver(client, connection, body, headers).status_code == 200
+    assert compared == [(fake_store.webhook_secret.encode(), fake_store.webhook_secret.encode())]
+    headers["X-Portal-Webhook-Secret"] = headers.pop("X-Shop-Key")
+    assert deliver(client, connection, body, headers).status_code == 401
+
+
+@pytest.mark.parametrize("how", ["header", "header_and_signature", "signature"])
+def test_deliveries_authenticated_as_documented_are_accepted(
+    client: Client, connection: StoreConnection, fake_store: FakeStore, how: str
+) -> None:
+    body, headers = fake_store.webhook(119, "store/cart/created", signed=how != "header")
+    if how == "signature":
+        del headers["X-Portal-Webhook-Secret"]
+    response = deliver(client, connection, body, headers)
+    assert response.status_code == 200, response.content
+    assert GatewayEvent.objects.get().event_id == f"{connection.pk}:store/cart/created:{json.loads(body)['hash']}"
+
+
+def test_a_redelivery_with_the_same_hash_is_a_duplicate_even_hours_later(
+    client: Client, connection: StoreConnection, fake_store: FakeStore
+) -> None:
+    """The store retries a failed callback for about two days with the same body: recorded once, counted."""
+    first = fake_store.webhook(120, "store/cart/created", event_hash="3f9ea420af83450d7ef9f78b08c8af25b2213637")
+    assert deliver(client, connection, *first).json()["status"] == EventOutcome.IGNORED
+    later = fake_store.webhook(
+        120, "store/cart/created", event_hash="3f9ea420af83450d7ef9f78b08c8af25b2213637",
+        at=dt.datetime.now(dt.UTC) - dt.timedelta(hours=20),
+    )  # fmt: skip
+    assert deliver(client, connection, *later).json()["status"] == "duplicate"
+    assert GatewayEvent.objects.get().deliveries == 2
 
 
 def test_a_duplicate_delivery_is_recorded_once(
