@@ -12,12 +12,14 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from invoice_portal.core.encryption import secret_decrypt
+
 
 class WebhookEndpoint(models.Model):
     url = models.URLField(max_length=500)
     description = models.CharField(max_length=200, blank=True)
     event_types = models.JSONField(default=list, help_text="Event types this endpoint receives (events.EventType values)")
-    secret = models.CharField(max_length=100, help_text="Standard Webhooks signing secret (whsec_…)")
+    secret_encrypted = models.TextField(help_text="Standard Webhooks signing secret (whsec_…), encrypted (core/encryption.py)")
     enabled = models.BooleanField(default=True)
     disabled_reason = models.CharField(max_length=300, blank=True)
     last_success_at = models.DateTimeField(null=True, blank=True)
@@ -31,6 +33,11 @@ class WebhookEndpoint(models.Model):
 
     def __str__(self) -> str:
         return self.url
+
+    @property
+    def secret(self) -> str:
+        """The signing secret in clear, decrypted when it is needed (signing, the Admin's "Show the secret")."""
+        return secret_decrypt(self.secret_encrypted)
 
 
 class DeliveryStatus(models.TextChoices):

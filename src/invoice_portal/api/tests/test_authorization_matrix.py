@@ -365,7 +365,7 @@ def _state() -> tuple[Any, ...]:
         tuple(Order.objects.order_by("pk").values_list("status", "is_canceled", "flag_updated", "flag_canceled")),
         tuple(Company.objects.order_by("pk").values_list("city", flat=True)),
         tuple(ImportBatch.objects.order_by("pk").values_list("status", "rows_done", "finished_at")),
-        tuple(WebhookEndpoint.objects.order_by("pk").values_list("url", "enabled", "secret", "event_types")),
+        tuple(WebhookEndpoint.objects.order_by("pk").values_list("url", "enabled", "secret_encrypted", "event_types")),
         tuple(WebhookDelivery.objects.order_by("pk").values_list("status", "attempts")),
     )  # fmt: skip
 

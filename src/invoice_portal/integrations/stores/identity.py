@@ -25,9 +25,9 @@ from django.db import transaction
 from invoice_portal.accounts.models import Role, User
 from invoice_portal.accounts.services import user_create
 from invoice_portal.companies.models import Company
+from invoice_portal.core.encryption import secret_decrypt
 from invoice_portal.core.errors import DomainError
 from invoice_portal.integrations.models import StoreConnection, StoreCustomerLink
-from invoice_portal.integrations.secrets import secret_decrypt
 from invoice_portal.integrations.stores.base import StoreConnector
 
 ISSUER = "bc/apps"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import time
 
+from invoice_portal.core.encryption import secret_decrypt
 from invoice_portal.integrations.bigcommerce.adapter import BigCommerceStore, Sleep
 from invoice_portal.integrations.models import StoreConnection
-from invoice_portal.integrations.secrets import secret_decrypt
 from invoice_portal.integrations.stores.base import StoreConnector, StoreError
 
 

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from invoice_portal.audit.context import origin
 from invoice_portal.audit.services import audit_record
+from invoice_portal.core.encryption import secret_encrypt
 from invoice_portal.core.errors import NotFound, ValidationFailed
 from invoice_portal.integrations.bigcommerce import settings as bc_settings
 from invoice_portal.integrations.bigcommerce.adapter import Sleep
@@ -33,7 +34,6 @@ from invoice_portal.integrations.models import (
     StoreOrderOutcome,
     StoreOrderRecord,
 )
-from invoice_portal.integrations.secrets import secret_encrypt
 from invoice_portal.integrations.stores.base import StoreError
 from invoice_portal.integrations.stores.registry import store_connector
 from invoice_portal.integrations.stores.sync import connection_note_error, store_backfill, store_order_sync

@@ -8,6 +8,7 @@ from typing import Any
 from django.db import transaction
 
 from invoice_portal.audit.services import audit_record, snapshot
+from invoice_portal.core.encryption import secret_encrypt
 from invoice_portal.core.errors import ValidationFailed
 from invoice_portal.events.models import EventType
 from invoice_portal.webhooks.guard import url_resolve_safe
@@ -41,8 +42,8 @@ def webhook_endpoint_create(*, actor: Any, url: str, event_types: Iterable[str],
     if len(description) > 200:
         raise ValidationFailed("description: at most 200 characters.", field="description")
     endpoint = WebhookEndpoint.objects.create(
-        url=_clean_url(url), event_types=_clean_types(event_types), description=description.strip(), secret=secret_generate(),
-        created_by=actor if getattr(actor, "pk", None) else None,
+        url=_clean_url(url), event_types=_clean_types(event_types), description=description.strip(),
+        secret_encrypted=secret_encrypt(secret_generate()), created_by=actor if getattr(actor, "pk", None) else None,
     )  # fmt: skip
     audit_record(actor=actor, obj=endpoint, action="webhook_endpoint.create", after=snapshot(endpoint, _AUDITED))
     return endpoint
@@ -88,8 +89,8 @@ def webhook_endpoint_update(
 @transaction.atomic
 def webhook_endpoint_rotate_secret(*, actor: Any, endpoint: WebhookEndpoint) -> WebhookEndpoint:
     endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
-    endpoint.secret = secret_generate()
-    endpoint.save(update_fields=["secret", "updated_at"])
+    endpoint.secret_encrypted = secret_encrypt(secret_generate())
+    endpoint.save(update_fields=["secret_encrypted", "updated_at"])
     audit_record(actor=actor, obj=endpoint, action="webhook_endpoint.rotate_secret")
     return endpoint
 

@@ -13,9 +13,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
 
+from invoice_portal.core.encryption import secret_decrypt
 from invoice_portal.integrations.bigcommerce.fake import FakeStore
 from invoice_portal.integrations.models import EventOutcome, GatewayEvent, StoreConnection, StoreOrderOutcome, StoreOrderRecord
-from invoice_portal.integrations.secrets import secret_decrypt
 from invoice_portal.integrations.stores.base import StoreError
 from invoice_portal.integrations.stores.registry import store_connector
 from invoice_portal.integrations.stores.sync import store_order_sync

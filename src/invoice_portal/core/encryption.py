@@ -1,9 +1,12 @@
-"""Connector credentials encrypted at rest: Fernet with a key derived from ``SECRET_KEY``.
+"""Secrets encrypted at rest (store credentials, outbound webhook signing secrets): Fernet with a key derived from ``SECRET_KEY``.
 
 The key is HKDF-SHA256 over ``SECRET_KEY`` with a purpose string, so it is never the secret key itself
 and no other use of ``SECRET_KEY`` can produce it. Changing ``SECRET_KEY`` makes stored credentials
 unreadable: ``secret_decrypt`` then raises ``CredentialsUnreadable`` and the connection page asks for
-them again.
+them again (a webhook endpoint's secret is rotated instead).
+
+The purpose string is the one the store connections were first encrypted with; it stays, so what is
+stored keeps decrypting.
 """
 
 from __future__ import annotations
