@@ -149,6 +149,8 @@ DEMO_PASSWORD = "portal-demo-1"  # noqa: S105
 ALLOW_DEMO_PASSWORD = not PRODUCTION
 # Outbound webhooks may go to 127.0.0.1/::1 (tests, the demo's receiver); never in production (SSRF guard, webhooks/guard.py).
 WEBHOOKS_ALLOW_LOOPBACK = os.environ.get("WEBHOOKS_ALLOW_LOOPBACK", "0" if PRODUCTION else "1") == "1" and not PRODUCTION
+# Outbound webhooks carry invoice and payment data: https:// only in production (http:// for tests and the demo's receiver).
+WEBHOOKS_REQUIRE_HTTPS = PRODUCTION
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")

@@ -3,7 +3,8 @@
 A URL is refused when its host resolves to a private, loopback, link-local, multicast,
 reserved or unspecified address (an attacker's endpoint would otherwise reach the
 metadata service or the internal network). ``WEBHOOKS_ALLOW_LOOPBACK`` lets tests and the
-demo deliver to 127.0.0.1; it is off in production. The check runs when an endpoint is saved
+demo deliver to 127.0.0.1; it is off in production. ``WEBHOOKS_REQUIRE_HTTPS`` (on in production)
+refuses http:// URLs: the payloads carry invoice and payment data. The check runs when an endpoint is saved
 and again for every delivery, and the delivery connects to the address that was checked
 (``transport``), so a DNS answer that changes in between cannot redirect it.
 """
@@ -58,7 +59,9 @@ def url_parts(url: str) -> tuple[str, str, int, str]:
 
 def url_resolve_safe(url: str) -> str:
     """The checked IP address to connect to for ``url``; UnsafeUrl (422) when any address of the host is refused."""
-    _, host, port, _ = url_parts(url)
+    scheme, host, port, _ = url_parts(url)
+    if scheme != "https" and getattr(settings, "WEBHOOKS_REQUIRE_HTTPS", False):
+        raise UnsafeUrl("url: webhooks are only sent to https:// addresses (this is a production installation).", field="url")
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
