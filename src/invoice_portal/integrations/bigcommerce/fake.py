@@ -46,6 +46,7 @@ class FakeStore:
         self.throttle_next = 0
         self.requests: list[str] = []
         self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
     # -- data -----------------------------------------------------------------------------------
@@ -163,7 +164,8 @@ class FakeStore:
             return "http://127.0.0.1:0"
         return f"http://127.0.0.1:{self._server.server_address[1]}"
 
-    def start(self) -> FakeStore:
+    def start(self, port: int = 0) -> FakeStore:
+        """Serve on 127.0.0.1 (``port`` 0: any free port) in a background thread."""
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -181,9 +183,17 @@ class FakeStore:
                 self.end_headers()
                 self.wfile.write(payload)
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
         return self
+
+    def serve_forever(self) -> None:
+        """Serve in this thread until ``stop`` (another thread) or an interrupt (``invoice-portal demo-store``)."""
+        if self._server is None:
+            raise RuntimeError("start() the fake store first")
+        while self._thread is not None and self._thread.is_alive():
+            self._thread.join(timeout=0.5)  # short waits, so Ctrl-C (KeyboardInterrupt) is seen at once
 
     def stop(self) -> None:
         if self._server is not None:
