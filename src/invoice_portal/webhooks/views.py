@@ -102,7 +102,12 @@ def delivery_action(request: HttpRequest, endpoint_id: int, delivery_id: int, ac
     try:
         if action == "retry":
             delivery_retry(actor=request.user, delivery=delivery)
-            messages.success(request, "The delivery is queued again.")
+            if delivery.endpoint.enabled:
+                messages.success(request, "The delivery is queued again.")
+            else:
+                messages.warning(
+                    request, "The delivery is queued again; it is sent once the endpoint is switched on again (Enabled, below)."
+                )
         else:
             replay = delivery_replay(actor=request.user, delivery=delivery)
             messages.success(request, f"The event is sent again as delivery {replay.pk}.")

@@ -118,11 +118,18 @@ def test_admin_adds_an_endpoint_sees_the_delivery_and_retries_a_failed_one(perso
         expect(page.locator("h1")).to_contain_text("Failed")
         assert layout(page, "webhook-delivery-failed") == []
         page.get_by_role("button", name="Retry now").click()
-        expect(page.locator("h1")).to_contain_text("Delivered")
-        expect(page.get_by_role("cell", name="200")).to_be_visible()
+        # Three days of failures switched the endpoint off: the retry waits until Admin switches it on again.
+        expect(page.locator("h1")).to_contain_text("Pending")
+        expect(page.get_by_text("sent once the endpoint is switched on again")).to_be_visible()
+        page.get_by_role("link", name=f"← {inbox.url}").click()
+        expect(page.get_by_role("alert")).to_contain_text("every delivery failed for 3 days")
+        page.get_by_label("Enabled").check()
+        page.get_by_role("button", name="Save").click()
+        log = page.locator("section[aria-labelledby=log]")
+        expect(log.locator("tbody .badge")).to_have_text("Delivered")
+        expect(log.get_by_role("cell", name="200")).to_be_visible()
         delivery.refresh_from_db()
         assert delivery.status == DeliveryStatus.SUCCEEDED
         assert len(inbox.requests) == 3
         assert inbox.requests[-1].headers["webhook-id"] == delivery.event.uid  # a retry is the same message
-        page.get_by_role("link", name=f"← {inbox.url}").click()
         assert layout(page, "webhook-endpoint") == []
