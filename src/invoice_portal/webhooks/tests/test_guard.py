@@ -69,12 +69,18 @@ def test_an_endpoint_cannot_be_created_for_an_internal_url_and_nothing_is_writte
 
 
 @pytest.mark.django_db
-def test_delivery_re_checks_the_address_so_a_setting_or_dns_change_stops_it(personas: Personas) -> None:
+@pytest.mark.parametrize(
+    ("changed", "said"), [({"WEBHOOKS_ALLOW_LOOPBACK": False}, "loopback"), ({"WEBHOOKS_REQUIRE_HTTPS": True}, "only sent to https://")]
+)
+def test_delivery_re_checks_the_address_so_a_setting_or_dns_change_stops_it(
+    personas: Personas, changed: dict[str, bool], said: str
+) -> None:
+    """An endpoint saved before a setting changed (loopback refused, or https required in production) is not sent to."""
     with receiver() as inbox:
         webhook_endpoint_create(actor=None, url=inbox.url, event_types=["invoice.issued"])
         make_invoice(company=personas.acme)
         delivery = WebhookDelivery.objects.get()
-        with override_settings(WEBHOOKS_ALLOW_LOOPBACK=False):
+        with override_settings(**changed):
             delivery_attempt(delivery_id=delivery.pk)
         assert inbox.requests == []
-    assert "loopback" in delivery.attempt_log.get().error
+    assert said in delivery.attempt_log.get().error

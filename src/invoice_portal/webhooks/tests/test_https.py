@@ -1,4 +1,6 @@
-"""In production (``DJANGO_ENV=production`` sets ``WEBHOOKS_REQUIRE_HTTPS``) endpoint URLs must be https://."""
+"""In production (``DJANGO_ENV=production`` sets ``WEBHOOKS_REQUIRE_HTTPS``) endpoint URLs must be https://.
+
+That a delivery to an endpoint saved before is refused too is in ``test_guard.py``."""
 
 from __future__ import annotations
 
@@ -9,11 +11,8 @@ import pytest
 from django.test import Client, override_settings
 
 from invoice_portal.core.tests.test_production import GOOD, _run
-from invoice_portal.testing import Personas, make_invoice
-from invoice_portal.webhooks.models import WebhookDelivery, WebhookEndpoint
-from invoice_portal.webhooks.services.deliveries import delivery_attempt
-from invoice_portal.webhooks.services.endpoints import webhook_endpoint_create
-from invoice_portal.webhooks.tests.receiver import receiver
+from invoice_portal.testing import Personas
+from invoice_portal.webhooks.models import WebhookEndpoint
 
 ASK = (
     "shell", "-c",
@@ -71,15 +70,3 @@ def test_the_page_shows_the_error_next_to_the_url_field(personas: Personas, publ
     assert "url" in response.context["form"].errors
     assert "only sent to https://" in response.context["form"].errors["url"][0]
     assert not WebhookEndpoint.objects.exists()
-
-
-@pytest.mark.django_db
-def test_an_http_endpoint_saved_before_is_not_sent_to_once_https_is_required(personas: Personas) -> None:
-    with receiver() as inbox:
-        webhook_endpoint_create(actor=None, url=inbox.url, event_types=["invoice.issued"])
-        make_invoice(company=personas.acme)
-        delivery = WebhookDelivery.objects.get()
-        with override_settings(WEBHOOKS_REQUIRE_HTTPS=True):
-            delivery_attempt(delivery_id=delivery.pk)
-        assert inbox.requests == []
-    assert "https://" in delivery.attempt_log.get().error
