@@ -5,6 +5,7 @@ from typing import Any
 from django.db import transaction
 
 from invoice_portal.audit.services import audit_record, snapshot
+from invoice_portal.companies.leitweg import check_leitweg_id
 from invoice_portal.companies.models import Company, EInvoiceFormat
 from invoice_portal.companies.peppol import check_participant_id
 from invoice_portal.core.errors import ValidationFailed
@@ -13,7 +14,7 @@ from invoice_portal.core.money import check_currency
 _EDITABLE = (
     "name", "external_id", "tax_id", "is_customer", "is_supplier", "parent", "currency", "payment_terms_days",
     "email", "phone", "address_line1", "address_line2", "city", "postal_code", "country",
-    "peppol_scheme", "peppol_id", "einvoice_format",
+    "peppol_scheme", "peppol_id", "einvoice_format", "leitweg_id",
 )  # fmt: skip
 
 
@@ -33,6 +34,7 @@ def _validate(company: Company) -> None:
     if company.external_id == "":
         company.external_id = None
     company.peppol_scheme, company.peppol_id = check_participant_id(company.peppol_scheme, company.peppol_id)
+    company.leitweg_id = check_leitweg_id(company.leitweg_id)
     if company.einvoice_format not in EInvoiceFormat.values:
         raise ValidationFailed(f"einvoice_format: one of {', '.join(EInvoiceFormat.values)}.", field="einvoice_format")
     if company.einvoice_format in (EInvoiceFormat.PEPPOL_UBL, EInvoiceFormat.XRECHNUNG) and not company.peppol_id:
