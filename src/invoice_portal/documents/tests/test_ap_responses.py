@@ -133,3 +133,55 @@ def test_the_application_response_schema_refuses_what_ubl_does_not_allow(ap: ApP
     root.remove(sender)
     assert "ReceiverParty" in validate_application_response(etree.tostring(root))[0].message
     assert validate_application_response(xml.replace(b"<cbc:IssueDate>", b"<cbc:Wrong/><cbc:IssueDate>"))[0].rule == "XSD"
+
+
+def test_ap_and_the_supplier_list_and_download_them_another_supplier_and_a_buyer_cannot(ap: ApPersonas, client: Any) -> None:
+    invoice = _held(ap)
+    query = SentInvoiceResponse.objects.get(invoice=invoice, code="UQ")
+    ap_download = f"/ap/invoices/{invoice.pk}/responses/{query.pk}.xml"
+    supplier_download = f"/supplier/invoices/{invoice.pk}/responses/{query.pk}.xml"
+
+    client.force_login(ap.clerk)
+    page = client.get(f"/ap/invoices/{invoice.pk}/").content.decode()
+    assert "Invoice Responses to the supplier" in page
+    assert ap_download in page
+    assert "Under query" in page
+    reply = client.get(ap_download)
+    assert (reply.status_code, reply["Content-Type"], reply.content) == (200, "application/xml", bytes(query.xml))
+    assert f"invoice-response-{query.response_id}.xml" in reply["Content-Disposition"]
+    assert client.get(supplier_download).status_code == 403  # staff are not supplier users
+
+    client.force_login(ap.sue)
+    page = client.get(f"/supplier/invoices/{invoice.pk}/").content.decode()
+    assert "Invoice Responses from us" in page
+    assert supplier_download in page
+    assert client.get(supplier_download).content == bytes(query.xml)
+    assert client.get(ap_download).status_code == 403
+
+    client.force_login(ap.ivan)  # Initech's user: Northwind's invoice is not theirs
+    assert client.get(supplier_download).status_code == 404
+    assert client.get(f"/supplier/invoices/{invoice.pk}/responses/{query.pk + 1000}.xml").status_code == 404
+
+    other = _held(ap, price="5.70")  # a response of another invoice, asked for under this one's address
+    client.force_login(ap.clerk)
+    foreign = SentInvoiceResponse.objects.filter(invoice=other).first()
+    assert foreign is not None
+    assert client.get(f"/ap/invoices/{invoice.pk}/responses/{foreign.pk}.xml").status_code == 404
+
+
+def test_the_api_lists_them_newest_first_for_ap_and_the_supplier_only(ap: ApPersonas) -> None:
+    from invoice_portal.api.services import api_token_create
+    from invoice_portal.api.tests.conftest import ApiClient, problem_of
+
+    invoice = received_invoice_reject(actor=ap.clerk, invoice=_held(ap), comment="Price not agreed")
+    clerk = ApiClient(api_token_create(actor=None, user=ap.clerk, name="t")[1])
+    listed = clerk.get(f"received-invoices/{invoice.pk}/responses")
+    assert listed.status == 200
+    assert [r["code"] for r in listed.body] == ["RE", "UQ", "AB"]
+    assert listed.body[0]["reason"].startswith("PRI (Prices incorrect) — Price not agreed")
+    xml = clerk.call("GET", listed.body[0]["xml_url"].removeprefix("/api/v1/"))
+    assert validate_application_response(xml.body) == []
+    sue = ApiClient(api_token_create(actor=None, user=ap.sue, name="t")[1])
+    assert [r["code"] for r in sue.get(f"received-invoices/{invoice.pk}/responses").body] == ["RE", "UQ", "AB"]
+    ivan = ApiClient(api_token_create(actor=None, user=ap.ivan, name="t")[1])
+    problem_of(ivan.get(f"received-invoices/{invoice.pk}/responses"), 404)
