@@ -18,7 +18,9 @@ _EDITABLE = (
 )  # fmt: skip
 
 
-def _validate(company: Company) -> None:
+def company_validate(company: Company) -> None:
+    """Every rule a company's fields obey (cleaning them in place: ids trimmed, Peppol and Leitweg ids normalised);
+    ``ValidationFailed`` on the first broken one. The services call it before writing; an import's dry run on a copy."""
     if not company.name.strip():
         raise ValidationFailed("A company needs a name.", field="name")
     check_currency(company.currency)
@@ -49,7 +51,7 @@ def company_create(*, actor: Any, name: str, **fields: Any) -> Company:
     if unknown:
         raise ValidationFailed(f"Unknown company fields: {', '.join(sorted(unknown))}.")
     company = Company(name=name, **fields)
-    _validate(company)
+    company_validate(company)
     if company.external_id and Company.objects.filter(external_id=company.external_id).exists():
         raise ValidationFailed(f"A company with external id '{company.external_id}' exists already.", field="external_id")
     company.save()
@@ -66,7 +68,7 @@ def company_update(*, actor: Any, company: Company, **fields: Any) -> Company:
     before = snapshot(company, _EDITABLE)
     for key, value in fields.items():
         setattr(company, key, value)
-    _validate(company)
+    company_validate(company)
     if company.external_id and Company.objects.filter(external_id=company.external_id).exclude(pk=company.pk).exists():
         raise ValidationFailed(f"A company with external id '{company.external_id}' exists already.", field="external_id")
     company.save()
