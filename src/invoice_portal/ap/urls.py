@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from invoice_portal.ap.views import inbox, intake, matching, orders, runs
+from invoice_portal.ap.views import inbox, intake, matching, orders, responses, runs
 
 app_name = "ap"
 
@@ -12,6 +12,7 @@ urlpatterns: list[URLPattern] = [
     path("invoices/<int:pk>/", inbox.invoice_detail, name="ap_invoice_detail"),
     path("invoices/<int:pk>/cancel", inbox.invoice_cancel, name="ap_invoice_cancel"),
     path("invoices/<int:pk>/attachments/<int:attachment_pk>", inbox.attachment_download, name="ap_attachment"),
+    path("invoices/<int:pk>/responses/<int:response_pk>.xml", responses.response_download, name="ap_response"),
     path("orders/", orders.order_list, name="ap_orders"),
     path("orders/<int:pk>/", orders.order_detail, name="ap_order_detail"),
     path("orders/<int:pk>/receive", orders.order_receive, name="ap_order_receive"),

@@ -111,6 +111,7 @@ def build_api() -> NinjaAPI:
     api.add_router("/purchase-orders", "invoice_portal.payables.api.purchase_orders_router", tags=["accounts payable"])
     api.add_router("/receipts", "invoice_portal.payables.api.receipts_router", tags=["accounts payable"])
     api.add_router("/received-invoices", "invoice_portal.payables.api.received_router", tags=["accounts payable"])
+    api.add_router("/received-invoices", "invoice_portal.documents.einvoice.api.received_responses_router", tags=["accounts payable"])
     api.add_router("/transaction-runs", "invoice_portal.payables.api_runs.transaction_runs_router", tags=["accounts payable"])
     return api
 

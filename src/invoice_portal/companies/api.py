@@ -61,6 +61,7 @@ class CompanyOut(Schema):
     peppol_scheme: str = Field(description="EAS scheme of the Peppol participant id (e.g. 0088 GLN, 0208, 9930)")
     peppol_id: str = Field(description="Peppol participant id under that scheme")
     einvoice_format: EInvoiceFormat = Field(description="The format issued documents are sent and downloaded in")
+    leitweg_id: str = Field(description="Leitweg-ID of a German public customer: the buyer reference (BT-10) of its e-invoices")
     created_at: dt.datetime
 
 
@@ -83,6 +84,7 @@ class CompanyIn(Schema):
     peppol_scheme: str = Field("", pattern=r"^(\d{4})?$", description="EAS code of the Peppol participant id, e.g. 0088")
     peppol_id: Text100 = Field("", description="Peppol participant id under that scheme (both or neither)")
     einvoice_format: EInvoiceFormat = EInvoiceFormat.PDF
+    leitweg_id: str = Field("", max_length=46, description="Leitweg-ID (e.g. 04011000-1234512345-06), check digits mod 97-10")
 
 
 class CompanyPatch(Schema):
@@ -106,6 +108,7 @@ class CompanyPatch(Schema):
     peppol_scheme: str | None = Field(None, pattern=r"^(\d{4})?$")
     peppol_id: Text100 | None = None
     einvoice_format: EInvoiceFormat | None = None
+    leitweg_id: str | None = Field(None, max_length=46)
 
 
 class CompanyQuery(Schema):
@@ -139,7 +142,7 @@ def company_out(company: Company) -> dict[str, Any]:
         "phone": company.phone, "address_line1": company.address_line1, "address_line2": company.address_line2,
         "city": company.city, "postal_code": company.postal_code, "country": company.country,
         "peppol_scheme": company.peppol_scheme, "peppol_id": company.peppol_id, "einvoice_format": company.einvoice_format,
-        "created_at": company.created_at,
+        "leitweg_id": company.leitweg_id, "created_at": company.created_at,
     }  # fmt: skip
 
 
@@ -198,7 +201,7 @@ def update_company(request: HttpRequest, company_id: Id, payload: CompanyPatch) 
     data = payload.model_dump(exclude_unset=True)
     for name in ("name", "currency", "payment_terms_days", "tax_id", "is_customer", "is_supplier", "email", "phone",
                  "address_line1", "address_line2", "city", "postal_code", "country", "peppol_scheme", "peppol_id",
-                 "einvoice_format"):  # fmt: skip
+                 "einvoice_format", "leitweg_id"):  # fmt: skip
         if name in data and data[name] is None:
             raise ValidationFailed(f"{name}: may not be null.", field=name)
     company = company_update(actor=user, company=company, **_fields(data))

@@ -34,6 +34,10 @@ class Company(models.Model):
     # under it, checked by ``companies.peppol.check_participant_id``. Both or neither.
     peppol_scheme = models.CharField(max_length=4, blank=True, default="", db_default="", help_text="EAS code, e.g. 0088 (GLN), 0208, 9930")
     peppol_id = models.CharField(max_length=100, blank=True, default="", db_default="", help_text="The participant id under that scheme")
+    # A German public customer's Leitweg-ID (``companies.leitweg``): the buyer reference (BT-10) of its e-invoices.
+    leitweg_id = models.CharField(
+        max_length=46, blank=True, default="", db_default="", help_text="Leitweg-ID of a German public customer (BT-10)"
+    )
     einvoice_format = models.CharField(
         max_length=12, choices=EInvoiceFormat.choices, default=EInvoiceFormat.PDF, db_default=EInvoiceFormat.PDF
     )

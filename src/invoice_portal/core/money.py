@@ -49,8 +49,7 @@ ISO_4217_CURRENT = frozenset({
 
 @cache
 def known_currencies() -> frozenset[str]:
-    return frozenset(list_currencies()) - PSEUDO_CURRENCIES
-    return frozenset(list_currencies()) & ISO_4217_CURRENT
+    return (frozenset(list_currencies()) & ISO_4217_CURRENT) - PSEUDO_CURRENCIES
 
 
 def check_currency(code: str) -> str:

@@ -93,3 +93,38 @@ class InvoiceResponse(models.Model):
     @property
     def needs_attention(self) -> bool:
         return self.code in ATTENTION_CODES
+
+
+class SentInvoiceResponse(models.Model):
+    """A Peppol Invoice Response (UBL ApplicationResponse) we wrote to a supplier about a document we received.
+
+    Written when the received document's AP status changes (``einvoice.ap_responses``); append-only, the
+    latest is where we are with the supplier's invoice. "Sent" means made available to the supplier: the
+    supplier portal and the API list and download it (there is no Peppol access point).
+    """
+
+    invoice = models.ForeignKey("invoices.Invoice", on_delete=models.PROTECT, related_name="sent_responses")
+    code = models.CharField(max_length=2, choices=ResponseCode.choices)
+    response_id = models.CharField(max_length=200, unique=True, help_text="The ApplicationResponse's own ID")
+    issue_date = models.DateField()
+    ap_status = models.CharField(max_length=28, help_text="The AP status the response reports")
+    reason = models.TextField(blank=True, help_text="The clarifications, one per line: code, text")
+    xml = models.BinaryField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["invoice", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(code__in=["AB", "IP", "UQ", "CA", "RE", "AP", "PD"]), name="sent_invoice_response_code_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["invoice", "-id"], name="sent_invoice_response_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.get_code_display()} sent for {self.invoice} ({self.issue_date})"
+
+    @property
+    def filename(self) -> str:
+        return f"invoice-response-{self.response_id}.xml"

@@ -39,6 +39,7 @@ from invoice_portal.core.settings_store import portal_settings
 from invoice_portal.documents.wording import document_locale, payment_terms_words
 from invoice_portal.invoices.models import Invoice, Kind, Status
 from invoice_portal.invoices.selectors import line_views
+from invoice_portal.invoices.seller import seller_of
 from invoice_portal.invoices.totals import LineInput, compute_totals
 from invoice_portal.payments.selectors import allocations_to
 from invoice_portal.payments.statements import Statement
@@ -64,10 +65,16 @@ def _cache_dir() -> Path:
     return path
 
 
-def _seller_fingerprint(s: PortalSettings) -> str:
+def seller_printed(invoice: Invoice, settings: PortalSettings) -> dict[str, str]:
+    """The seller party a document prints: as it was when the document was issued (``Invoice.seller_snapshot``,
+    as the e-invoices do), the current settings for a draft (or a document issued before snapshots existed)."""
+    return seller_of(invoice.seller_snapshot, settings)
+
+
+def _seller_fingerprint(s: PortalSettings, party: dict[str, str]) -> str:
     # The logo's file name carries a hash of its content, so a new logo changes the fingerprint; the default
     # payment instruction and the portal's address are printed under "How to pay".
-    profile = f"{s.seller_name}|{s.seller_address}|{s.seller_tax_id}|{s.seller_email}|{s.logo.name or ''}"
+    profile = f"{party['seller_name']}|{party['seller_address']}|{party['seller_tax_id']}|{party['seller_email']}|{s.logo.name or ''}"
     profile += f"|{s.payment_instruction}|{settings.PORTAL_BASE_URL}"
     return hashlib.sha256(profile.encode()).hexdigest()[:12]
 
@@ -98,7 +105,7 @@ def invoice_cache_key(invoice: Invoice, seller: PortalSettings | None = None) ->
     if seller is None:
         seller = portal_settings()
     state = f"{invoice.pk}|{invoice.version}|{invoice.status}|{invoice.allocated_total}|{invoice.updated_at.isoformat()}"
-    digest = hashlib.sha256(f"{state}|{_seller_fingerprint(seller)}".encode()).hexdigest()[:24]
+    digest = hashlib.sha256(f"{state}|{_seller_fingerprint(seller, seller_printed(invoice, seller))}".encode()).hexdigest()[:24]
     return f"invoice-{invoice.pk}-v{invoice.version}-{digest}"
 
 
@@ -132,7 +139,8 @@ def _invoice_context(invoice: Invoice, seller: PortalSettings) -> dict[str, Any]
     return {
         "invoice": invoice,
         "title": TITLES[Kind(invoice.kind)],
-        "seller": seller,
+        "seller": seller,  # the logo; the party printed is ``party``
+        "party": seller_printed(invoice, seller),
         "company": invoice.company,
         "lines": lines,
         "breakdown": totals.breakdown,

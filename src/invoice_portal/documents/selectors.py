@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.db.models import OuterRef, QuerySet, Subquery
 
-from invoice_portal.documents.models import ATTENTION_CODES, AttachmentPurpose, DocumentAttachment, InvoiceResponse
+from invoice_portal.documents.models import ATTENTION_CODES, AttachmentPurpose, DocumentAttachment, InvoiceResponse, SentInvoiceResponse
 from invoice_portal.invoices.models import Invoice
 
 
@@ -45,3 +45,13 @@ def with_response_status(invoices: QuerySet[Invoice], *, attention: bool | None 
     if attention is False:
         return invoices.exclude(response_code__in=ATTENTION_CODES)
     return invoices
+
+
+def sent_responses_of(invoice: Invoice) -> list[SentInvoiceResponse]:
+    """The Invoice Responses we wrote to the supplier about the received ``invoice``, newest first (without their XML)."""
+    return list(SentInvoiceResponse.objects.filter(invoice=invoice).defer("xml").order_by("-pk"))
+
+
+def sent_response_of(invoice: Invoice, response_pk: int) -> SentInvoiceResponse | None:
+    """One of them with its XML; None when ``response_pk`` is not one of ``invoice``'s (a download's lookup)."""
+    return SentInvoiceResponse.objects.filter(invoice=invoice, pk=response_pk).first()

@@ -42,6 +42,7 @@ KIND_PERMISSIONS: dict[str, tuple[str, ...]] = {
     ImportKind.ORDERS: ("integrations.manage",),
     ImportKind.PAYMENTS: ("payments.record",),
     ImportKind.PURCHASE_ORDERS: ("integrations.manage",),
+    ImportKind.COMPANIES: ("customers.edit",),
 }
 
 IMPORT_BODY = {
@@ -123,7 +124,9 @@ class ImportProblem(Schema):
 
 
 class ImportQuery(Schema):
-    kind: Literal["invoices", "orders", "payments"] | None = Field(None, description="Required unless the JSON batch names it")
+    kind: Literal["invoices", "orders", "payments", "purchase_orders", "companies"] | None = Field(
+        None, description="Required unless the JSON batch names it"
+    )
     dry_run: bool = Field(False, description="Validate and report what would happen; write nothing")
     background: bool = Field(False, description="Run as a background job even when the batch is small")
 

@@ -13,6 +13,7 @@ class ImportKind(models.TextChoices):
     ORDERS = "orders", "Orders"
     PAYMENTS = "payments", "Payments"
     PURCHASE_ORDERS = "purchase_orders", "Purchase orders"
+    COMPANIES = "companies", "Companies"
 
 
 class ImportFormat(models.TextChoices):

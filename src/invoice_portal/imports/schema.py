@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from invoice_portal.companies.models import EInvoiceFormat
 from invoice_portal.imports.models import ImportKind
 from invoice_portal.invoices.models import Kind, LineKind, TaxCategory
 from invoice_portal.orders.models import Direction as OrderDirection
@@ -139,11 +140,40 @@ PURCHASE_ORDER_COLUMNS: tuple[Column, ...] = (
     Column("tax_rate", L, "decimal", "VAT rate in percent.", "20", default="0"),
 )  # fmt: skip
 
+COMPANY_COLUMNS: tuple[Column, ...] = (
+    Column("external_id", D, "text", "The ERP's company id, the key the import upserts by (one row per company).", "ACME",
+           required=True, max_length=100),
+    Column("name", D, "text", "The company's legal name.", "ACME Corp", default="required for a new company", max_length=200),
+    Column("is_customer", D, "choice", "A customer we bill.", "true", default="true (kept on update)", choices=("true", "false")),
+    Column("is_supplier", D, "choice", "A supplier who bills us.", "false", default="false (kept on update)",
+           choices=("true", "false")),
+    Column("tax_id", D, "text", "VAT id with its country prefix (`DE811907634`), or another tax number (a US EIN).",
+           "DE811907634", max_length=50),
+    Column("currency", D, "currency", "ISO 4217 code of its documents.", "EUR", default="USD (kept on update)"),
+    Column("payment_terms_days", D, "text", "Days from issue to due date, 0 to 3650.", "30", default="30 (kept on update)"),
+    Column("email", D, "email", "Where documents are sent.", "ap@acme.test", max_length=254),
+    Column("phone", D, "text", "Phone number.", "+49 30 1234567", max_length=50),
+    Column("address_line1", D, "text", "Street and number.", "Friedrichstraße 68", max_length=200),
+    Column("address_line2", D, "text", "Further address line.", "3rd floor", max_length=200),
+    Column("city", D, "text", "City.", "Berlin", max_length=100),
+    Column("postal_code", D, "text", "Postal code.", "10117", max_length=20),
+    Column("country", D, "text", "ISO 3166-1 alpha-2 code.", "DE", max_length=2),
+    Column("peppol_scheme", D, "text", "EAS scheme of the Peppol participant id (0088 GLN, 0208, 0192, 9930…); with `peppol_id`.",
+           "9930", max_length=4),
+    Column("peppol_id", D, "text", "The Peppol participant id under that scheme, checked against the EAS list and the scheme's "
+           "format and check digits.", "DE811907634", max_length=100),
+    Column("einvoice_format", D, "choice", "The format its documents are emailed and downloaded in; `peppol_ubl` and `xrechnung` "
+           "need a Peppol id.", "peppol_ubl", default="pdf (kept on update)", choices=tuple(EInvoiceFormat.values)),
+    Column("leitweg_id", D, "text", "Leitweg-ID of a German public customer (the buyer reference of its e-invoices; format and "
+           "mod 97-10 check digits checked).", "04011000-1234512345-06", max_length=46),
+)  # fmt: skip
+
 COLUMNS: dict[str, tuple[Column, ...]] = {
     ImportKind.INVOICES: INVOICE_COLUMNS,
     ImportKind.ORDERS: ORDER_COLUMNS,
     ImportKind.PAYMENTS: PAYMENT_COLUMNS,
     ImportKind.PURCHASE_ORDERS: PURCHASE_ORDER_COLUMNS,
+    ImportKind.COMPANIES: COMPANY_COLUMNS,
 }
 
 

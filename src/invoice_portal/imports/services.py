@@ -33,6 +33,7 @@ from invoice_portal.audit.context import origin
 from invoice_portal.core.errors import ValidationFailed
 from invoice_portal.imports.errors import BatchUnreadable, ErrorLog, RowError
 from invoice_portal.imports.kinds.base import Action, BatchKind, Results
+from invoice_portal.imports.kinds.companies import CompanyKind
 from invoice_portal.imports.kinds.invoices import InvoiceKind
 from invoice_portal.imports.kinds.orders import OrderKind
 from invoice_portal.imports.kinds.payments import PaymentKind
@@ -45,7 +46,7 @@ logger = logging.getLogger(__name__)
 
 KINDS: dict[str, type[BatchKind]] = {
     ImportKind.INVOICES: InvoiceKind, ImportKind.ORDERS: OrderKind, ImportKind.PAYMENTS: PaymentKind,
-    ImportKind.PURCHASE_ORDERS: PurchaseOrderKind,
+    ImportKind.PURCHASE_ORDERS: PurchaseOrderKind, ImportKind.COMPANIES: CompanyKind,
 }  # fmt: skip
 MAX_BYTES = 200 * 1024 * 1024
 # A worker on this host is alive as long as its process is; one on another host as long as it writes a heartbeat.

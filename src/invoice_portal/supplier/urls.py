@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from invoice_portal.supplier import views
+from invoice_portal.supplier import views, views_responses
 
 app_name = "supplier"
 
@@ -17,5 +17,6 @@ urlpatterns: list[URLPattern] = [
     path("invoices/<int:pk>/credit", views.invoice_credit, name="invoice_credit"),
     path("invoices/<int:pk>/cancel", views.invoice_cancel, name="invoice_cancel"),
     path("invoices/<int:pk>/attachments/<int:attachment_pk>", views.attachment_download, name="attachment"),
+    path("invoices/<int:pk>/responses/<int:response_pk>.xml", views_responses.response_download, name="response"),
     path("users/", views.users, name="users"),
 ]

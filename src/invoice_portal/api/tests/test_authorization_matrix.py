@@ -11,6 +11,7 @@ row. Each call runs in a savepoint that is rolled back, so every persona meets t
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 from collections.abc import Callable
@@ -25,6 +26,7 @@ from invoice_portal.accounts.permissions import BUILTIN_ROLES
 from invoice_portal.api.tests.conftest import PERSONAS, ApiClient
 from invoice_portal.audit.models import AuditEvent
 from invoice_portal.companies.models import Company
+from invoice_portal.documents.models import SentInvoiceResponse
 from invoice_portal.documents.services import attachment_create
 from invoice_portal.events.models import EventType
 from invoice_portal.imports.models import ImportBatch
@@ -68,6 +70,7 @@ class Books:
     po: Order  # a purchase order to a supplier of ours
     received: Invoice  # a received invoice on it (AP intake; supplier tokens: payables/tests/test_api.py)
     run: TransactionRun  # a transaction run (one more accepted invoice waits for the next run)
+    response: SentInvoiceResponse  # an Invoice Response to the supplier about ``received``
 
 
 def _payment_rows(company: Company, external_id: str) -> list[dict[str, str]]:
@@ -101,11 +104,20 @@ def _books(company: Company, buyer: Any, staff: Any) -> Books:
     run = transaction_run_create(actor=None)  # exports that one
     _accepted_received(po.company)  # waits for the next run
     draft_order = make_order(company=company, placed_by=buyer)  # one invoice per order (the default setting)
+    received = flip(po, actor=None)
+    response = SentInvoiceResponse.objects.create(
+        invoice=received,
+        code="AB",
+        response_id=f"IR-{received.pk}-books",
+        issue_date=dt.date(2026, 12, 1),
+        ap_status=received.ap_status,
+        xml=b"<ApplicationResponse/>",
+    )  # written directly: access is what this test is about (the suppliers here have no Peppol id)
     return Books(
         company=company, order=order, fresh_order=make_order(company=company, placed_by=buyer), invoice=invoice,
         invoice2=invoice2, draft=make_invoice(company=company, status="draft", order=draft_order), credit=credit, payment=payment,
         dispute=dispute, batch=_import_batch(company, staff), webhook=webhook, delivery=_failed_delivery(webhook),
-        po=po, received=flip(po, actor=None), run=run,
+        po=po, received=received, run=run, response=response,
     )  # fmt: skip
 
 
@@ -331,6 +343,13 @@ ENDPOINTS = [
         },
         "ap.enter",
         201,
+    ),
+    Endpoint("received invoice's responses", "GET", lambda b: f"received-invoices/{b.received.pk}/responses", seller_perm="ap.view"),
+    Endpoint(
+        "received invoice's response XML",
+        "GET",
+        lambda b: f"received-invoices/{b.received.pk}/responses/{b.response.pk}/xml",
+        seller_perm="ap.view",
     ),
     Endpoint("cancel received invoice", "POST", lambda b: f"received-invoices/{b.received.pk}/cancel", lambda b: {}, "ap.enter"),
     Endpoint("list transaction runs", "GET", lambda b: "transaction-runs", seller_perm="ap.export"),

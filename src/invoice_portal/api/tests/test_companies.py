@@ -104,3 +104,11 @@ def test_the_api_reads_and_writes_participant_ids_and_formats(as_: Any, personas
     assert changed.status == 200
     assert as_("finance").get(f"companies/{personas.acme.pk}").body["peppol_id"] == "7300010000001"
     assert as_("finance").get(f"companies/{personas.acme.pk}").body["einvoice_format"] == "pdf"
+
+
+def test_the_api_reads_and_writes_the_leitweg_id_and_refuses_a_wrong_check_digit(as_: Any, personas: Personas) -> None:
+    changed = as_("finance").patch(f"companies/{personas.acme.pk}", {"leitweg_id": "04011000-1234512345-06"})
+    assert (changed.status, changed.body["leitweg_id"]) == (200, "04011000-1234512345-06")
+    refused = as_("finance").patch(f"companies/{personas.acme.pk}", {"leitweg_id": "04011000-1234512345-60"})
+    assert "check digits" in problem_of(refused, 422)["detail"]
+    assert as_("finance").get(f"companies/{personas.acme.pk}").body["leitweg_id"] == "04011000-1234512345-06"

@@ -22,16 +22,19 @@ from django.http.response import HttpResponseBase
 from ninja import Router, Schema
 from ninja.responses import Status
 
-from invoice_portal.api.access import get_invoice_for_seller, require
+from invoice_portal.api.access import caller, get_invoice_for_seller, require
 from invoice_portal.api.auth import request_token
 from invoice_portal.api.problems import from_domain_error, not_found
 from invoice_portal.api.schemas import CREATE_ERRORS, READ_ONE_ERRORS, Id, responses
-from invoice_portal.core.errors import DomainError
+from invoice_portal.core.downloads import file_download
+from invoice_portal.core.errors import DomainError, NotFound
 from invoice_portal.documents.einvoice.intake import issued_einvoice_import
 from invoice_portal.documents.einvoice.parse import MAX_BYTES, EInvoiceRefused, EInvoiceTooLarge
-from invoice_portal.documents.models import InvoiceResponse
-from invoice_portal.documents.selectors import original_of, responses_of
+from invoice_portal.documents.models import InvoiceResponse, SentInvoiceResponse
+from invoice_portal.documents.selectors import original_of, responses_of, sent_response_of, sent_responses_of
 from invoice_portal.documents.services import invoice_response_receive
+from invoice_portal.invoices.models import Invoice
+from invoice_portal.payables.selectors import received_invoices_visible_to
 
 router = Router()
 responses_router = Router()
@@ -173,3 +176,66 @@ def receive_invoice_response(request: HttpRequest) -> Status:
 def list_invoice_responses(request: HttpRequest, invoice_id: Id) -> list[dict[str, Any]]:
     invoice = get_invoice_for_seller(request, invoice_id, "invoices.view")
     return [response_out(r) for r in responses_of(invoice)]
+
+
+# --- Our Invoice Responses for the documents we received -------------------------------------------------
+
+received_responses_router = Router()
+
+
+class SentInvoiceResponseOut(Schema):
+    id: int
+    received_invoice: int
+    supplier: int
+    invoice_number: str
+    code: str
+    label: str
+    ap_status: str
+    response_id: str
+    issue_date: dt.date
+    reason: str
+    created_at: dt.datetime
+    xml_url: str
+
+
+def _received_for_reader(request: HttpRequest, invoice_id: int) -> Invoice:
+    """A received invoice the caller may read: AP staff with ``ap.view``; a supplier user (``supplier.view``) their own."""
+    user = caller(request)
+    require(request, "ap.view" if user.is_seller_staff else "supplier.view")
+    invoice = received_invoices_visible_to(user).select_related("company").filter(pk=invoice_id).first()
+    if invoice is None:
+        raise NotFound(f"No received invoice {invoice_id} that you can see.")
+    return invoice
+
+
+def sent_response_out(response: SentInvoiceResponse, invoice: Invoice) -> dict[str, Any]:
+    return {
+        "id": response.pk, "received_invoice": invoice.pk, "supplier": invoice.company_id, "invoice_number": invoice.number or "",
+        "code": response.code,
+        "label": response.get_code_display(), "ap_status": response.ap_status, "response_id": response.response_id,
+        "issue_date": response.issue_date, "reason": response.reason, "created_at": response.created_at,
+        "xml_url": f"/api/v1/received-invoices/{invoice.pk}/responses/{response.pk}/xml",
+    }  # fmt: skip
+
+
+@received_responses_router.get(
+    "/{invoice_id}/responses",
+    response=responses({200: list[SentInvoiceResponseOut]}, READ_ONE_ERRORS),
+    summary="Our Invoice Responses (Peppol BIS 3) to the supplier about a received invoice, newest first (AP staff, the supplier)",
+)
+def list_sent_invoice_responses(request: HttpRequest, invoice_id: Id) -> list[dict[str, Any]]:
+    invoice = _received_for_reader(request, invoice_id)
+    return [sent_response_out(r, invoice) for r in sent_responses_of(invoice)]
+
+
+@received_responses_router.get(
+    "/{invoice_id}/responses/{response_id}/xml",
+    response=responses({200: None}, READ_ONE_ERRORS),
+    summary="One of them as its UBL ApplicationResponse XML (AP staff, the supplier)",
+)
+def get_sent_invoice_response_xml(request: HttpRequest, invoice_id: Id, response_id: Id) -> HttpResponse:
+    invoice = _received_for_reader(request, invoice_id)
+    response = sent_response_of(invoice, response_id)
+    if response is None:
+        return not_found(f"Received invoice {invoice_id} has no Invoice Response {response_id}.")
+    return file_download(bytes(response.xml), filename=response.filename, content_type="application/xml")

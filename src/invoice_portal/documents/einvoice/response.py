@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 from lxml import etree
 
+from invoice_portal.companies.models import Company
 from invoice_portal.core.errors import ValidationFailed
 from invoice_portal.core.models import PortalSettings
 from invoice_portal.core.settings_store import portal_settings
@@ -248,6 +249,7 @@ def received_invoice_response(
     issue_date: dt.date | None = None,
     response_id: str = "",
     seller: PortalSettings | None = None,
+    supplier: Company | None = None,
 ) -> bytes:
     """Our Invoice Response to the supplier of ``invoice`` (a received document): we, the buyer, tell them ``code``.
 
@@ -256,7 +258,7 @@ def received_invoice_response(
     if invoice.direction != Direction.RECEIVED:
         raise ValidationFailed("invoice: an Invoice Response answers a document we received.", field="invoice")
     us = seller_party(seller_snapshot(seller or portal_settings()))
-    supplier = buyer_party(invoice.company)
+    supplier_party = buyer_party(supplier or invoice.company)
     today = timezone.localdate()
     return invoice_response_xml(
         response_id=response_id or f"IR-{invoice.pk}-{uuid.uuid4().hex[:12]}",
@@ -266,7 +268,7 @@ def received_invoice_response(
         document_issue_date=invoice.issue_date,
         document_type_code=TYPE_CODES[Kind(invoice.kind)],
         sender=OutParty(us.name, us.endpoint_scheme, us.endpoint_id, us.legal_id or us.vat_id),
-        receiver=OutParty(supplier.name, supplier.endpoint_scheme, supplier.endpoint_id, supplier.identifier),
+        receiver=OutParty(supplier_party.name, supplier_party.endpoint_scheme, supplier_party.endpoint_id, supplier_party.identifier),
         clarifications=clarifications,
         note=note,
     )

@@ -14,8 +14,9 @@ credit), PayableAmount its balance.
 
 How the portal's fields map (beyond the obvious):
 
-- BT-10 BuyerReference: the PO number, else the order's external id, else the company's external id,
-  else the document's own number (PEPPOL-EN16931-R003 wants a buyer or order reference on every document).
+- BT-10 BuyerReference: the customer's Leitweg-ID (a German public customer routes by it), else the PO
+  number, else the order's external id, else the company's external id, else the document's own number
+  (PEPPOL-EN16931-R003 wants a buyer or order reference on every document).
   BT-13 OrderReference: the PO number, else the order's external id.
 - BT-20 payment terms: "Payment within N days" (issue to due date) followed by the payment
   instructions. BG-16 payment means, on every kind (XRechnung wants them on credit notes too): a credit
@@ -113,8 +114,9 @@ def prepare(invoice: Invoice, *, seller: PortalSettings | None = None) -> tuple[
 
 
 def buyer_reference(invoice: Invoice) -> str:
-    """BT-10: the PO number, the order's id, the customer's id, else the document's own number (PEPPOL-EN16931-R003)."""
-    return order_reference(invoice) or (invoice.company.external_id or "").strip() or str(invoice.number)
+    """BT-10: the customer's Leitweg-ID, the PO number, the order's id, the customer's id, else the document's own
+    number (PEPPOL-EN16931-R003; XRechnung's BR-DE-15 wants the Leitweg-ID of a public customer here)."""
+    return invoice.company.leitweg_id or order_reference(invoice) or (invoice.company.external_id or "").strip() or str(invoice.number)
 
 
 def order_reference(invoice: Invoice) -> str:

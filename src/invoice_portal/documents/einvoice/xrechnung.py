@@ -8,9 +8,9 @@ writing, each rule by its id, and refused with ``EInvoiceNotPossible`` naming wh
 - BR-DE-3, BR-DE-4: the seller's city and postal code; BR-DE-8, BR-DE-9: the buyer's;
 - BR-DE-1: payment instructions (BG-16) — always written, on credit notes too; BR-DE-23-a: with code 30
   or 58 the account is given (it is: those codes are used only with the settings' account);
-- BR-DE-15: a buyer reference (the Leitweg-ID of a public customer; written from the PO number, the order
-  or the customer's external id, else the document number — give public customers their Leitweg-ID as
-  their external id or the PO number);
+- BR-DE-15: a buyer reference: the customer's Leitweg-ID (``Company.leitweg_id``, format and check digits
+  checked by ``companies.leitweg``); a customer marked as XRechnung (a German public customer) without
+  one has no XRechnung. For other customers it is written as in ``ubl.buyer_reference``;
 - BR-DE-16: the seller's VAT id or tax number;
 - BR-DE-17: the type code is one of 326, 380, 384, 389, 381, 875, 876, 877 — a debit note (383) has no
   XRechnung.
@@ -18,6 +18,7 @@ writing, each rule by its id, and refused with ``EInvoiceNotPossible`` naming wh
 
 from __future__ import annotations
 
+from invoice_portal.companies.models import EInvoiceFormat
 from invoice_portal.core.errors import EInvoiceNotPossible
 from invoice_portal.documents.einvoice.parties import Party
 from invoice_portal.invoices.models import Invoice, Kind
@@ -27,6 +28,11 @@ def check_xrechnung(invoice: Invoice, seller: Party, buyer: Party) -> None:
     label = f"{invoice} has no XRechnung"
     if invoice.kind == Kind.DEBIT_NOTE:
         raise EInvoiceNotPossible(f"{label}: XRechnung has no debit note (type 383 is not allowed, BR-DE-17); send it as an invoice.")
+    if invoice.company.einvoice_format == EInvoiceFormat.XRECHNUNG and not invoice.company.leitweg_id:
+        raise EInvoiceNotPossible(
+            f"{label}: the customer {invoice.company.name} receives XRechnung but has no Leitweg-ID; set it on the customer "
+            "(it is the buyer reference, BT-10, BR-DE-15)."
+        )
     missing = [
         name for name, value in (("contact name", seller.contact_name), ("phone", seller.phone), ("email", seller.email)) if not value
     ]

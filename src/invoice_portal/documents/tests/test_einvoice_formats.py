@@ -11,6 +11,7 @@ import pytest
 from lxml import etree
 
 from invoice_portal.companies.models import Company
+from invoice_portal.companies.services import company_update
 from invoice_portal.core.errors import EInvoiceNotPossible
 from invoice_portal.core.models import PortalSettings
 from invoice_portal.documents.einvoice.delivery import attachments, preferred_download
@@ -41,8 +42,8 @@ def _media(settings: Any, tmp_path: Any) -> None:
 def _public_customer() -> Company:
     return make_company(
         name="Stadt Musterhausen", currency="EUR", country="DE", tax_id="DE811907634", address_line1="Rathausplatz 1",
-        city="Musterhausen", postal_code="12345", external_id="04011000-1234512345-06", peppol_scheme="0204",
-        peppol_id="04011000-1234512345-06", einvoice_format="xrechnung",
+        city="Musterhausen", postal_code="12345", external_id="MUSTER-1", peppol_scheme="0204",
+        peppol_id="04011000-1234512345-06", einvoice_format="xrechnung", leitweg_id="04011000-1234512345-06",
     )  # fmt: skip
 
 
@@ -94,6 +95,28 @@ def test_an_xrechnung_invoice_and_credit_note_pass_en16931_peppol_and_the_german
     assert b"<cbc:PaymentMeansCode>58</cbc:PaymentMeansCode>" in invoice_ubl(credit, xrechnung=True)  # on credit notes too
 
 
+def test_the_leitweg_id_is_the_buyer_reference_and_a_public_customer_without_one_has_no_xrechnung(
+    eu_seller: PortalSettings, personas: Personas
+) -> None:
+    customer = _public_customer()
+    invoice = make_invoice(company=customer, lines=[line(unit_price="100.00", tax_category="S", tax_rate="19")], po_number="PO-7")
+    for content in (invoice_ubl(invoice, xrechnung=True), invoice_ubl(invoice)):
+        root = etree.fromstring(content)
+        assert root.findtext("cbc:BuyerReference", namespaces=NS) == "04011000-1234512345-06"
+        assert root.findtext("cac:OrderReference/cbc:ID", namespaces=NS) == "PO-7"  # the PO stays the order reference
+
+    company_update(actor=None, company=customer, leitweg_id="")
+    invoice.company.refresh_from_db()
+    with pytest.raises(EInvoiceNotPossible, match=r"Stadt Musterhausen receives XRechnung but has no Leitweg-ID.*BR-DE-15"):
+        invoice_ubl(invoice, xrechnung=True)
+    assert "no Leitweg-ID" in attachments(invoice).note  # the email then carries the PDF alone, saying why
+    # A customer not marked as XRechnung (a company buying from us, say) gets one with the usual buyer reference.
+    company_update(actor=None, company=customer, einvoice_format="peppol_ubl")
+    invoice.company.refresh_from_db()
+    root = etree.fromstring(invoice_ubl(invoice, xrechnung=True))
+    assert root.findtext("cbc:BuyerReference", namespaces=NS) == "PO-7"
+
+
 def test_xrechnung_refuses_a_debit_note_and_a_seller_without_contact(eu_seller: PortalSettings, personas: Personas) -> None:
     customer = _public_customer()
     invoice = make_invoice(company=customer, lines=[line(unit_price="100.00", tax_category="S", tax_rate="19")])
@@ -138,7 +161,7 @@ def test_the_customers_preferred_format_decides_the_attachments_and_the_download
     }
     for fmt, types in expected.items():
         Company.objects.filter(pk=globex.pk).update(
-            einvoice_format=fmt, address_line1="Friedrichstraße 68", city="Berlin", postal_code="10117"
+            einvoice_format=fmt, address_line1="Friedrichstraße 68", city="Berlin", postal_code="10117", leitweg_id="991-33333TEST-33"
         )
         invoice.company.refresh_from_db()
         sent = attachments(invoice)

@@ -282,3 +282,25 @@ def test_a_long_unbroken_word_wraps_inside_its_column_and_pushes_nothing_off_the
     assert "$12,345.67" in _text(content)
     pay(company=personas.acme, invoices=[(invoice, "10.00")], reference="REF" + "X" * 120)
     assert _text_boxes_inside_the_page(_statement_pdf(personas.acme)) == []
+
+
+def test_an_issued_pdf_prints_the_seller_as_it_was_at_issue_while_a_draft_prints_the_current_settings(personas: Personas) -> None:
+    from invoice_portal.core.settings_store import portal_settings
+
+    settings = portal_settings()
+    settings.seller_name, settings.seller_address, settings.seller_tax_id = "Old Works GmbH", "Altstrasse 1\n10115 Berlin", "DE111111111"
+    settings.save()
+    issued = make_invoice(company=personas.acme)
+    draft = make_invoice(company=personas.acme, status="draft")
+    before = _text(invoice_pdf(issued).content)
+    assert all(old in before for old in ("Old Works GmbH", "Altstrasse 1", "VAT DE111111111"))
+
+    settings.seller_name, settings.seller_address, settings.seller_tax_id = "New Works AG", "Neuweg 9\n80331 Munich", "DE222222222"
+    settings.save()
+    issued.refresh_from_db()
+    after = _text(invoice_pdf(issued).content)
+    assert all(old in after for old in ("Old Works GmbH", "Altstrasse 1", "VAT DE111111111"))
+    assert not any(new in after for new in ("New Works", "Neuweg", "DE222222222"))
+    current = _text(invoice_pdf(draft).content)
+    assert all(new in current for new in ("New Works AG", "Neuweg 9", "VAT DE222222222"))
+    assert "Old Works" not in current

@@ -27,7 +27,13 @@ def _section(title: str) -> str:
 
 @pytest.mark.parametrize(
     ("kind", "title"),
-    [("invoices", "## Invoices"), ("orders", "## Orders"), ("payments", "## Payments"), ("purchase_orders", "## Purchase orders")],
+    [
+        ("invoices", "## Invoices"),
+        ("orders", "## Orders"),
+        ("payments", "## Payments"),
+        ("purchase_orders", "## Purchase orders"),
+        ("companies", "## Companies"),
+    ],
 )
 def test_every_import_column_is_documented_in_its_section(kind: str, title: str) -> None:
     section = _section(title)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -12,6 +13,7 @@ from django.db import transaction
 from invoice_portal.api.services import api_token_create
 from invoice_portal.api.tests.conftest import ApiClient, problem_of
 from invoice_portal.audit.models import AuditEvent
+from invoice_portal.documents.models import SentInvoiceResponse
 from invoice_portal.invoices.books import check_books
 from invoice_portal.invoices.models import Invoice
 from invoice_portal.orders.models import Order, Receipt
@@ -28,6 +30,7 @@ class World:
     tokens: dict[str, str]
     po: dict[str, Order]  # by supplier key: an open PO
     invoice: dict[str, Invoice]  # by supplier key: an invoice waiting for receiving, entered by that supplier's user
+    response: dict[str, SentInvoiceResponse]  # by supplier key: our Invoice Response about ``invoice``
 
     def client(self, who: str) -> ApiClient:
         return ApiClient(self.tokens[who])
@@ -43,7 +46,13 @@ def world(ap: ApPersonas, personas: Personas) -> World:
         "northwind": flip(po["northwind"], actor=ap.sue, number="NW-1"),
         "initech": flip(po["initech"], actor=ap.ivan, number="IN-1"),
     }
-    return World(ap, personas, tokens, po, invoice)
+    response = {  # written directly: who may read them is what these tests are about (the suppliers have no Peppol id)
+        key: SentInvoiceResponse.objects.create(
+            invoice=inv, code="AB", response_id=f"IR-{key}", issue_date=dt.date(2026, 12, 1), ap_status=inv.ap_status, xml=b"<x/>"
+        )
+        for key, inv in invoice.items()
+    }
+    return World(ap, personas, tokens, po, invoice, response)
 
 
 def test_an_erp_pushes_a_po_twice_and_it_is_updated_not_doubled(world: World) -> None:
@@ -163,6 +172,10 @@ ENDPOINTS = [
     Endpoint("create received", "POST", lambda w, s: "received-invoices",
              lambda w, s: {"number": "NEW-1", "supplier": w.po[s].company_id, "purchase_order": w.po[s].pk, "lines": _lines(w.po[s])},
              staff_perm="ap.enter", supplier="write", ok=201, other=422),
+    Endpoint("received responses", "GET", lambda w, s: f"received-invoices/{w.invoice[s].pk}/responses", staff_perm="ap.view",
+             supplier="read"),
+    Endpoint("received response XML", "GET", lambda w, s: f"received-invoices/{w.invoice[s].pk}/responses/{w.response[s].pk}/xml",
+             staff_perm="ap.view", supplier="read"),
     Endpoint("cancel received", "POST", lambda w, s: f"received-invoices/{w.invoice[s].pk}/cancel", lambda w, s: {},
              staff_perm="ap.enter", supplier="write", ok=200, other=404),
 ]  # fmt: skip
@@ -207,7 +220,8 @@ def test_ap_endpoint_by_role_and_supplier(endpoint: Endpoint, world: World) -> N
                 assert reply.content_type.startswith("application/problem+json")
                 assert before == after, f"{who}/{scope}: a refused {endpoint.name} changed something"
             elif endpoint.method == "GET" and who in SUPPLIERS:
-                items = reply.body.get("items", [reply.body])
+                body = reply.body
+                items = body if isinstance(body, list) else body.get("items", [body]) if isinstance(body, dict) else []
                 assert all(i["supplier"] == getattr(world.ap, SUPPLIERS[who]).pk for i in items), (who, items)
     assert not mismatches, mismatches
 
