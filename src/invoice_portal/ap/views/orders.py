@@ -11,9 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from invoice_portal.accounts.models import User
 from invoice_portal.ap.permissions import ap_required
-from invoice_portal.companies.models import Company
 from invoice_portal.core.errors import DomainError
 from invoice_portal.core.forms import attach_error
 from invoice_portal.core.pagination import paginate_rows
@@ -37,7 +35,7 @@ FORM_FIELDS = {"number": "number", "issue_date": "issue_date", "due_date": "due_
 
 
 def _order(request: HttpRequest, pk: int) -> Order:
-    order = selectors.purchase_orders_visible_to(request.user).select_related("company", "requester").filter(pk=pk).first()
+    order = selectors.purchase_order_for(request.user, pk)
     if order is None:
         raise Http404("No such purchase order.")
     return order
@@ -115,16 +113,12 @@ def order_invoice(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "ap/flip.html", {"order": order, "form": form}, status=422 if form.errors else 200)
 
 
-def _requesters() -> Any:
-    return User.objects.filter(company__isnull=True, is_active=True).order_by("email")
-
-
 @require_http_methods(["GET", "POST"])
 @ap_required("ap.enter")
 def retrofit_new(request: HttpRequest) -> HttpResponse:
     """An invoice with no PO: a retrofit order is made for the requester to accept."""
-    suppliers = Company.objects.filter(is_supplier=True).order_by("name")
-    form = RetrofitForm(request.POST or None, request.FILES or None, requesters=_requesters(), supplier_choices=suppliers, pdf=True)
+    form = RetrofitForm(request.POST or None, request.FILES or None, requesters=selectors.requester_choices(),
+                        supplier_choices=selectors.supplier_choices(), pdf=True)  # fmt: skip
     if request.method == "POST" and form.is_valid():
         cd = form.cleaned_data
         try:

@@ -28,6 +28,7 @@ class World:
     tokens: dict[str, str]
     po: dict[str, Order]  # by supplier key: an open PO
     invoice: dict[str, Invoice]  # by supplier key: an invoice waiting for receiving, entered by that supplier's user
+    spare: dict[str, Order]  # by supplier key: an open PO with nothing received or invoiced
 
     def client(self, who: str) -> ApiClient:
         return ApiClient(self.tokens[who])
@@ -43,7 +44,8 @@ def world(ap: ApPersonas, personas: Personas) -> World:
         "northwind": flip(po["northwind"], actor=ap.sue, number="NW-1"),
         "initech": flip(po["initech"], actor=ap.ivan, number="IN-1"),
     }
-    return World(ap, personas, tokens, po, invoice)
+    spare = {"northwind": make_po(supplier=ap.northwind), "initech": make_po(supplier=ap.initech)}
+    return World(ap, personas, tokens, po, invoice, spare)
 
 
 def test_an_erp_pushes_a_po_twice_and_it_is_updated_not_doubled(world: World) -> None:
@@ -115,6 +117,18 @@ def test_only_the_creator_cancels_over_the_api(world: World) -> None:
     assert (reply.status, reply.body["status"], reply.body["reason"]) == (200, "canceled", "wrong PO")
 
 
+def test_ap_closes_a_po_over_the_api_and_cannot_cancel_one_with_invoices(world: World) -> None:
+    clerk = world.client("clerk")
+    problem_of(clerk.post(f"purchase-orders/{world.po['northwind'].pk}/cancel", {}), 409, "invalid_transition")
+    reply = clerk.post(f"purchase-orders/{world.po['northwind'].pk}/close", {})
+    assert (reply.status, reply.body["status"]) == (200, "closed")
+    problem_of(clerk.post(f"purchase-orders/{world.po['northwind'].pk}/close", {}), 409, "invalid_transition")
+    reply = clerk.post(f"purchase-orders/{world.spare['initech'].pk}/cancel", {})
+    assert (reply.status, reply.body["status"]) == (200, "canceled")
+    assert AuditEvent.objects.filter(action="purchase_order.cancel", object_id=str(world.spare["initech"].pk)).exists()
+    problem_of(clerk.post("purchase-orders/999999/close", {}), 404, "not_found")
+
+
 def test_the_inbox_filters_by_status_supplier_and_amount(world: World) -> None:
     clerk = world.client("clerk")
     assert {i["number"] for i in clerk.get("received-invoices?status=pending_receiving").body["items"]} == {"NW-1", "IN-1"}
@@ -163,6 +177,8 @@ ENDPOINTS = [
     Endpoint("create received", "POST", lambda w, s: "received-invoices",
              lambda w, s: {"number": "NEW-1", "supplier": w.po[s].company_id, "purchase_order": w.po[s].pk, "lines": _lines(w.po[s])},
              staff_perm="ap.enter", supplier="write", ok=201, other=422),
+    Endpoint("close PO", "POST", lambda w, s: f"purchase-orders/{w.po[s].pk}/close", staff_perm="ap.enter"),
+    Endpoint("cancel PO", "POST", lambda w, s: f"purchase-orders/{w.spare[s].pk}/cancel", staff_perm="ap.enter"),
     Endpoint("cancel received", "POST", lambda w, s: f"received-invoices/{w.invoice[s].pk}/cancel", lambda w, s: {},
              staff_perm="ap.enter", supplier="write", ok=200, other=404),
 ]  # fmt: skip
@@ -183,6 +199,7 @@ def _expected(e: Endpoint, who: str, scope: str) -> int:
 
 def _state() -> tuple[Any, ...]:
     return (AuditEvent.objects.count(), Invoice.objects.count(), Order.objects.count(), Receipt.objects.count(),
+            tuple(Order.objects.order_by("pk").values_list("po_status", flat=True)),
             tuple(Invoice.objects.order_by("pk").values_list("ap_status", flat=True)))  # fmt: skip
 
 
