@@ -28,6 +28,7 @@ from invoice_portal.payables.services import (
     retrofit_order_accept,
     retrofit_order_reject,
 )
+from invoice_portal.payables.services.purchase_orders import cancel_refusal
 
 # A service's field names → the form's, so its error appears beside the field.
 FORM_FIELDS = {"number": "number", "issue_date": "issue_date", "due_date": "due_date", "discount": "discount", "file": "pdf",
@@ -59,7 +60,7 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "order": order, "lines": selectors.po_line_views(order), "receipts": selectors.po_receipts(order),
         "invoices": selectors.po_invoices(order, selectors.received_invoices_visible_to(request.user)),
-        "open": order.po_status in selectors.OPEN_PO,
+        "open": order.po_status in selectors.OPEN_PO, "cancel_refusal": cancel_refusal(order),
     }  # fmt: skip
     return render(request, "ap/order_detail.html", context)
 

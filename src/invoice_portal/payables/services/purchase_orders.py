@@ -249,6 +249,17 @@ def _revise_lines(order: Order, parsed: list[dict[str, Any]]) -> None:
         line.delete()
 
 
+def cancel_refusal(order: Order) -> str | None:
+    """Why ``order`` can no longer be canceled (goods received, or a live invoice on it), or None when it can."""
+    if order.po_status in (PurchaseOrderStatus.CLOSED, PurchaseOrderStatus.CANCELED):
+        return f"Purchase order {order.po_number} is {order.get_po_status_display().lower()} already."
+    if order.po_status != PurchaseOrderStatus.OPEN:
+        return f"Purchase order {order.po_number} has receipts; close it instead of canceling it."
+    if Invoice.objects.filter(order=order, direction=InvoiceDirection.RECEIVED, ap_status__in=LIVE).exists():
+        return f"Purchase order {order.po_number} has invoices against it; close it instead of canceling it."
+    return None
+
+
 @transaction.atomic
 def purchase_order_close(*, actor: Any, order: Order, cancel: bool = False) -> Order:
     """Close a purchase order (nothing more is expected on it) or cancel it (it was never needed).
@@ -263,10 +274,8 @@ def purchase_order_close(*, actor: Any, order: Order, cancel: bool = False) -> O
         raise InvalidTransition(f"{order} is not a purchase order.")
     if order.po_status in (PurchaseOrderStatus.CLOSED, PurchaseOrderStatus.CANCELED):
         raise InvalidTransition(f"Purchase order {order.po_number} is {order.get_po_status_display().lower()} already.")
-    if cancel and order.po_status != PurchaseOrderStatus.OPEN:
-        raise InvalidTransition(f"Purchase order {order.po_number} has receipts; close it instead of canceling it.")
-    if cancel and Invoice.objects.filter(order=order, direction=InvoiceDirection.RECEIVED, ap_status__in=LIVE).exists():
-        raise InvalidTransition(f"Purchase order {order.po_number} has invoices against it; close it instead of canceling it.")
+    if cancel and (refusal := cancel_refusal(order)):
+        raise InvalidTransition(refusal)
     before = purchase_order_view(order)
     order.po_status = PurchaseOrderStatus.CANCELED if cancel else PurchaseOrderStatus.CLOSED
     order.is_canceled = cancel
