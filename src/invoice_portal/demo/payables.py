@@ -1,6 +1,6 @@
 """AP demo data: three suppliers with users, purchase orders in every state, receipts, and received
 invoices through every intake path (supplier PO flip, AP keying with the PDF, retrofit, non-invoice
-order, API, credit invoice, canceled). Written only through the services, like the rest of the demo."""
+order, API, credit invoice, canceled), and a PO keyed by hand in AP. Written only through the services, like the rest of the demo."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from invoice_portal.invoices.models import Invoice, Source
 from invoice_portal.orders.models import Order
 from invoice_portal.payables.services import (
     purchase_order_close,
+    purchase_order_create,
     purchase_order_upsert,
     receipt_record,
     received_attachment_add,
@@ -126,6 +127,10 @@ def build_ap_demo(*, today: dt.date, users: dict[str, User], companies: dict[str
     card = po("northwind", 8, [("Conference catering", "1", "C62", "640.00")], age=10, no_invoice_expected=True)
     _receive(card, clerk, day(9))
     _flip(card, sue, "NW-24-0330", day(8), source=Source.SUPPLIER_PORTAL)
+    # A purchase order AP keyed by hand (the ERP never sent it): open, waiting for the goods.
+    purchase_order_create(actor=clerk, supplier=suppliers["contoso"], number="AP-HAND-0001", requester=approver, order_date=day(2),
+                          lines=[{"sku": "DESK-160", "description": "Standing desk, 160 cm", "quantity": "2", "unit_price": "540.00",
+                                  "tax_rate": "8.25"}])  # fmt: skip
     # Retrofit invoices: one waits for the requester, one was accepted.
     retrofit_invoice_create(actor=sam, supplier=suppliers["initech"], number="INI-2024-125", requester=approver, issue_date=day(3),
                             source=Source.SUPPLIER_PORTAL,

@@ -17,6 +17,7 @@ class OrderSource(models.TextChoices):
     CSV = "csv", "CSV import"
     ERP = "erp", "ERP"
     RETROFIT = "retrofit", "Retrofit"
+    MANUAL = "manual", "Keyed in AP"
 
 
 class PurchaseOrderStatus(models.TextChoices):

@@ -60,6 +60,7 @@ from invoice_portal.invoices.models import Invoice, ReceivedStatus
 from invoice_portal.orders.models import Order
 from invoice_portal.payables import selectors
 from invoice_portal.payables.services import (
+    purchase_order_close,
     purchase_order_upsert,
     receipt_record,
     received_invoice_cancel,
@@ -94,14 +95,14 @@ def _reader(request: HttpRequest) -> User:
 
 
 def _visible_po(user: User, order_id: int) -> Order:
-    order = selectors.purchase_orders_visible_to(user).select_related("company").filter(pk=order_id).first()
+    order = selectors.purchase_order_for(user, order_id)
     if order is None:
         raise NotFound(f"No purchase order {order_id} that you can see.")
     return order
 
 
 def _visible_invoice(user: User, invoice_id: int) -> Invoice:
-    invoice = selectors.received_invoice_detail(selectors.received_invoices_visible_to(user), invoice_id)
+    invoice = selectors.received_invoice_for(user, invoice_id)
     if invoice is None:
         raise NotFound(f"No received invoice {invoice_id} that you can see.")
     return invoice
@@ -110,7 +111,7 @@ def _visible_invoice(user: User, invoice_id: int) -> Invoice:
 def _staff_user(email: str | None, field: str) -> User | None:
     if not email:
         return None
-    user = User.objects.filter(email=email.strip().lower(), company__isnull=True, is_active=True).first()
+    user = selectors.staff_member_by_email(email)
     if user is None:
         raise ValidationFailed(f"{field}: no active staff member {email}.", field=field)
     return user
@@ -388,6 +389,26 @@ def upsert_purchase_order(request: HttpRequest, payload: PurchaseOrderIn) -> Sta
 def get_purchase_order(request: HttpRequest, order_id: Id) -> dict[str, Any]:
     user = _reader(request)
     return po_detail(_visible_po(user, order_id), selectors.received_invoices_visible_to(user))
+
+
+@purchase_orders_router.post(
+    "/{order_id}/close", response=responses({200: PurchaseOrderDetail}, WRITE_ERRORS),
+    summary="Close a purchase order: nothing more is expected on it (final)",
+)  # fmt: skip
+def close_purchase_order(request: HttpRequest, order_id: Id) -> dict[str, Any]:
+    user = require(request, "ap.enter")
+    order = purchase_order_close(actor=user, order=_visible_po(user, order_id))
+    return po_detail(_visible_po(user, order.pk), selectors.received_invoices_visible_to(user))
+
+
+@purchase_orders_router.post(
+    "/{order_id}/cancel", response=responses({200: PurchaseOrderDetail}, WRITE_ERRORS),
+    summary="Cancel a purchase order: only while nothing was received and no invoice points at it (409 otherwise)",
+)  # fmt: skip
+def cancel_purchase_order(request: HttpRequest, order_id: Id) -> dict[str, Any]:
+    user = require(request, "ap.enter")
+    order = purchase_order_close(actor=user, order=_visible_po(user, order_id), cancel=True)
+    return po_detail(_visible_po(user, order.pk), selectors.received_invoices_visible_to(user))
 
 
 # --- Receipts ----------------------------------------------------------------------------------------

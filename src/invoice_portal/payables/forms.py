@@ -89,9 +89,17 @@ class RetrofitForm(forms.Form):
     )
     notes = forms.CharField(label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
 
-    def __init__(self, *args: Any, requesters: Any, supplier_choices: Any = None, pdf: bool = False, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, requesters: Any = None, supplier_choices: Any = None, pdf: bool = False, **kwargs: Any) -> None:
+        """``requesters``: our staff to choose from (AP); None: the supplier names the requester by email
+        (our staff list is not theirs to see)."""
         super().__init__(*args, **kwargs)
-        self.fields["requester"].queryset = requesters  # type: ignore[attr-defined]
+        if requesters is None:
+            del self.fields["requester"]
+            self.fields["requester_email"] = forms.EmailField(
+                label="Who ordered it from you", help_text="Their email address with us; they accept the order", max_length=254
+            )
+        else:
+            self.fields["requester"].queryset = requesters  # type: ignore[attr-defined]
         if supplier_choices is not None:
             self.fields["supplier"] = forms.ModelChoiceField(label="Supplier", queryset=supplier_choices)
         for i in range(self.ROWS):

@@ -12,12 +12,14 @@ from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 
+from invoice_portal.accounts.models import User
 from invoice_portal.accounts.selectors import user_has_perm
+from invoice_portal.companies.models import Company
 from invoice_portal.core.money import ZERO
 from invoice_portal.invoices.models import Direction as InvoiceDirection
 from invoice_portal.invoices.models import Invoice, InvoiceLine, Kind, ReceivedStatus
 from invoice_portal.orders.models import Direction, Order, OrderLine, PurchaseOrderStatus, Receipt
-from invoice_portal.payables.models import ReceivedAttachment
+from invoice_portal.payables.models import EInvoiceIntake, IntakeStatus, ReceivedAttachment
 
 OPEN_PO = (PurchaseOrderStatus.OPEN, PurchaseOrderStatus.PARTLY_RECEIVED, PurchaseOrderStatus.RECEIVED)
 
@@ -48,6 +50,26 @@ def received_invoices_visible_to(user: Any) -> QuerySet[Invoice]:
     if user.company_id is None:
         return documents if user_has_perm(user, "ap.view") else documents.none()
     return documents.filter(company_id=user.company_id) if user_has_perm(user, "supplier.view") else documents.none()
+
+
+def supplier_choices() -> QuerySet[Company]:
+    """The companies AP may address a purchase order or an invoice to."""
+    return Company.objects.filter(is_supplier=True).order_by("name")
+
+
+def requester_choices() -> QuerySet[User]:
+    """Our active staff: who may request a purchase order (and accept its retrofit or review its invoices)."""
+    return User.objects.filter(company__isnull=True, is_active=True).order_by("email")
+
+
+def staff_member_by_email(email: str) -> User | None:
+    """The active member of our staff with this email address, or None."""
+    return User.objects.filter(email=email.strip().lower(), company__isnull=True, is_active=True).first() if email else None
+
+
+def waiting_einvoices() -> QuerySet[EInvoiceIntake]:
+    """E-invoices from senders who are no supplier of ours yet, oldest first (without their XML)."""
+    return EInvoiceIntake.objects.filter(status=IntakeStatus.WAITING).defer("xml").order_by("pk")
 
 
 def retrofit_orders_for(user: Any) -> QuerySet[Order]:
@@ -139,6 +161,16 @@ def po_receipts(order: Order) -> list[Receipt]:
 
 def po_invoices(order: Order, base: QuerySet[Invoice]) -> list[Invoice]:
     return list(base.filter(order=order).order_by("-pk"))
+
+
+def purchase_order_for(user: Any, pk: int) -> Order | None:
+    """One purchase order ``user`` may see (the AP and supplier pages' and the API's single lookup), or None."""
+    return purchase_orders_visible_to(user).select_related("company", "requester").filter(pk=pk).first()
+
+
+def received_invoice_for(user: Any, pk: int) -> Invoice | None:
+    """One received document ``user`` may see, with its lines and PO, or None."""
+    return received_invoice_detail(received_invoices_visible_to(user), pk)
 
 
 def received_invoice_detail(base: QuerySet[Invoice], pk: int) -> Invoice | None:

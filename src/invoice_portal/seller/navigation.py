@@ -41,6 +41,7 @@ NAV: tuple[NavEntry, ...] = (
     NavEntry("Transaction runs", "ap:ap_runs", "ap.export", "ap_run"),
     NavEntry("AP tolerances", "ap:ap_tolerances", "settings.manage", "ap_tolerance"),
     NavEntry("Approver limits", "ap:ap_approvers", "settings.manage", "ap_approver"),
+    NavEntry("AP discounts", "ap:ap_discounts", "settings.manage", "ap_discount"),
 )
 
 

@@ -42,14 +42,14 @@ def _company_id(request: HttpRequest) -> int:
 
 
 def _order(request: HttpRequest, pk: int) -> Order:
-    order = selectors.purchase_orders_visible_to(request.user).select_related("company").filter(pk=pk).first()
+    order = selectors.purchase_order_for(request.user, pk)
     if order is None:
         raise Http404("No such purchase order.")
     return order
 
 
 def _invoice(request: HttpRequest, pk: int) -> Invoice:
-    invoice = selectors.received_invoice_detail(selectors.received_invoices_visible_to(request.user), pk)
+    invoice = selectors.received_invoice_for(request.user, pk)
     if invoice is None:
         raise Http404("No such invoice.")
     return invoice

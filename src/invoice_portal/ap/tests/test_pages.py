@@ -72,6 +72,9 @@ PAGES: list[tuple[str, str | None, Callable[[World], str]]] = [
     ("waiting for me", None, lambda w: reverse("ap:ap_approvals")),
     ("tolerances", "settings.manage", lambda w: reverse("ap:ap_tolerances")),
     ("approver limits", "settings.manage", lambda w: reverse("ap:ap_approvers")),
+    ("discount setting", "settings.manage", lambda w: reverse("ap:ap_discounts")),
+    ("new purchase order", "ap.enter", lambda w: reverse("ap:ap_order_new")),
+    ("invoice PDF", "ap.view", lambda w: reverse("ap:ap_invoice_pdf", args=[w.invoice.pk])),
     ("transaction runs", "ap.export", lambda w: reverse("ap:ap_runs")),
     ("transaction run file", "ap.export", lambda w: reverse("ap:ap_run_download", args=[w.run.pk, "csv"])),
 ]
@@ -90,6 +93,8 @@ def test_every_get_page_of_the_ap_app_is_in_the_matrix(world: World) -> None:
         "ap_invoice_approve",
         "ap_invoice_reject",
         "ap_run_start",
+        "ap_order_close",
+        "ap_order_cancel",
     }
     names = {p.name for p in ap_urls.urlpatterns if isinstance(p, URLPattern)} - posts
     from django.urls import resolve

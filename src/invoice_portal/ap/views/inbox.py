@@ -20,7 +20,6 @@ from invoice_portal.core.money import as_str
 from invoice_portal.core.pagination import paginate_rows
 from invoice_portal.invoices.models import Invoice, ReceivedStatus
 from invoice_portal.payables import selectors
-from invoice_portal.payables.models import EInvoiceIntake, IntakeStatus
 from invoice_portal.payables.services import received_invoice_cancel
 
 EXPORT_COLUMNS = ("id", "supplier", "supplier_external_id", "number", "kind", "po_number", "status", "reason", "issue_date", "due_date",
@@ -39,7 +38,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     page = paginate_rows(selectors.received_invoice_list(visible, form.to_filters()), request.GET.get("page"), 50)
     counts = selectors.status_counts(visible)
     context = {"form": form, "page": page, "counts": [(s.value, s.label, counts[s.value]) for s in ReceivedStatus],
-               "waiting_intakes": EInvoiceIntake.objects.filter(status=IntakeStatus.WAITING).count()}  # fmt: skip
+               "waiting_intakes": selectors.waiting_einvoices().count()}  # fmt: skip
     template = "ap/partials/inbox_results.html" if _is_htmx(request) else "ap/inbox.html"
     return render(request, template, context)
 
@@ -73,7 +72,7 @@ def inbox_export(request: HttpRequest) -> StreamingHttpResponse:
 
 
 def _invoice(request: HttpRequest, pk: int) -> Invoice:
-    invoice = selectors.received_invoice_detail(selectors.received_invoices_visible_to(request.user), pk)
+    invoice = selectors.received_invoice_for(request.user, pk)
     if invoice is None:
         raise Http404("No such received invoice.")
     return invoice

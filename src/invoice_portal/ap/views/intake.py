@@ -12,15 +12,15 @@ from invoice_portal.ap.permissions import ap_required
 from invoice_portal.companies.models import Company
 from invoice_portal.companies.services import company_create
 from invoice_portal.core.errors import DomainError
-from invoice_portal.payables.models import EInvoiceIntake, IntakeStatus
+from invoice_portal.payables import selectors
 from invoice_portal.payables.services.einvoice import einvoice_intake_link
 
 
 @require_GET
 @ap_required("ap.view")
 def intake_list(request: HttpRequest) -> HttpResponse:
-    waiting = EInvoiceIntake.objects.filter(status=IntakeStatus.WAITING).defer("xml").order_by("pk")
-    suppliers = Company.objects.filter(is_supplier=True).order_by("name")
+    waiting = selectors.waiting_einvoices()
+    suppliers = selectors.supplier_choices()
     return render(request, "ap/intake.html", {"waiting": waiting, "suppliers": suppliers})
 
 
@@ -28,7 +28,7 @@ def intake_list(request: HttpRequest) -> HttpResponse:
 @ap_required("ap.enter")
 def intake_link(request: HttpRequest, pk: int) -> HttpResponse:
     """Book a waiting e-invoice for the chosen supplier, or for a new supplier made from the document's seller."""
-    intake = EInvoiceIntake.objects.filter(pk=pk, status=IntakeStatus.WAITING).first()
+    intake = selectors.waiting_einvoices().filter(pk=pk).first()
     if intake is None:
         raise Http404("No such waiting e-invoice.")
     try:
@@ -39,7 +39,7 @@ def intake_link(request: HttpRequest, pk: int) -> HttpResponse:
                                           is_customer=False, currency=intake.currency)  # fmt: skip
             else:
                 chosen = request.POST.get("supplier", "")
-                supplier = Company.objects.filter(pk=int(chosen), is_supplier=True).first() if chosen.isdigit() else None
+                supplier = selectors.supplier_choices().filter(pk=int(chosen)).first() if chosen.isdigit() else None
                 if supplier is None:
                     messages.error(request, "Choose the supplier who sent it.")
                     return redirect("ap:ap_intake")

@@ -11,9 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from invoice_portal.accounts.models import User
 from invoice_portal.ap.permissions import ap_required
-from invoice_portal.companies.models import Company
 from invoice_portal.core.errors import DomainError
 from invoice_portal.core.forms import attach_error
 from invoice_portal.core.pagination import paginate_rows
@@ -30,6 +28,7 @@ from invoice_portal.payables.services import (
     retrofit_order_accept,
     retrofit_order_reject,
 )
+from invoice_portal.payables.services.purchase_orders import cancel_refusal
 
 # A service's field names → the form's, so its error appears beside the field.
 FORM_FIELDS = {"number": "number", "issue_date": "issue_date", "due_date": "due_date", "discount": "discount", "file": "pdf",
@@ -37,7 +36,7 @@ FORM_FIELDS = {"number": "number", "issue_date": "issue_date", "due_date": "due_
 
 
 def _order(request: HttpRequest, pk: int) -> Order:
-    order = selectors.purchase_orders_visible_to(request.user).select_related("company", "requester").filter(pk=pk).first()
+    order = selectors.purchase_order_for(request.user, pk)
     if order is None:
         raise Http404("No such purchase order.")
     return order
@@ -61,7 +60,7 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "order": order, "lines": selectors.po_line_views(order), "receipts": selectors.po_receipts(order),
         "invoices": selectors.po_invoices(order, selectors.received_invoices_visible_to(request.user)),
-        "open": order.po_status in selectors.OPEN_PO,
+        "open": order.po_status in selectors.OPEN_PO, "cancel_refusal": cancel_refusal(order),
     }  # fmt: skip
     return render(request, "ap/order_detail.html", context)
 
@@ -115,16 +114,12 @@ def order_invoice(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "ap/flip.html", {"order": order, "form": form}, status=422 if form.errors else 200)
 
 
-def _requesters() -> Any:
-    return User.objects.filter(company__isnull=True, is_active=True).order_by("email")
-
-
 @require_http_methods(["GET", "POST"])
 @ap_required("ap.enter")
 def retrofit_new(request: HttpRequest) -> HttpResponse:
     """An invoice with no PO: a retrofit order is made for the requester to accept."""
-    suppliers = Company.objects.filter(is_supplier=True).order_by("name")
-    form = RetrofitForm(request.POST or None, request.FILES or None, requesters=_requesters(), supplier_choices=suppliers, pdf=True)
+    form = RetrofitForm(request.POST or None, request.FILES or None, requesters=selectors.requester_choices(),
+                        supplier_choices=selectors.supplier_choices(), pdf=True)  # fmt: skip
     if request.method == "POST" and form.is_valid():
         cd = form.cleaned_data
         try:

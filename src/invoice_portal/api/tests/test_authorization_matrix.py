@@ -321,6 +321,8 @@ ENDPOINTS = [
         "integrations.manage",
         201,
     ),
+    Endpoint("close purchase order", "POST", lambda b: f"purchase-orders/{b.po.pk}/close", None, "ap.enter"),
+    Endpoint("cancel purchase order", "POST", lambda b: f"purchase-orders/{b.po.pk}/cancel", None, "ap.enter"),
     Endpoint(
         "record receipt",
         "POST",
@@ -381,7 +383,7 @@ def _state() -> tuple[Any, ...]:
         tuple(Invoice.objects.order_by("pk").values_list("status", "total", "version", "on_hold")),
         tuple(Payment.objects.order_by("pk").values_list("status", "refunded_amount")),
         tuple(Dispute.objects.order_by("pk").values_list("status", flat=True)),
-        tuple(Order.objects.order_by("pk").values_list("status", "is_canceled", "flag_updated", "flag_canceled")),
+        tuple(Order.objects.order_by("pk").values_list("status", "is_canceled", "flag_updated", "flag_canceled", "po_status")),
         tuple(Company.objects.order_by("pk").values_list("city", flat=True)),
         tuple(ImportBatch.objects.order_by("pk").values_list("status", "rows_done", "finished_at")),
         tuple(WebhookEndpoint.objects.order_by("pk").values_list("url", "enabled", "secret_encrypted", "event_types")),

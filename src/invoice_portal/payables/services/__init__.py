@@ -1,7 +1,7 @@
 """Every write of accounts payable: purchase orders, receipts, received invoices, retrofit, attachments."""
 
 from invoice_portal.payables.services.attachments import received_attachment_add
-from invoice_portal.payables.services.purchase_orders import purchase_order_close, purchase_order_upsert
+from invoice_portal.payables.services.purchase_orders import purchase_order_close, purchase_order_create, purchase_order_upsert
 from invoice_portal.payables.services.receipts import OverReceipt, receipt_record
 from invoice_portal.payables.services.received import (
     DuplicateSupplierNumber,
@@ -16,6 +16,7 @@ __all__ = [
     "DuplicateSupplierNumber",
     "OverReceipt",
     "purchase_order_close",
+    "purchase_order_create",
     "purchase_order_upsert",
     "receipt_record",
     "received_attachment_add",

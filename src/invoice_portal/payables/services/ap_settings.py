@@ -1,4 +1,5 @@
-"""AP settings: the organization's matching tolerances, a supplier's overrides, approver limits and delegation."""
+"""AP settings: invoice discounts on or off, the organization's matching tolerances, a supplier's overrides,
+approver limits and delegation."""
 
 from __future__ import annotations
 
@@ -49,6 +50,23 @@ def payables_tolerances_update(*, actor: Any, **fields: Any) -> PayablesSettings
         setattr(row, name, value)
     row.save()
     audit_record(actor=actor, obj=row, action="payables_settings.tolerances", before=before, after=_view(row, names))
+    return row
+
+
+@transaction.atomic
+def payables_discounts_set(*, actor: Any, enabled: bool) -> PayablesSettings:
+    """Switch gross / discount / net entry of received invoices on or off.
+
+    Off refuses a discount on newly entered invoices (an e-invoice stating its own allowance is still
+    booked as sent); invoices already entered keep theirs. Matching always uses the gross amounts.
+    """
+    PayablesSettings.objects.get_or_create(pk=1)
+    row = lock_one(PayablesSettings, 1)
+    before = {"discounts_enabled": row.discounts_enabled}
+    if row.discounts_enabled != enabled:
+        row.discounts_enabled = enabled
+        row.save(update_fields=["discounts_enabled"])
+        audit_record(actor=actor, obj=row, action="payables_settings.discounts", before=before, after={"discounts_enabled": enabled})
     return row
 
 

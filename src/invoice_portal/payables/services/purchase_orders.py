@@ -28,9 +28,12 @@ from invoice_portal.core.money import (
     to_decimal,
 )
 from invoice_portal.invoices.lines import check_tax
+from invoice_portal.invoices.models import Direction as InvoiceDirection
+from invoice_portal.invoices.models import Invoice
 from invoice_portal.orders.models import Direction, Order, OrderLine, OrderSource, PurchaseOrderStatus
+from invoice_portal.payables.statuses import LIVE
 
-PO_SOURCES = (OrderSource.API, OrderSource.CSV, OrderSource.ERP, OrderSource.RETROFIT)
+PO_SOURCES = (OrderSource.API, OrderSource.CSV, OrderSource.ERP, OrderSource.RETROFIT, OrderSource.MANUAL)
 
 
 def received_by_line(order: Order) -> dict[int, Decimal]:
@@ -190,6 +193,39 @@ def purchase_order_upsert(
     return order, created
 
 
+@transaction.atomic
+def purchase_order_create(
+    *,
+    actor: Any,
+    supplier: Company,
+    number: str,
+    lines: list[dict[str, Any]],
+    requester: Any = None,
+    currency: str | None = None,
+    order_date: dt.date | None = None,
+    no_invoice_expected: bool = False,
+) -> Order:
+    """A purchase order keyed by hand in AP: a new PO number, then the upsert's rules (the ERP's and import's) apply.
+
+    The number is the PO's identity (its external id under the "manual" source) and must not be taken by
+    any purchase order yet; a keyed PO is never silently merged into an existing one.
+    """
+    number = (number or "").strip()
+    if not number:
+        raise ValidationFailed("number: the PO number is required.", field="number")
+    if len(number) > 100:
+        raise ValidationFailed("number: at most 100 characters.", field="number")
+    if Order.objects.filter(direction=Direction.PURCHASE, po_number__iexact=number).exists():
+        raise Conflict(f"number: purchase order {number} exists already.", field="number", code="duplicate_po_number")
+    order, created = purchase_order_upsert(
+        actor=actor, source=OrderSource.MANUAL, external_id=number, supplier=supplier, lines=lines, number=number,
+        currency=currency, order_date=order_date, requester=requester, no_invoice_expected=no_invoice_expected,
+    )  # fmt: skip
+    if not created:  # keyed at the same moment by someone else: their order stands, this one rolls back
+        raise Conflict(f"number: purchase order {number} exists already.", field="number", code="duplicate_po_number")
+    return order
+
+
 def _revise_lines(order: Order, parsed: list[dict[str, Any]]) -> None:
     existing = {ln.line_no: ln for ln in order.lines.all()}
     received = received_by_line(order)
@@ -213,16 +249,33 @@ def _revise_lines(order: Order, parsed: list[dict[str, Any]]) -> None:
         line.delete()
 
 
+def cancel_refusal(order: Order) -> str | None:
+    """Why ``order`` can no longer be canceled (goods received, or a live invoice on it), or None when it can."""
+    if order.po_status in (PurchaseOrderStatus.CLOSED, PurchaseOrderStatus.CANCELED):
+        return f"Purchase order {order.po_number} is {order.get_po_status_display().lower()} already."
+    if order.po_status != PurchaseOrderStatus.OPEN:
+        return f"Purchase order {order.po_number} has receipts; close it instead of canceling it."
+    if Invoice.objects.filter(order=order, direction=InvoiceDirection.RECEIVED, ap_status__in=LIVE).exists():
+        return f"Purchase order {order.po_number} has invoices against it; close it instead of canceling it."
+    return None
+
+
 @transaction.atomic
 def purchase_order_close(*, actor: Any, order: Order, cancel: bool = False) -> Order:
-    """Close a purchase order (nothing more is expected on it) or cancel it (only while nothing was received)."""
+    """Close a purchase order (nothing more is expected on it) or cancel it (it was never needed).
+
+    Cancel only while nothing was received and no live invoice (anything but draft, rejected or
+    canceled) points at it: what was delivered or billed must stay on a closed order, not vanish.
+    A closed or canceled order is final. Receipts and invoices take the same row lock, so a
+    receipt recorded at the same moment either lands first (cancel refused) or finds it canceled.
+    """
     order = lock_one(Order, order.pk)
     if order.direction != Direction.PURCHASE:
         raise InvalidTransition(f"{order} is not a purchase order.")
     if order.po_status in (PurchaseOrderStatus.CLOSED, PurchaseOrderStatus.CANCELED):
         raise InvalidTransition(f"Purchase order {order.po_number} is {order.get_po_status_display().lower()} already.")
-    if cancel and order.po_status != PurchaseOrderStatus.OPEN:
-        raise InvalidTransition(f"Purchase order {order.po_number} has receipts; close it instead of canceling it.")
+    if cancel and (refusal := cancel_refusal(order)):
+        raise InvalidTransition(refusal)
     before = purchase_order_view(order)
     order.po_status = PurchaseOrderStatus.CANCELED if cancel else PurchaseOrderStatus.CLOSED
     order.is_canceled = cancel

@@ -150,6 +150,7 @@ def received_invoice_create(
         raise ValidationFailed("kind: invoice or credit_note.", field="kind")
     currency = currency or (order.currency if order is not None else supplier.currency)
     if order is not None:
+        order = lock_one(Order, order.pk)  # a cancel of the PO at the same moment waits, then sees this invoice
         _check_order(order, supplier, currency)
     _check_lines_on_order(lines, order)
     if not allow_discount and discount not in (None, "", "0", 0) and not payables_settings().discounts_enabled:

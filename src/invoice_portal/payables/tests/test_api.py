@@ -31,6 +31,7 @@ class World:
     po: dict[str, Order]  # by supplier key: an open PO
     invoice: dict[str, Invoice]  # by supplier key: an invoice waiting for receiving, entered by that supplier's user
     response: dict[str, SentInvoiceResponse]  # by supplier key: our Invoice Response about ``invoice``
+    spare: dict[str, Order]  # by supplier key: an open PO with nothing received or invoiced
 
     def client(self, who: str) -> ApiClient:
         return ApiClient(self.tokens[who])
@@ -52,7 +53,8 @@ def world(ap: ApPersonas, personas: Personas) -> World:
         )
         for key, inv in invoice.items()
     }
-    return World(ap, personas, tokens, po, invoice, response)
+    spare = {"northwind": make_po(supplier=ap.northwind), "initech": make_po(supplier=ap.initech)}
+    return World(ap, personas, tokens, po, invoice, response, spare)
 
 
 def test_an_erp_pushes_a_po_twice_and_it_is_updated_not_doubled(world: World) -> None:
@@ -124,6 +126,18 @@ def test_only_the_creator_cancels_over_the_api(world: World) -> None:
     assert (reply.status, reply.body["status"], reply.body["reason"]) == (200, "canceled", "wrong PO")
 
 
+def test_ap_closes_a_po_over_the_api_and_cannot_cancel_one_with_invoices(world: World) -> None:
+    clerk = world.client("clerk")
+    problem_of(clerk.post(f"purchase-orders/{world.po['northwind'].pk}/cancel", {}), 409, "invalid_transition")
+    reply = clerk.post(f"purchase-orders/{world.po['northwind'].pk}/close", {})
+    assert (reply.status, reply.body["status"]) == (200, "closed")
+    problem_of(clerk.post(f"purchase-orders/{world.po['northwind'].pk}/close", {}), 409, "invalid_transition")
+    reply = clerk.post(f"purchase-orders/{world.spare['initech'].pk}/cancel", {})
+    assert (reply.status, reply.body["status"]) == (200, "canceled")
+    assert AuditEvent.objects.filter(action="purchase_order.cancel", object_id=str(world.spare["initech"].pk)).exists()
+    problem_of(clerk.post("purchase-orders/999999/close", {}), 404, "not_found")
+
+
 def test_the_inbox_filters_by_status_supplier_and_amount(world: World) -> None:
     clerk = world.client("clerk")
     assert {i["number"] for i in clerk.get("received-invoices?status=pending_receiving").body["items"]} == {"NW-1", "IN-1"}
@@ -176,6 +190,8 @@ ENDPOINTS = [
              supplier="read"),
     Endpoint("received response XML", "GET", lambda w, s: f"received-invoices/{w.invoice[s].pk}/responses/{w.response[s].pk}/xml",
              staff_perm="ap.view", supplier="read"),
+    Endpoint("close PO", "POST", lambda w, s: f"purchase-orders/{w.po[s].pk}/close", staff_perm="ap.enter"),
+    Endpoint("cancel PO", "POST", lambda w, s: f"purchase-orders/{w.spare[s].pk}/cancel", staff_perm="ap.enter"),
     Endpoint("cancel received", "POST", lambda w, s: f"received-invoices/{w.invoice[s].pk}/cancel", lambda w, s: {},
              staff_perm="ap.enter", supplier="write", ok=200, other=404),
 ]  # fmt: skip
@@ -196,6 +212,7 @@ def _expected(e: Endpoint, who: str, scope: str) -> int:
 
 def _state() -> tuple[Any, ...]:
     return (AuditEvent.objects.count(), Invoice.objects.count(), Order.objects.count(), Receipt.objects.count(),
+            tuple(Order.objects.order_by("pk").values_list("po_status", flat=True)),
             tuple(Invoice.objects.order_by("pk").values_list("ap_status", flat=True)))  # fmt: skip
 
 

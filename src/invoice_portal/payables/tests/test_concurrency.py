@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from decimal import Decimal
 
 import pytest
@@ -52,3 +53,42 @@ def test_two_transaction_runs_at_once_never_export_one_invoice_twice() -> None:
     assert sorted(exported) == sorted(i.pk for i in invoices)  # every one exported, none twice
     assert sum(r.invoice_count for r in runs) == 4
     assert check_books() == []
+
+
+def test_a_cancel_and_an_invoice_at_once_never_leave_an_invoice_on_a_canceled_po() -> None:
+    from invoice_portal.core.errors import DomainError
+    from invoice_portal.invoices.models import Invoice
+    from invoice_portal.orders.models import Order, PurchaseOrderStatus
+    from invoice_portal.payables.services import purchase_order_close
+    from invoice_portal.payables.testing import flip
+
+    roles_ensure_builtin()
+    ap = make_ap_personas()
+    for attempt in range(3):
+        po = make_po(supplier=ap.northwind)
+        results = at_once([
+            functools.partial(purchase_order_close, actor=ap.clerk, order=po, cancel=True),
+            functools.partial(flip, po, actor=ap.sue, number=f"RACE-{attempt}"),
+        ])  # fmt: skip
+        assert sum(not isinstance(r, Exception) for r in results) == 1, results  # exactly one of the two wins
+        assert all(isinstance(r, (Order, Invoice, DomainError)) for r in results), results
+        canceled = Order.objects.get(pk=po.pk).po_status == PurchaseOrderStatus.CANCELED
+        assert canceled != Invoice.objects.filter(order=po).exists()
+    assert check_books() == []
+
+
+def test_two_clerks_keying_one_po_number_at_once_make_one_po() -> None:
+    from invoice_portal.core.errors import Conflict
+    from invoice_portal.orders.models import Order
+    from invoice_portal.payables.services import purchase_order_create
+
+    roles_ensure_builtin()
+    ap = make_ap_personas()
+    lines = [{"description": "Chair", "quantity": "1", "unit_price": "10.00"}]
+    results = at_once([
+        lambda: purchase_order_create(actor=ap.clerk, supplier=ap.northwind, number="PO-SAME", lines=lines, requester=ap.requester)
+        for _ in range(3)
+    ])  # fmt: skip
+    assert sum(isinstance(r, Order) for r in results) == 1, results
+    assert all(isinstance(r, (Order, Conflict)) for r in results), results
+    assert Order.objects.filter(po_number="PO-SAME").count() == 1

@@ -14,6 +14,7 @@ from invoice_portal.payables.models import PayablesSettings
 from invoice_portal.payables.services import (
     DuplicateSupplierNumber,
     OverReceipt,
+    purchase_order_close,
     purchase_order_upsert,
     receipt_record,
     received_invoice_cancel,
@@ -189,3 +190,28 @@ def test_check_books_names_a_received_invoice_whose_content_was_changed(ap: ApPe
     invoice = flip(po, actor=ap.sue)
     Invoice.objects.filter(pk=invoice.pk).update(due_date=invoice.due_date.replace(year=2030))  # type: ignore[union-attr]
     assert [v.rule for v in check_books()] == ["tampered"]
+
+
+def test_a_po_with_receipts_or_a_live_invoice_is_closed_not_canceled(ap: ApPersonas) -> None:
+    received = make_po(supplier=ap.northwind)
+    receipt_record(actor=ap.clerk, order=received, lines=[{"order_line": received.lines.first().pk, "quantity": "1"}])  # type: ignore[union-attr]
+    with pytest.raises(InvalidTransition, match="has receipts"):
+        purchase_order_close(actor=ap.clerk, order=received, cancel=True)
+    invoiced = make_po(supplier=ap.northwind)
+    invoice = flip(invoiced, actor=ap.sue)
+    with pytest.raises(InvalidTransition, match="has invoices"):
+        purchase_order_close(actor=ap.clerk, order=invoiced, cancel=True)
+    received_invoice_cancel(actor=ap.sue, invoice=invoice)  # a canceled invoice no longer holds the PO
+    assert purchase_order_close(actor=ap.clerk, order=invoiced, cancel=True).po_status == PurchaseOrderStatus.CANCELED
+    closed = purchase_order_close(actor=ap.clerk, order=received)
+    assert closed.po_status == PurchaseOrderStatus.CLOSED
+    assert not closed.is_canceled
+    with pytest.raises(InvalidTransition, match="closed already"):
+        purchase_order_close(actor=ap.clerk, order=received, cancel=True)
+
+
+def test_no_invoice_is_entered_on_a_canceled_po(ap: ApPersonas) -> None:
+    po = make_po(supplier=ap.northwind)
+    purchase_order_close(actor=ap.clerk, order=po, cancel=True)
+    with pytest.raises(ValidationFailed, match="canceled"):
+        flip(po, actor=ap.sue)

@@ -60,6 +60,8 @@ PAGES: list[tuple[str, str, Callable[[World, str], str], bool]] = [
      lambda w, k: reverse("supplier:attachment", args=[w.invoice[k].pk, w.invoice[k].received_attachments.get().pk]), True),
     ("users", "supplier.users", lambda w, k: reverse("supplier:users"), False),
     ("upload", "supplier.submit", lambda w, k: reverse("supplier:invoice_upload"), False),
+    ("invoice PDF", "supplier.view", lambda w, k: reverse("supplier:invoice_pdf", args=[w.invoice[k].pk]), True),
+    ("invoice without a PO", "supplier.submit", lambda w, k: reverse("supplier:invoice_without_po"), False),
 ]  # fmt: skip
 
 

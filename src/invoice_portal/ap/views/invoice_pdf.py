@@ -1,0 +1,21 @@
+"""A received invoice as a PDF: our record of it (lines against the PO, gross / discount / net, status)."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.views.decorators.http import require_GET
+
+from invoice_portal.ap.permissions import ap_required
+from invoice_portal.core.downloads import file_download
+from invoice_portal.payables import selectors
+from invoice_portal.payables.pdf import received_invoice_pdf
+
+
+@require_GET
+@ap_required("ap.view")
+def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    invoice = selectors.received_invoice_for(request.user, pk)
+    if invoice is None:
+        raise Http404("No such received invoice.")
+    pdf = received_invoice_pdf(invoice)
+    return file_download(pdf.content, filename=pdf.filename, content_type="application/pdf")
