@@ -16,7 +16,6 @@ from invoice_portal.companies.models import Company
 from invoice_portal.core.errors import (
     Conflict,
     CreditExceedsInvoice,
-    InvalidAmount,
     InvalidTransition,
     InvoiceNotDeletable,
     InvoiceNotEditable,
@@ -24,7 +23,7 @@ from invoice_portal.core.errors import (
     ValidationFailed,
 )
 from invoice_portal.core.locks import lock_one, lock_rows
-from invoice_portal.core.money import MAX_AMOUNT, TAX_RATE_PLACES, ZERO, as_str, check_currency, minor_digits, quantize, to_decimal
+from invoice_portal.core.money import TAX_RATE_PLACES, ZERO, as_str, check_amount_limit, check_currency, minor_digits, quantize, to_decimal
 from invoice_portal.core.numbering import format_number, next_value, parse_number_format
 from invoice_portal.core.settings_store import portal_settings, settings_read_once
 from invoice_portal.invoices.lines import LineSpec, parse_lines, resolve_discount_tax
@@ -111,10 +110,8 @@ def _apply_totals(invoice: Invoice, specs: list[LineSpec]) -> None:
         raise ValidationFailed("discount: larger than the sum of the lines.", field="discount")
     # Inputs are bounded one by one; their products and sums must still fit the amount columns.
     for i, net in enumerate(totals.line_nets):
-        if net > MAX_AMOUNT:
-            raise InvalidAmount(f"lines[{i}]: the line amount {net} is too large.", field=f"lines[{i}]")
-    if max(totals.line_net_total, totals.total) > MAX_AMOUNT:
-        raise InvalidAmount(f"lines: the document total {max(totals.line_net_total, totals.total)} is too large.", field="lines")
+        check_amount_limit(net, invoice.currency, field=f"lines[{i}]")
+    check_amount_limit(max(totals.line_net_total, totals.total), invoice.currency, field="lines")
     for tax in totals.breakdown:
         if tax.base < ZERO:
             raise ValidationFailed(f"discount: larger than the lines taxed {tax.category} {tax.rate} %.", field="discount")
