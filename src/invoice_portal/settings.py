@@ -8,6 +8,7 @@ secret key required).
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -151,6 +152,14 @@ ALLOW_DEMO_PASSWORD = not PRODUCTION
 WEBHOOKS_ALLOW_LOOPBACK = os.environ.get("WEBHOOKS_ALLOW_LOOPBACK", "0" if PRODUCTION else "1") == "1" and not PRODUCTION
 # Outbound webhooks carry invoice and payment data: https:// only in production (http:// for tests and the demo's receiver).
 WEBHOOKS_REQUIRE_HTTPS = PRODUCTION
+
+# The largest amount one payment, remittance advice or document may carry here (core.money.check_amount_limit),
+# and the amount above which the seller app asks "Record a payment of $…?" before saving.
+MONEY_MAX_AMOUNT = os.environ.get("MONEY_MAX_AMOUNT", "999999999.99")
+MONEY_CONFIRM_ABOVE = os.environ.get("MONEY_CONFIRM_ABOVE", "100000.00")
+for _name in ("MONEY_MAX_AMOUNT", "MONEY_CONFIRM_ABOVE"):
+    if not re.fullmatch(r"[0-9]{1,12}(\.[0-9]{1,4})?", globals()[_name]):
+        raise ImproperlyConfigured(f"{_name} must be a plain amount such as 999999999.99, not {globals()[_name]!r}.")
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")

@@ -8,7 +8,8 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
-from invoice_portal.core.errors import DomainError
+from invoice_portal.core.errors import DomainError, InvalidAmount
+from invoice_portal.core.money import to_decimal
 from invoice_portal.core.text import text_problem
 
 _FIELD_PREFIX = re.compile(r"^[\w\[\].]+: ")
@@ -30,6 +31,30 @@ def attach_error(form: forms.Form, exc: DomainError, *, fields: dict[str, str] |
         form.add_error(name, domain_message(exc))
     else:
         form.add_error(None, exc.message)
+
+
+class NumberField(forms.CharField):
+    """A number a person types (an amount, a price, a quantity, a rate), read by ``core.money.to_decimal``.
+
+    The same rule as the API and the imports: "1,000.00" as the app writes it is read, "1e9" and an ambiguous
+    "1,5" are refused in words. Sign and range are the domain's to judge (with ``allow_negative``).
+    """
+
+    def __init__(self, *, places: int, allow_negative: bool = True, **kwargs: Any) -> None:
+        self.places, self.allow_negative = places, allow_negative
+        attrs = {"inputmode": "decimal", "autocomplete": "off"}
+        widget = kwargs.pop("widget", None) or forms.TextInput()
+        widget.attrs = {**attrs, **widget.attrs}
+        super().__init__(widget=widget, **kwargs)
+
+    def to_python(self, value: Any) -> Any:
+        text = super().to_python(value)
+        if text in self.empty_values:
+            return None
+        try:
+            return to_decimal(text, field="value", places=self.places, allow_negative=self.allow_negative)
+        except InvalidAmount as exc:
+            raise ValidationError(domain_message(exc), code=exc.code) from None
 
 
 class DateInput(forms.DateInput):

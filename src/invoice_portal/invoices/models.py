@@ -54,6 +54,9 @@ class Status(models.TextChoices):
         return cls(value).label
 
 
+# An issued document whose total is zero: settled the moment it is issued, with no money (docs/domain.md).
+NOTHING_TO_PAY_LABEL = "Nothing to pay"
+
 # What open / partially paid / paid mean for a credit note: how much of its credit is used.
 CREDIT_NOTE_LABELS: dict[str, str] = {Status.OPEN: "Available credit", Status.PARTIALLY_PAID: "Partly applied", Status.PAID: "Applied"}
 
@@ -218,8 +221,18 @@ class Invoice(models.Model):
         return self.status in (Status.OPEN, Status.PARTIALLY_PAID) and self.due_date is not None and self.due_date < timezone.localdate()
 
     @property
+    def nothing_to_pay(self) -> bool:
+        """Issued with a zero total: stored as settled (``paid``: no balance, no reminders, not payable), but no
+        payment settled it, so it is never shown as paid."""
+        return self.status == Status.PAID and self.total == 0
+
+    @property
     def status_label(self) -> str:
-        return Status.label_for(self.status, self.kind)
+        return NOTHING_TO_PAY_LABEL if self.nothing_to_pay else Status.label_for(self.status, self.kind)
+
+    @property
+    def status_colour(self) -> str:
+        return "grey" if self.nothing_to_pay else Status.colour(self.status)
 
     @property
     def signed_total(self) -> Decimal:

@@ -88,6 +88,8 @@ def invoice_summary_status(invoice: Invoice, views: list[LineView] | None = None
     Pass the ``line_views`` a page has computed already to spare reading the lines again."""
     if invoice.kind == Kind.CREDIT_NOTE:
         return invoice.get_status_display()
+    if invoice.nothing_to_pay:
+        return invoice.status_label
     codes = [v.code for v in (views if views is not None else line_views(invoice))]
     if "disputed" in codes:
         return "Disputed"

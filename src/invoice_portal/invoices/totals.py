@@ -48,6 +48,26 @@ def line_net(line: LineInput, currency: str) -> Decimal:
     return quantize(line.quantity * line.unit_price, currency) - quantize(line.discount, currency)
 
 
+@dataclass(frozen=True)
+class LineRounding:
+    """A line whose quantity × unit price has more decimals than its currency: what was typed and what is billed."""
+
+    index: int
+    exact: Decimal
+    rounded: Decimal
+
+
+def line_roundings(lines: Iterable[LineInput], currency: str) -> list[LineRounding]:
+    """The lines ``line_net`` rounds (docs/domain.md, "Unit prices"): a unit price may carry up to four decimals
+    (0.0125 per unit), the line amount is billed in the currency's minor units, and the editor says so."""
+    found = []
+    for i, line in enumerate(lines):
+        exact = line.quantity * line.unit_price
+        if (rounded := quantize(exact, currency)) != exact:
+            found.append(LineRounding(index=i, exact=exact.normalize(), rounded=rounded))
+    return found
+
+
 def compute_totals(
     lines: Iterable[LineInput],
     *,

@@ -34,7 +34,7 @@ from invoice_portal.core.errors import (
 )
 from invoice_portal.core.ids import parse_id
 from invoice_portal.core.locks import lock_one, lock_rows
-from invoice_portal.core.money import ZERO, as_str, check_currency, parse_money
+from invoice_portal.core.money import ZERO, as_str, check_amount_limit, check_currency, parse_money
 from invoice_portal.invoices.models import Direction, Invoice, Kind, Status
 from invoice_portal.invoices.services.documents import invoice_settle
 from invoice_portal.notifications.services import notify_payment_received
@@ -76,19 +76,21 @@ def _check_targets(
 ) -> None:
     """Every target may take the money. ``allowed_companies`` (the payer and its subsidiaries) is read before the
     rows are locked, to keep the locked stretch short."""
-    for req in requests:
-        invoice = invoices.get(req.invoice_id)
+    # Each refusal names the allocation at fault (``allocations[i]``, in the order given) so a form marks that row.
+    for i, req in enumerate(requests):
+        invoice, where = invoices.get(req.invoice_id), f"allocations[{i}].amount"
         if invoice is None or invoice.company_id not in allowed_companies:
-            raise AllocationNotAllowed(f"Invoice {req.invoice_id} does not exist for {company}.")
+            raise AllocationNotAllowed(f"Invoice {req.invoice_id} does not exist for {company}.", field=f"allocations[{i}].invoice")
         if invoice.direction != Direction.ISSUED or invoice.kind == Kind.CREDIT_NOTE:
-            raise AllocationNotAllowed(f"{invoice} is not something the customer owes; it cannot take an allocation.")
+            raise AllocationNotAllowed(f"{invoice} is not something the customer owes; it cannot take an allocation.", field=where)
         if invoice.status in (Status.DRAFT, Status.CANCELED):
-            raise AllocationNotAllowed(f"{invoice} is {invoice.get_status_display().lower()}; nothing can be allocated to it.")
+            raise AllocationNotAllowed(f"{invoice} is {invoice.get_status_display().lower()}; nothing can be allocated to it.", field=where)
         if invoice.currency != currency:
-            raise CurrencyMismatch(f"{invoice} is in {invoice.currency}, the money is in {currency}.")
+            raise CurrencyMismatch(f"{invoice} is in {invoice.currency}, the money is in {currency}.", field=where)
         if req.amount > invoice.balance:
             raise AllocationExceedsBalance(
-                f"{as_str(req.amount, currency)} is more than the {as_str(invoice.balance, currency)} {currency} still due on {invoice}."
+                f"{as_str(req.amount, currency)} is more than the {as_str(invoice.balance, currency)} {currency} still due on {invoice}.",
+                field=where,
             )
 
 
@@ -131,7 +133,7 @@ def payment_record(
 ) -> Payment:
     """Record money received and allocate it across one or many invoices; the rest is credit on account."""
     check_currency(currency)
-    value = parse_money(amount, currency)
+    value = check_amount_limit(parse_money(amount, currency), currency, field="amount")
     if value == ZERO:
         raise ValidationFailed("amount: a payment is above zero.", field="amount")
     if method not in Method.values:
@@ -146,7 +148,8 @@ def payment_record(
     wanted = sum((r.amount for r in requests), ZERO)
     if wanted > value:
         raise AllocationExceedsPayment(
-            f"The allocations add up to {as_str(wanted, currency)}, more than the payment of {as_str(value, currency)} {currency}."
+            f"The allocations add up to {as_str(wanted, currency)}, more than the payment of {as_str(value, currency)} {currency}.",
+            field="amount",
         )
     if external_id and Payment.objects.filter(external_id=external_id).exists():
         raise ValidationFailed(f"external_id: a payment '{external_id}' exists already.", field="external_id")

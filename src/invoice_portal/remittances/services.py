@@ -29,7 +29,7 @@ from invoice_portal.core.errors import (
 )
 from invoice_portal.core.ids import parse_id
 from invoice_portal.core.locks import lock_one, lock_rows
-from invoice_portal.core.money import ZERO, as_str, check_currency, minor_digits, parse_money
+from invoice_portal.core.money import ZERO, as_str, check_amount_limit, check_currency, minor_digits, parse_money
 from invoice_portal.invoices.models import Direction, Invoice, Kind, Status
 from invoice_portal.invoices.selectors import invoices_visible_to
 from invoice_portal.payments.models import Payment
@@ -169,7 +169,7 @@ def remittance_submit(
     if len(currencies) > 1:
         raise CurrencyMismatch(f"One remittance is in one currency; these are in {', '.join(sorted(currencies))}.")
     currency = check_currency(currencies.pop() if currencies else actor.company.currency)
-    value = parse_money(amount, currency, field="amount")
+    value = check_amount_limit(parse_money(amount, currency, field="amount"), currency, field="amount")
     if value < _minimum_unit(currency):
         raise InvalidAmount(f"amount: at least {as_str(_minimum_unit(currency), currency)} {currency}.", field="amount")
     if method not in RemittanceMethod.values:

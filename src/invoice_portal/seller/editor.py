@@ -19,15 +19,18 @@ from django.http import QueryDict
 
 from invoice_portal.core.errors import DomainError, ValidationFailed
 from invoice_portal.core.forms import Form as TextRuleForm
-from invoice_portal.core.money import minor_digits, to_decimal
+from invoice_portal.core.forms import NumberField
+from invoice_portal.core.money import QUANTITY_PLACES, TAX_RATE_PLACES, UNIT_PRICE_PLACES, format_money, minor_digits, to_decimal
 from invoice_portal.invoices.lines import parse_lines, resolve_discount_tax
 from invoice_portal.invoices.models import Invoice, LineKind, TaxCategory
-from invoice_portal.invoices.totals import Totals, compute_totals
+from invoice_portal.invoices.totals import Totals, compute_totals, line_roundings
 from invoice_portal.seller.forms import DateInput, domain_message, plain_number
 
 PREFIX = "lines"
-_DECIMAL = {"inputmode": "decimal", "autocomplete": "off"}
 _LINE_FIELD = re.compile(r"^lines\[(\d+)\](?:\.(\w+))?$")
+# A line's fields as a sentence names them ("Line 1, quantity: must not be negative").
+_FIELD_WORDS = {"quantity": "quantity", "unit_price": "unit price", "discount": "line discount", "tax_rate": "VAT rate",
+                "tax_category": "VAT category", "description": "description", "sku": "SKU", "kind": "type"}  # fmt: skip
 _HEADER = ("issue_date", "due_date", "service_start", "service_end", "po_number", "notes", "payment_instructions")
 
 
@@ -36,24 +39,16 @@ class LineForm(TextRuleForm):
                              help_text="Cost: shipping, handling, fees")  # fmt: skip
     sku = forms.CharField(required=False, max_length=100, label="SKU", widget=forms.TextInput(attrs={"size": 8}))
     description = forms.CharField(required=False, max_length=500)
-    quantity = forms.DecimalField(
-        required=False, max_digits=16, decimal_places=4, label="Qty", widget=forms.TextInput(attrs=_DECIMAL | {"size": 5})
-    )
-    unit_price = forms.DecimalField(
-        required=False, max_digits=18, decimal_places=4, label="Unit price", widget=forms.TextInput(attrs=_DECIMAL | {"size": 8})
-    )
-    discount = forms.DecimalField(
-        required=False, max_digits=18, decimal_places=4, label="Line discount", widget=forms.TextInput(attrs=_DECIMAL | {"size": 6})
-    )
+    quantity = NumberField(required=False, places=QUANTITY_PLACES, label="Qty", widget=forms.TextInput(attrs={"size": 5}))
+    unit_price = NumberField(required=False, places=UNIT_PRICE_PLACES, label="Unit price", widget=forms.TextInput(attrs={"size": 8}))
+    discount = NumberField(required=False, places=UNIT_PRICE_PLACES, label="Line discount", widget=forms.TextInput(attrs={"size": 6}))
     tax_category = forms.ChoiceField(
         required=False,
         choices=[("", "Auto"), *((c.value, f"{c.value} – {c.label}") for c in TaxCategory)],
         label="VAT category",
         help_text="Auto: S with a rate, Z without",
     )
-    tax_rate = forms.DecimalField(
-        required=False, max_digits=6, decimal_places=3, label="VAT %", widget=forms.TextInput(attrs=_DECIMAL | {"size": 4})
-    )
+    tax_rate = NumberField(required=False, places=TAX_RATE_PLACES, label="VAT %", widget=forms.TextInput(attrs={"size": 4}))
     unit_code = forms.CharField(required=False, max_length=3, widget=forms.HiddenInput())
     order_line_id = forms.IntegerField(required=False, widget=forms.HiddenInput())
 
@@ -94,14 +89,11 @@ class HeaderForm(TextRuleForm):
     po_number = forms.CharField(required=False, max_length=100, label="Customer PO number")
     notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
     payment_instructions = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    discount = forms.DecimalField(required=False, min_value=0, max_digits=18, decimal_places=4, label="Invoice discount (net)",
-                                  widget=forms.TextInput(attrs=_DECIMAL))  # fmt: skip
+    discount = NumberField(required=False, places=UNIT_PRICE_PLACES, allow_negative=False, label="Invoice discount (net)")
     discount_tax_category = forms.ChoiceField(
         required=False, choices=[("", "As the lines"), *TaxCategory.choices], label="Discount VAT category"
     )
-    discount_tax_rate = forms.DecimalField(
-        required=False, max_digits=6, decimal_places=3, label="Discount VAT %", widget=forms.TextInput(attrs=_DECIMAL)
-    )
+    discount_tax_rate = NumberField(required=False, places=TAX_RATE_PLACES, label="Discount VAT %")
 
     def header(self) -> dict[str, Any]:
         cd = self.cleaned_data
@@ -118,6 +110,7 @@ class HeaderForm(TextRuleForm):
 class Preview:
     totals: Totals | None = None
     error: str = ""
+    notices: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -145,19 +138,31 @@ class Editor:
             self._rows.append(index)
         return result
 
-    def attach(self, exc: DomainError) -> None:
-        """Put a domain error on the line row and field it names, a header field, or the top of the form."""
+    def attach(self, exc: DomainError) -> str:
+        """Put a domain error on the line row and field it names, a header field, or the top of the form.
+
+        Returns the error as a person reads it in a summary ("Line 1, quantity: must not be negative"), never the
+        service's path ("lines[0].quantity"); the field itself shows the message once, beside it.
+        """
+        form, name, words = self._place(exc)
+        if form is not None:
+            form.add_error(name, domain_message(exc))
+        self.errors.append(words)
+        return words
+
+    def _place(self, exc: DomainError) -> tuple[forms.Form | None, str | None, str]:
+        """The form and field a domain error belongs to, and the error in words naming the row the person sees."""
         match = _LINE_FIELD.match(exc.field or "")
         if match and int(match.group(1)) < len(self._rows):
-            form = self.lines.forms[self._rows[int(match.group(1))]]
+            row = self._rows[int(match.group(1))]
+            form: forms.Form = self.lines.forms[row]
             name = match.group(2)
-            form.add_error(name if name in form.fields else None, domain_message(exc))
-            self.errors.append(f"Line {int(match.group(1)) + 1}: {domain_message(exc)}")
-        elif exc.field in self.header.fields:
-            self.header.add_error(exc.field, domain_message(exc))
-            self.errors.append(exc.message)
-        else:
-            self.errors.append(exc.message)
+            if name in form.fields:
+                return form, name, f"Line {row + 1}, {_FIELD_WORDS.get(name, name)}: {domain_message(exc)}"
+            return form, None, f"Line {row + 1}: {domain_message(exc)}"
+        if exc.field and exc.field in self.header.fields:
+            return self.header, exc.field, f"{self.header.fields[exc.field].label}: {domain_message(exc)}"
+        return None, None, exc.message
 
     def preview(self, currency: str) -> Preview:
         """Totals of what is typed, computed by the domain's one totals function; nothing is saved."""
@@ -177,10 +182,17 @@ class Editor:
                 (s.as_input() for s in specs), currency=currency, discount=discount, discount_tax_category=category, discount_tax_rate=rate
             )
         except ValidationFailed as exc:
-            return Preview(error=exc.message)
+            # On a page that already shows the errors (a refused save), the totals box does not repeat them.
+            return Preview(error="Correct the highlighted fields to see the totals." if self.errors else self._place(exc)[2])
         if totals.tax_exclusive_total < 0:
             return Preview(totals=totals, error="The discount is larger than the sum of the lines.")
-        return Preview(totals=totals)
+        rows = self._rows if self.lines.is_bound else list(range(len(specs)))
+        notices = [
+            f"Line {rows[r.index] + 1}: {plain_number(specs[r.index].quantity)} × {plain_number(specs[r.index].unit_price)} = "
+            f"{r.exact:f}, billed as {format_money(r.rounded, currency)} (rounded to {minor_digits(currency)} decimals, half up)."
+            for r in line_roundings((s.as_input() for s in specs), currency)
+        ]
+        return Preview(totals=totals, notices=notices)
 
 
 def _initial_line(row: Mapping[str, Any]) -> dict[str, Any]:

@@ -61,7 +61,7 @@ def invoice_rows(invoices: QuerySet[Invoice]) -> Iterator[list[object]]:
     for inv in invoices.iterator(chunk_size=CHUNK):
         overdue = inv.status in ("open", "partially_paid") and inv.due_date is not None and inv.due_date < today
         yield [
-            inv.number or "", inv.get_kind_display(), inv.get_status_display(), inv.company.name, inv.company.external_id or "",
+            inv.number or "", inv.get_kind_display(), inv.status_label, inv.company.name, inv.company.external_id or "",
             inv.order.external_id if inv.order else "", inv.get_source_display(), inv.issue_date or "", inv.due_date or "",
             inv.currency, as_str(inv.total, inv.currency), as_str(inv.allocated_total, inv.currency),
             as_str(inv.balance, inv.currency), "yes" if overdue else "no",

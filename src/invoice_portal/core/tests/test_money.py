@@ -7,7 +7,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from invoice_portal.core.errors import InvalidAmount, InvalidCurrency
-from invoice_portal.core.money import as_str, check_currency, known_currencies, minor_digits, parse_money, quantize
+from invoice_portal.core.money import (
+    as_str,
+    check_amount_limit,
+    check_currency,
+    known_currencies,
+    minor_digits,
+    needs_confirmation,
+    parse_money,
+    quantize,
+    to_decimal,
+)
 
 
 def test_currency_digits_come_from_iso_4217() -> None:
@@ -36,7 +46,6 @@ def test_amounts_are_written_with_ascii_digits_only(value: str) -> None:
 
 def test_plain_ascii_amounts_still_parse() -> None:
     assert parse_money(" 12.50 ", "USD") == Decimal("12.50")
-    assert parse_money("1E+1", "USD") == Decimal("10")
     assert parse_money(12, "USD") == Decimal("12")
 
 
@@ -77,3 +86,38 @@ def test_wire_format_round_trips_exactly(amount: Decimal) -> None:
     text = as_str(amount, "USD")
     assert parse_money(text, "USD") == amount
     assert len(text.split(".")[1]) == 2
+
+
+@pytest.mark.parametrize("value", ["1e9", "1E9", "1E+1", "2.5e3", "-1e2", "1e-2"])
+def test_scientific_notation_is_refused_in_plain_words(value: str) -> None:
+    with pytest.raises(InvalidAmount, match="scientific notation; write the amount out in digits"):
+        to_decimal(value, field="amount", places=2, allow_negative=True)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("1,000.00", "1000.00"), ("1,000", "1000"), ("12,345,678.9", "12345678.9"), ("-1,000.50", "-1000.50"), (" 999,999.99 ", "999999.99")],
+)
+def test_the_grouping_the_app_writes_is_read_back(value: str, expected: str) -> None:
+    assert to_decimal(value, field="amount", places=2, allow_negative=True) == Decimal(expected)
+
+
+@pytest.mark.parametrize("value", ["1,5", "1,00", "1.000,00", "12,34,567", ",100", "1,000,0", "1,,000", "1,000.00,0"])
+def test_ambiguous_grouping_is_refused_with_the_expected_form(value: str) -> None:
+    with pytest.raises(InvalidAmount, match=r"ambiguous; write thousands as 1,000.50"):
+        to_decimal(value, field="amount", places=2)
+
+
+def test_the_installation_maximum_is_refused_in_words(settings: object) -> None:
+    assert check_amount_limit(Decimal("999999999.99"), "USD", field="amount") == Decimal("999999999.99")
+    with pytest.raises(InvalidAmount, match=r"\$1,000,000,000.00 is above this installation's maximum of \$999,999,999.99"):
+        check_amount_limit(Decimal("1000000000"), "USD", field="amount")
+
+
+def test_the_maximum_and_the_confirmation_threshold_are_settings(settings: object) -> None:
+    settings.MONEY_MAX_AMOUNT = "5000.00"  # type: ignore[attr-defined]
+    settings.MONEY_CONFIRM_ABOVE = "1000.00"  # type: ignore[attr-defined]
+    with pytest.raises(InvalidAmount, match="maximum of"):
+        check_amount_limit(Decimal("5000.01"), "USD", field="amount")
+    assert not needs_confirmation(Decimal("1000.00"))
+    assert needs_confirmation(Decimal("1000.01"))

@@ -16,7 +16,6 @@ from invoice_portal.companies.models import Company
 from invoice_portal.core.errors import (
     Conflict,
     CreditExceedsInvoice,
-    InvalidAmount,
     InvalidTransition,
     InvoiceNotDeletable,
     InvoiceNotEditable,
@@ -24,7 +23,8 @@ from invoice_portal.core.errors import (
     ValidationFailed,
 )
 from invoice_portal.core.locks import lock_one, lock_rows
-from invoice_portal.core.money import MAX_AMOUNT, TAX_RATE_PLACES, ZERO, as_str, check_currency, minor_digits, quantize, to_decimal
+from invoice_portal.core.models import PortalSettings
+from invoice_portal.core.money import TAX_RATE_PLACES, ZERO, as_str, check_amount_limit, check_currency, minor_digits, quantize, to_decimal
 from invoice_portal.core.numbering import format_number, next_value, parse_number_format
 from invoice_portal.core.settings_store import portal_settings, settings_read_once
 from invoice_portal.invoices.lines import LineSpec, parse_lines, resolve_discount_tax
@@ -111,10 +111,8 @@ def _apply_totals(invoice: Invoice, specs: list[LineSpec]) -> None:
         raise ValidationFailed("discount: larger than the sum of the lines.", field="discount")
     # Inputs are bounded one by one; their products and sums must still fit the amount columns.
     for i, net in enumerate(totals.line_nets):
-        if net > MAX_AMOUNT:
-            raise InvalidAmount(f"lines[{i}]: the line amount {net} is too large.", field=f"lines[{i}]")
-    if max(totals.line_net_total, totals.total) > MAX_AMOUNT:
-        raise InvalidAmount(f"lines: the document total {max(totals.line_net_total, totals.total)} is too large.", field="lines")
+        check_amount_limit(net, invoice.currency, field=f"lines[{i}]")
+    check_amount_limit(max(totals.line_net_total, totals.total), invoice.currency, field="lines")
     for tax in totals.breakdown:
         if tax.base < ZERO:
             raise ValidationFailed(f"discount: larger than the lines taxed {tax.category} {tax.rate} %.", field="discount")
@@ -356,6 +354,25 @@ def check_not_subject_alone(invoice: Invoice, lines: Iterable[Any] | None = None
         )
 
 
+def number_template(settings: PortalSettings, kind: str) -> str:
+    """The settings' number format of a document kind ("INV-{year}-{seq:06d}")."""
+    return {
+        Kind.INVOICE: settings.invoice_number_format,
+        Kind.CREDIT_NOTE: settings.credit_note_number_format,
+        Kind.DEBIT_NOTE: settings.debit_note_number_format,
+    }[Kind(kind)]
+
+
+def number_key(kind: str, year: int) -> str:
+    """The gapless counter (``core.numbering``) of a document kind and year."""
+    return f"{kind}:{year}"
+
+
+def due_date_on_issue(invoice: Invoice, issue_date: dt.date) -> dt.date:
+    """The due date a document without one gets when it is issued on ``issue_date``: the customer's payment terms."""
+    return invoice.due_date or issue_date + dt.timedelta(days=invoice.company.payment_terms_days)
+
+
 def _issue_locked(*, actor: Any, invoice: Invoice, issue_date: dt.date | None, number: str | None = None) -> Invoice:
     """The rules of ``invoice_issue``, on a document this transaction holds locked, with its lines loaded.
 
@@ -376,15 +393,11 @@ def _issue_locked(*, actor: Any, invoice: Invoice, issue_date: dt.date | None, n
         before = invoice_audit_view(invoice)
         invoice.issue_date = issue_date or invoice.issue_date or timezone.localdate()
         if invoice.due_date is None:
-            invoice.due_date = invoice.issue_date + dt.timedelta(days=invoice.company.payment_terms_days)
+            invoice.due_date = due_date_on_issue(invoice, invoice.issue_date)
         elif invoice.due_date < invoice.issue_date:
             raise ValidationFailed("due_date: before the issue date.", field="due_date")
         settings = portal_settings()
-        template = {
-            Kind.INVOICE: settings.invoice_number_format,
-            Kind.CREDIT_NOTE: settings.credit_note_number_format,
-            Kind.DEBIT_NOTE: settings.debit_note_number_format,
-        }[Kind(invoice.kind)]
+        template = number_template(settings, invoice.kind)
         parse_number_format(template)  # a broken format is refused before the counter is taken
         if number is not None:
             number = number.strip()
@@ -397,7 +410,9 @@ def _issue_locked(*, actor: Any, invoice: Invoice, issue_date: dt.date | None, n
         year = invoice.issue_date.year
         # The serialized stretch starts here: the counter row stays locked until COMMIT (a document that
         # keeps its own number, an ERP's, takes no counter).
-        invoice.number = number if number is not None else format_number(template, year=year, seq=next_value(f"{invoice.kind}:{year}"))
+        invoice.number = (
+            number if number is not None else format_number(template, year=year, seq=next_value(number_key(invoice.kind, year)))
+        )
         invoice.issued_at = timezone.now()
         invoice.seller_snapshot = seller
         invoice.status = settled_status(total=invoice.total, allocated=invoice.allocated_total)

@@ -19,4 +19,4 @@ def invoice_badge(status: str, label: str = "") -> SafeString:
 @register.simple_tag
 def document_badge(document: Invoice) -> SafeString:
     """The status badge of an invoice, debit note or credit note, in the words of its kind ("Applied", not "Paid")."""
-    return badge_html(document.status_label, Status.colour(document.status))
+    return badge_html(document.status_label, document.status_colour)

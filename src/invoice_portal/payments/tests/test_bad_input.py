@@ -47,7 +47,9 @@ BAD_AMOUNTS = [
     pytest.param("ten", InvalidAmount, "is not a number", id="text"),
     pytest.param("", InvalidAmount, "is not a number", id="empty"),
     pytest.param(None, InvalidAmount, "is not a number", id="none"),
-    pytest.param("1e20", InvalidAmount, "too large", id="too-large"),
+    pytest.param("1e20", InvalidAmount, "scientific notation", id="scientific"),
+    pytest.param("100000000000000000000", InvalidAmount, "too large", id="too-large"),
+    pytest.param("1,5", InvalidAmount, "ambiguous", id="ambiguous-grouping"),
     pytest.param("0", ValidationFailed, "above zero", id="zero"),
 ]
 
@@ -80,6 +82,14 @@ def test_a_bad_refund_amount_is_refused_and_nothing_is_written(acme, amount, err
     payment = pay(company=acme, invoices=[], amount="100.00")
     with refused(error, message):
         payment_refund(actor=None, payment=payment, amount=amount)
+
+
+def test_a_payment_above_the_installation_maximum_is_refused_and_nothing_is_written(acme):
+    with refused(InvalidAmount, r"\$1,000,000,000.00 is above this installation's maximum of \$999,999,999.99"):
+        payment_record(actor=None, company=acme, amount="1,000,000,000.00", currency="USD", method="wire")
+    assert payment_record(actor=None, company=acme, amount="999,999,999.99", currency="USD", method="wire").amount == Decimal(
+        "999999999.99"
+    )
 
 
 def test_an_amount_with_more_decimals_than_the_currency_allows_is_refused_for_yen(acme):

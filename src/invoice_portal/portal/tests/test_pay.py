@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from invoice_portal.integrations.testgateway import provider
@@ -115,7 +116,24 @@ def test_a_wrong_amount_is_a_form_error_and_nothing_is_written(books: Books, log
     html = response.content.decode()
     assert message in html
     assert 'class="row-error"' in html  # the error sits on the amount of that invoice
+    assert html.count(message) == 1  # once, beside the field: not again in the totals box or a banner
     assert _written() == before
+
+
+def test_two_wrong_amounts_each_show_their_error_on_their_own_row_once(books: Books, login: Any) -> None:
+    response = _post(login(books.p.alice), {books.alice_second: "abc", books.alice_web: "1e3"})
+    html = response.content.decode()
+    assert html.count("is not a number written with the digits 0-9") == 1
+    assert html.count("scientific notation") == 1
+    assert html.count('class="row-error"') == 2
+
+
+def test_the_live_totals_name_the_invoice_of_a_wrong_amount(books: Books, login: Any) -> None:
+    client = login(books.p.alice)
+    data = {"invoice": [books.alice_web.pk], f"amount_{books.alice_web.pk}": "1e3"}
+    html = client.post(reverse("portal:pay_preview"), data, headers={"HX-Request": "true"}).content.decode()
+    assert f"{books.alice_web}: &#x27;1e3&#x27; is written in scientific notation" in html
+    assert "amount:" not in html
 
 
 def test_an_invoice_outside_the_buyers_scope_refuses_the_whole_payment(books: Books, login: Any) -> None:

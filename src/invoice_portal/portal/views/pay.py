@@ -6,7 +6,7 @@ page parses the input, starts the checkout through ``integrations.checkout`` and
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -17,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from invoice_portal.core.errors import DomainError, NotFound
+from invoice_portal.core.forms import domain_message
 from invoice_portal.core.money import ZERO, as_str, parse_money
 from invoice_portal.integrations.checkout import checkout_start
 from invoice_portal.integrations.gateways.base import GatewayError
@@ -55,7 +56,7 @@ def pay_summary(invoices: list[Invoice], data: Any, currency: str, *, credit_ava
         try:
             total += parse_money((data.get(f"amount_{invoice.pk}") or "").strip() or "0", currency)
         except DomainError as exc:
-            errors[invoice.pk] = exc.message
+            errors[invoice.pk] = f"{invoice}: {domain_message(exc)}"
     try:
         credit = parse_money((data.get("apply_credit") or "").strip() or "0", currency) if credit_available else ZERO
     except DomainError:
@@ -88,10 +89,18 @@ def _pay_page(request: HttpRequest, invoices: list[Invoice], form: PayForm | Non
     if not credit:
         form.fields.pop("apply_credit", None)
     data = form.data if form.is_bound else {**dict(form.initial.items()), "apply_credit": ""}
+    summary = pay_summary(invoices, data, currency, credit_available=credit)
+    if form.is_bound:
+        # Each error once, beside the amount it is about: an amount the service did not get to (it stops at the
+        # first) gets its reason on its own row, and the totals box repeats none of them.
+        for pk in summary.errors:
+            name = f"amount_{pk}"
+            if name in form.fields and not form.errors.get(name):
+                form.add_error(name, summary.errors[pk].split(": ", 1)[1])
+        summary = replace(summary, errors={})
     context.update(
         form=form, currency=currency, credit=credit, payable=payable,
-        rows=[(inv, field, payable[inv.pk]) for inv, field in form.rows()],
-        summary=pay_summary(invoices, data, currency, credit_available=credit),
+        rows=[(inv, field, payable[inv.pk]) for inv, field in form.rows()], summary=summary,
     )  # fmt: skip
     return render_page(request, "portal/pay/pay.html", context)
 

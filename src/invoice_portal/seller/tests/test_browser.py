@@ -100,7 +100,9 @@ def test_sales_invoices_a_flagged_order_edits_a_cost_line_and_issues_it(world: W
     sync_api.expect(page.locator(".preview-total")).to_have_text("$37.50")  # 1 × 25.00 left on the order + 12.50, live
     page.get_by_role("button", name="Save changes").click()
     sync_api.expect(page.locator(".msg-success")).to_contain_text("saved")
-    page.get_by_role("button", name="Issue").click()
+    page.get_by_role("link", name="Issue…").click()  # a confirmation first: the customer, the total, what happens
+    sync_api.expect(page.locator("h1")).to_contain_text("Issue this invoice to")
+    page.get_by_role("button", name=re.compile(r"^Issue \$37\.50 to ")).click()
     sync_api.expect(page.locator(".msg-success")).to_contain_text("Issued as INV-")
     shot(page, "1-sales-invoiced-flagged-order")
 

@@ -14,9 +14,31 @@ def detail(invoice: Invoice) -> str:
     return reverse("seller:invoice_detail", args=[invoice.pk])
 
 
+def test_issue_asks_first_saying_what_will_happen_the_total_and_the_customer(world: World, client) -> None:
+    client.force_login(world.p.sales)
+    page = client.get(reverse("seller:invoice_issue", args=[world.draft.pk]))
+    html = page.content.decode()
+    assert f"Issue this invoice to {world.draft.company}?" in html
+    assert "$100.00" in html  # the draft's total
+    assert "It gets the next number, INV-" in html
+    assert "can no longer be deleted, only canceled" in html
+    # Posting without the confirmation (a stale form, a script) shows the question again and issues nothing.
+    again = client.post(reverse("seller:invoice_issue", args=[world.draft.pk]))
+    assert "Issue this invoice to" in again.content.decode()
+    world.draft.refresh_from_db()
+    assert world.draft.status == "draft"
+    assert world.draft.number is None
+
+
+def test_the_issue_question_of_an_issued_invoice_goes_back_with_a_message(world: World, client) -> None:
+    client.force_login(world.p.sales)
+    response = client.get(reverse("seller:invoice_issue", args=[world.open.pk]), follow=True)
+    assert "only drafts can be issued" in response.content.decode()
+
+
 def test_issuing_a_draft_gives_it_a_number(world: World, client) -> None:
     client.force_login(world.p.sales)
-    response = client.post(reverse("seller:invoice_issue", args=[world.draft.pk]), follow=True)
+    response = client.post(reverse("seller:invoice_issue", args=[world.draft.pk]), {"confirm": "yes"}, follow=True)
     world.draft.refresh_from_db()
     assert world.draft.status == "open"
     assert world.draft.number
@@ -25,7 +47,7 @@ def test_issuing_a_draft_gives_it_a_number(world: World, client) -> None:
 
 def test_issuing_twice_is_refused_with_a_message(world: World, client) -> None:
     client.force_login(world.p.sales)
-    response = client.post(reverse("seller:invoice_issue", args=[world.open.pk]), follow=True)
+    response = client.post(reverse("seller:invoice_issue", args=[world.open.pk]), {"confirm": "yes"}, follow=True)
     assert "Not issued" in response.content.decode()
     assert "only drafts can be issued" in response.content.decode()
 

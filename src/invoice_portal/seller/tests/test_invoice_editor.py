@@ -69,7 +69,7 @@ def test_a_bad_quantity_is_a_form_error_and_nothing_is_created(world: World, cli
     before = Invoice.objects.count()
     response = client.post(new_url(world), editor_data([{"description": "Widget", "quantity": "three", "unit_price": "10"}]))
     assert response.status_code == 200
-    assert "Enter a number" in response.content.decode()
+    assert "&#x27;three&#x27; is not a number written with the digits 0-9." in response.content.decode()
     assert Invoice.objects.count() == before
 
 
@@ -184,3 +184,46 @@ def test_the_editor_shows_existing_numbers_as_typed(world: World, client) -> Non
     html = client.get(reverse("seller:invoice_detail", args=[world.draft.pk])).content.decode()
     assert 'name="lines-0-quantity" value="2"' in html
     assert 'name="lines-0-unit_price" value="50"' in html
+
+
+def test_the_live_totals_name_the_line_and_field_in_words(world: World, client) -> None:
+    client.force_login(world.p.sales)
+    data = editor_data([{"description": "A", "quantity": "-5", "unit_price": "10"}])
+    html = client.post(reverse("seller:invoice_preview", args=[world.draft.pk]), data, headers={"HX-Request": "true"}).content.decode()
+    assert "Line 1, quantity: must not be negative." in html
+    assert "lines[0]" not in html
+    assert "got -5" not in html
+
+
+def test_a_refused_save_shows_the_error_beside_the_field_and_once_in_the_summary(world: World, client) -> None:
+    client.force_login(world.p.sales)
+    lines = [{"description": "Fine", "quantity": "1", "unit_price": "10"}, {"description": "Bad", "quantity": "-5", "unit_price": "10"}]
+    response = client.post(new_url(world), editor_data(lines))
+    html = response.content.decode()
+    assert response.context["editor"].lines.forms[1].errors["quantity"] == ["must not be negative."]
+    assert html.count("Line 2, quantity: must not be negative.") == 1
+    assert html.count("must not be negative") == 2  # the summary and the field, not again in the totals box
+    assert "lines[1]" not in html
+
+
+def test_amounts_typed_as_the_app_writes_them_are_read_and_scientific_notation_is_refused(world: World, client) -> None:
+    client.force_login(world.p.sales)
+    data = editor_data([{"description": "A", "quantity": "1,000", "unit_price": "1,250.50"}])
+    html = client.post(reverse("seller:invoice_preview", args=[world.draft.pk]), data, headers={"HX-Request": "true"}).content.decode()
+    assert "$1,250,500.00" in html
+    response = client.post(new_url(world), editor_data([{"description": "A", "quantity": "1", "unit_price": "1e9"}]))
+    assert response.context["editor"].lines.forms[0].errors["unit_price"] == [
+        "&#x27;1e9&#x27; is written in scientific notation; write the amount out in digits, e.g. 1000000.00.".replace("&#x27;", "'")
+    ]
+
+
+def test_a_unit_price_finer_than_the_currency_is_billed_rounded_with_a_visible_notice(world: World, client) -> None:
+    client.force_login(world.p.sales)
+    data = editor_data(
+        [{"description": "A", "quantity": "3", "unit_price": "0.3333"}, {"description": "B", "quantity": "2", "unit_price": "1.50"}]
+    )
+    html = client.post(reverse("seller:invoice_preview", args=[world.draft.pk]), data, headers={"HX-Request": "true"}).content.decode()
+    assert "Line 1: 3 × 0.3333 = 0.9999, billed as $1.00 (rounded to 2 decimals, half up)." in html
+    assert "Line 2:" not in html
+    too_fine = client.post(new_url(world), editor_data([{"description": "A", "quantity": "1", "unit_price": "0.33333"}]))
+    assert too_fine.context["editor"].lines.forms[0].errors["unit_price"] == ["0.33333 has more than 4 decimal places."]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 from django.urls import reverse
 
 from invoice_portal.payments.models import Payment
@@ -99,7 +100,75 @@ def test_allocating_more_than_an_invoice_balance_is_refused(world: World, client
     data = {"amount": "500.00", "method": "check", "received_on": "2026-11-20", f"alloc_{world.overdue.pk}": "60.00"}
     response = client.post(new_url(world), data)
     assert "more than the 50.00 USD still due" in response.content.decode()
+    assert response.context["form"].errors[f"alloc_{world.overdue.pk}"] == [
+        f"60.00 is more than the 50.00 USD still due on {world.overdue}."
+    ]
+    assert not response.context["form"].non_field_errors()
+    assert response.content.decode().count("more than the 50.00 USD still due") == 1
     assert Payment.objects.count() == before
+
+
+def test_the_row_at_fault_is_marked_when_a_later_row_is_refused(world: World, client) -> None:
+    client.force_login(world.p.finance)
+    data = {
+        "amount": "500.00", "method": "check", "received_on": "2026-11-20",
+        f"alloc_{world.open.pk}": "10.00", f"alloc_{world.overdue.pk}": "60.00",
+    }  # fmt: skip
+    response = client.post(new_url(world), data)
+    errors = response.context["form"].errors
+    assert f"alloc_{world.overdue.pk}" in errors
+    assert f"alloc_{world.open.pk}" not in errors
+    assert 'class="row-error"' in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("amount", "message"),
+    [
+        ("1e9", "scientific notation"),
+        ("1,5", "ambiguous"),
+        ("1,000,000,000.00", "above this installation&#x27;s maximum of $999,999,999.99"),
+    ],
+)
+def test_amounts_people_should_not_type_are_field_errors(world: World, client, amount: str, message: str) -> None:
+    client.force_login(world.p.finance)
+    before = Payment.objects.count()
+    data = {"amount": amount, "method": "check", "received_on": "2026-11-20", "confirm_amount": "1000000000.00"}
+    response = client.post(new_url(world), data)
+    assert message in response.content.decode()
+    assert response.context["form"].errors.get("amount")
+    assert Payment.objects.count() == before
+
+
+def test_an_amount_written_as_the_app_writes_it_is_accepted(world: World, client) -> None:
+    client.force_login(world.p.finance)
+    data = {"amount": "1,250.00", "method": "check", "reference": "CHK-GROUPED", "received_on": "2026-11-20"}
+    client.post(new_url(world), data)
+    assert Payment.objects.get(reference="CHK-GROUPED").amount == Decimal("1250.00")
+
+
+def test_a_large_payment_is_confirmed_before_it_is_recorded(world: World, client, settings) -> None:
+    settings.MONEY_CONFIRM_ABOVE = "100000.00"
+    client.force_login(world.p.finance)
+    data = {"amount": "1,000,000.00", "method": "wire", "reference": "WIRE-BIG", "received_on": "2026-11-20"}
+    asked = client.post(new_url(world), data)
+    assert asked.status_code == 200
+    assert "Record a payment of $1,000,000.00?" in asked.content.decode()
+    assert not Payment.objects.filter(reference="WIRE-BIG").exists()
+    # Confirming one amount and then changing it asks again.
+    changed = client.post(new_url(world), {**data, "amount": "2000000", "confirm_amount": "1000000.00"})
+    assert "Record a payment of $2,000,000.00?" in changed.content.decode()
+    assert not Payment.objects.filter(reference="WIRE-BIG").exists()
+    done = client.post(new_url(world), {**data, "confirm_amount": "1000000.00"})
+    payment = Payment.objects.get(reference="WIRE-BIG")
+    assert done["Location"] == reverse("seller:payment_detail", args=[payment.pk])
+    assert payment.amount == Decimal("1000000.00")
+
+
+def test_an_amount_at_the_threshold_needs_no_confirmation(world: World, client, settings) -> None:
+    settings.MONEY_CONFIRM_ABOVE = "1000.00"
+    client.force_login(world.p.finance)
+    client.post(new_url(world), {"amount": "1000.00", "method": "wire", "reference": "WIRE-EDGE", "received_on": "2026-11-20"})
+    assert Payment.objects.filter(reference="WIRE-EDGE").exists()
 
 
 def test_a_bad_amount_is_a_field_error_and_nothing_is_written(world: World, client) -> None:

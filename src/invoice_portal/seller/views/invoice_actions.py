@@ -10,11 +10,12 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from invoice_portal.core.errors import DomainError
 from invoice_portal.core.ids import parse_id
-from invoice_portal.invoices.models import Dispute
+from invoice_portal.invoices.models import Dispute, Status
+from invoice_portal.invoices.preview import issue_preview
 from invoice_portal.invoices.selectors import invoices_visible_to
 from invoice_portal.invoices.services import (
     credit_note_create,
@@ -39,6 +40,7 @@ from invoice_portal.seller.forms import (
     attach_error,
 )
 from invoice_portal.seller.permissions import seller_can, seller_required
+from invoice_portal.seller.rendering import render_page
 from invoice_portal.seller.views.common import safe_next
 from invoice_portal.seller.views.invoices import invoice_page, visible_invoice
 
@@ -79,10 +81,16 @@ def _back(pk: int) -> HttpResponse:
     return redirect("seller:invoice_detail", pk=pk)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @seller_required("invoices.issue")
 def issue(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET (or a POST without ``confirm``): what issuing will do, the total and the customer; POST ``confirm``: issue."""
     invoice = visible_invoice(request, pk)
+    if request.method == "GET" or request.POST.get("confirm") != "yes":
+        if invoice.status != Status.DRAFT:
+            messages.error(request, f"Not issued: {invoice} is {invoice.status_label.lower()}; only drafts can be issued.")
+            return _back(pk)
+        return render_page(request, "seller/invoices/issue_confirm.html", {"invoice": invoice, "issuing": issue_preview(invoice)})
     try:
         invoice = invoice_issue(actor=request.user, invoice=invoice)
     except DomainError as exc:

@@ -15,7 +15,7 @@ from invoice_portal.audit.selectors import audit_events_for
 from invoice_portal.companies.models import Company
 from invoice_portal.core.errors import DomainError
 from invoice_portal.core.ids import parse_id
-from invoice_portal.core.money import format_money
+from invoice_portal.core.money import as_str, format_money, needs_confirmation, parse_money
 from invoice_portal.integrations.checkout import payment_refund_anyhow
 from invoice_portal.payments.models import SETTLED_STATUSES, Payment
 from invoice_portal.payments.selectors import company_position, payment_filter
@@ -140,6 +140,21 @@ def payment_allocate_view(request: HttpRequest, pk: int) -> HttpResponse:
     return payment_page(request, payment, allocate_form=form)
 
 
+class _AskFirst(Exception):
+    """The amount is above the confirmation threshold and the clerk has not confirmed this very amount yet."""
+
+
+def _confirmation(request: HttpRequest, typed: str, currency: str) -> dict[str, str] | None:
+    """What to ask before recording ``typed`` (``{"amount": "1000000.00", "words": "$1,000,000.00"}``), or None.
+
+    The confirmation names the exact amount: changing the amount after confirming asks again.
+    """
+    value = parse_money(typed.strip(), currency)
+    if not needs_confirmation(value) or request.POST.get("confirm_amount") == as_str(value, currency):
+        return None
+    return {"amount": as_str(value, currency), "words": format_money(value, currency)}
+
+
 @require_http_methods(["GET", "POST"])
 @seller_required("payments.record")
 def payment_new(request: HttpRequest) -> HttpResponse:
@@ -162,10 +177,15 @@ def payment_new(request: HttpRequest) -> HttpResponse:
             requested = form.allocations()
             cd = form.cleaned_data
             try:
+                if (ask := _confirmation(request, cd["amount"], currency)) is not None:
+                    context.update(confirm=ask)
+                    raise _AskFirst
                 payment = payment_record(
                     actor=request.user, company=company, amount=cd["amount"].strip(), currency=currency, method=cd["method"],
                     reference=cd["reference"], received_on=cd["received_on"], allocations=requested, notes=cd["notes"],
                 )  # fmt: skip
+            except _AskFirst:
+                pass
             except DomainError as exc:
                 attach_error(form, exc, fields=form.error_fields(exc.field, requested))
             else:
