@@ -424,3 +424,21 @@ def test_an_invoiced_order_whose_update_does_not_add_up_keeps_its_version_and_is
     order.refresh_from_db()
     assert order.flag_updated
     assert order.lines.get().quantity == 2  # the billed version stays
+
+
+def test_the_documented_example_delivery_is_accepted_as_the_store_sends_it(
+    client: Client, connection: StoreConnection, fake_store: FakeStore, django_capture_on_commit_callbacks: Any
+) -> None:
+    """The HTTPS Webhooks Overview's example body, byte for byte (no created_at, no signature), with our header."""
+    body = (
+        b'{\n "store_id":"11111",\n "producer":"stores/abc123",\n "scope":"store/order/statusUpdated",\n'
+        b' "data":{\n    "type":"order",\n    "id":173331\n  },\n "hash":"3f9ea420af83450d7ef9f78b08c8af25b2213637"\n }'
+    )
+    assert fake_store.store_hash == "abc123"
+    with django_capture_on_commit_callbacks(execute=False):
+        response = deliver(client, connection, body, {"X-Portal-Webhook-Secret": fake_store.webhook_secret})
+    assert response.status_code == 200, response.content
+    event = GatewayEvent.objects.get()
+    assert event.outcome == EventOutcome.DEFERRED
+    assert event.facts == {"connection": connection.pk, "order_id": "173331"}
+    assert event.event_id == f"{connection.pk}:store/order/statusUpdated:3f9ea420af83450d7ef9f78b08c8af25b2213637"
