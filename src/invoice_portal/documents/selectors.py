@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import OuterRef, QuerySet, Subquery
 
 from invoice_portal.documents.models import ATTENTION_CODES, AttachmentPurpose, DocumentAttachment, InvoiceResponse, SentInvoiceResponse
 from invoice_portal.invoices.models import Invoice
+from invoice_portal.payables.selectors import received_invoices_visible_to
 
 
 def original_of(invoice: Invoice) -> DocumentAttachment | None:
@@ -55,3 +58,9 @@ def sent_responses_of(invoice: Invoice) -> list[SentInvoiceResponse]:
 def sent_response_of(invoice: Invoice, response_pk: int) -> SentInvoiceResponse | None:
     """One of them with its XML; None when ``response_pk`` is not one of ``invoice``'s (a download's lookup)."""
     return SentInvoiceResponse.objects.filter(invoice=invoice, pk=response_pk).first()
+
+
+def sent_response_visible_to(user: Any, invoice_pk: int, response_pk: int) -> SentInvoiceResponse | None:
+    """Response ``response_pk`` of received invoice ``invoice_pk``, if ``user`` may see that invoice (AP staff: any;
+    a supplier's user: their company's); None otherwise, or when the response belongs to another invoice."""
+    return SentInvoiceResponse.objects.filter(pk=response_pk, invoice_id=invoice_pk, invoice__in=received_invoices_visible_to(user)).first()

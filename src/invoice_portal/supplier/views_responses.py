@@ -10,16 +10,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
 from invoice_portal.core.downloads import file_download
-from invoice_portal.documents.selectors import sent_response_of
-from invoice_portal.payables import selectors
+from invoice_portal.documents.selectors import sent_response_visible_to
 from invoice_portal.supplier.permissions import supplier_required
 
 
 @require_GET
 @supplier_required("supplier.view")
 def response_download(request: HttpRequest, pk: int, response_pk: int) -> HttpResponse:
-    invoice = selectors.received_invoice_detail(selectors.received_invoices_visible_to(request.user), pk)
-    response = sent_response_of(invoice, response_pk) if invoice is not None else None
+    response = sent_response_visible_to(request.user, pk, response_pk)
     if response is None:
         raise Http404("No such Invoice Response.")
     return file_download(bytes(response.xml), filename=response.filename, content_type="application/xml")

@@ -49,7 +49,7 @@ from invoice_portal.core.money import as_str, quantize
 from invoice_portal.core.settings_store import portal_settings
 from invoice_portal.core.text import xml_safe
 from invoice_portal.documents.einvoice.checks import categories_of, check_exportable
-from invoice_portal.documents.einvoice.parties import Party, buyer_party, seller_party
+from invoice_portal.documents.einvoice.parties import Address, Party, buyer_party, seller_party
 from invoice_portal.invoices.models import Direction, Invoice, InvoiceLine, Kind, Status
 from invoice_portal.invoices.seller import seller_of
 from invoice_portal.invoices.totals import LineInput, Totals, compute_totals
@@ -218,7 +218,7 @@ def _document(
         allowance = etree.SubElement(root, A + "AllowanceCharge")
         _allowance(allowance, totals.allowance_total, currency)
         _tax_category(allowance, "TaxCategory", invoice.discount_tax_category, invoice.discount_tax_rate or Decimal(0))
-    _tax_total(root, totals, currency)
+    _tax_total(root, totals, currency, xrechnung=xrechnung)
     _monetary_total(root, invoice, totals)
     line_tag, quantity_tag = (A + "CreditNoteLine", B + "CreditedQuantity") if credit else (A + "InvoiceLine", B + "InvoicedQuantity")
     for line, net in zip(lines, totals.line_nets, strict=True):
@@ -253,12 +253,7 @@ def _party(outer: etree._Element, party: Party, *, vat: bool, seller: bool = Fal
     if identifier:
         _text(etree.SubElement(element, A + "PartyIdentification"), B + "ID", identifier)
     _text(etree.SubElement(element, A + "PartyName"), B + "Name", party.name)
-    address = etree.SubElement(element, A + "PostalAddress")
-    _optional(address, B + "StreetName", party.address.street)
-    _optional(address, B + "AdditionalStreetName", party.address.additional_street)
-    _optional(address, B + "CityName", party.address.city)
-    _optional(address, B + "PostalZone", party.address.postal_zone)
-    _text(etree.SubElement(address, A + "Country"), B + "IdentificationCode", party.address.country)
+    _address(etree.SubElement(element, A + "PostalAddress"), party.address)
     if vat and party.vat_id:
         scheme = etree.SubElement(element, A + "PartyTaxScheme")
         _text(scheme, B + "CompanyID", party.vat_id)
@@ -282,8 +277,16 @@ def _delivery(root: etree._Element, invoice: Invoice, buyer: Party) -> None:
     date = delivery_date(invoice)
     if date:
         _text(delivery, B + "ActualDeliveryDate", date.isoformat())
-    address = etree.SubElement(etree.SubElement(delivery, A + "DeliveryLocation"), A + "Address")
-    _text(etree.SubElement(address, A + "Country"), B + "IdentificationCode", buyer.address.country)
+    # The deliver-to address (BG-15) is the buyer's, in full: XRechnung wants its city and post code (BR-DE-10/11).
+    _address(etree.SubElement(etree.SubElement(delivery, A + "DeliveryLocation"), A + "Address"), buyer.address)
+
+
+def _address(address: etree._Element, of: Address) -> None:
+    _optional(address, B + "StreetName", of.street)
+    _optional(address, B + "AdditionalStreetName", of.additional_street)
+    _optional(address, B + "CityName", of.city)
+    _optional(address, B + "PostalZone", of.postal_zone)
+    _text(etree.SubElement(address, A + "Country"), B + "IdentificationCode", of.country)
 
 
 def _payment(root: etree._Element, invoice: Invoice, supplier: Party, *, credit: bool) -> None:
@@ -313,10 +316,12 @@ def _allowance(parent: etree._Element, amount: Decimal, currency: str) -> None:
     _amount(parent, B + "Amount", amount, currency)
 
 
-def _tax_category(parent: etree._Element, tag: str, category: str, rate: Decimal, *, exemption: bool = False) -> None:
+def _tax_category(
+    parent: etree._Element, tag: str, category: str, rate: Decimal, *, exemption: bool = False, always_rate: bool = False
+) -> None:
     element = etree.SubElement(parent, A + tag)
     _text(element, B + "ID", category)
-    if category not in WITHOUT_RATE:
+    if category not in WITHOUT_RATE or always_rate:
         _text(element, B + "Percent", _plain(rate))
     if exemption and category in EXEMPTIONS:
         code, reason = EXEMPTIONS[category]
@@ -326,14 +331,16 @@ def _tax_category(parent: etree._Element, tag: str, category: str, rate: Decimal
     _text(etree.SubElement(element, A + "TaxScheme"), B + "ID", "VAT")
 
 
-def _tax_total(root: etree._Element, totals: Totals, currency: str) -> None:
+def _tax_total(root: etree._Element, totals: Totals, currency: str, *, xrechnung: bool = False) -> None:
+    # XRechnung's BR-DE-14 wants the rate (BT-119) in every VAT breakdown, category O's too (0; EN 16931
+    # forbids a rate for O on lines and allowances only, BR-O-05 to 07).
     element = etree.SubElement(root, A + "TaxTotal")
     _amount(element, B + "TaxAmount", totals.tax_total, currency)
     for part in totals.breakdown:
         subtotal = etree.SubElement(element, A + "TaxSubtotal")
         _amount(subtotal, B + "TaxableAmount", part.base, currency)
         _amount(subtotal, B + "TaxAmount", part.tax, currency)
-        _tax_category(subtotal, "TaxCategory", part.category, part.rate, exemption=True)
+        _tax_category(subtotal, "TaxCategory", part.category, part.rate, exemption=True, always_rate=xrechnung)
 
 
 def _monetary_total(root: etree._Element, invoice: Invoice, totals: Totals) -> None:

@@ -68,8 +68,17 @@ def _german_rules(content: bytes) -> list[str]:
             broken.append(rule)
     if not (root.findtext("cbc:BuyerReference", namespaces=NS) or "").strip():
         broken.append("BR-DE-15")
-    if not seller.findall("cac:PartyTaxScheme/cbc:CompanyID", NS):
+    categories = {code.text for category in root.iter(f"{{{NS['cac']}}}ClassifiedTaxCategory", f"{{{NS['cac']}}}TaxCategory")
+                  for code in category.findall("cbc:ID", NS)}  # fmt: skip
+    if categories & {"S", "Z", "E", "AE", "K", "G", "L", "M"} and not seller.findall("cac:PartyTaxScheme/cbc:CompanyID", NS):
         broken.append("BR-DE-16")
+    for address in root.findall("cac:Delivery/cac:DeliveryLocation/cac:Address", NS):
+        for rule, path in (("BR-DE-10", "cbc:CityName"), ("BR-DE-11", "cbc:PostalZone")):
+            if not (address.findtext(path, namespaces=NS) or "").strip():
+                broken.append(rule)
+    for subtotal in root.findall("cac:TaxTotal/cac:TaxSubtotal", NS):
+        if not (subtotal.findtext("cac:TaxCategory/cbc:Percent", namespaces=NS) or "").strip():
+            broken.append("BR-DE-14")
     if root.findtext("cbc:CreditNoteTypeCode" if credit else "cbc:InvoiceTypeCode", namespaces=NS) not in XRECHNUNG_TYPE_CODES:
         broken.append("BR-DE-17")
     for means in root.findall("cac:PaymentMeans", NS):
@@ -93,6 +102,24 @@ def test_an_xrechnung_invoice_and_credit_note_pass_en16931_peppol_and_the_german
         assert peppol_violations(content, peppol=False) == []
         assert _german_rules(content) == []
     assert b"<cbc:PaymentMeansCode>58</cbc:PaymentMeansCode>" in invoice_ubl(credit, xrechnung=True)  # on credit notes too
+
+
+@pytest.mark.parametrize(
+    ("category", "rate", "tax_id"),
+    [("S", "19", "DE811907634"), ("K", "0", "FR40303265045"), ("O", "0", "DE811907634"), ("E", "0", "DE811907634"), ("Z", "0", "")],
+)
+def test_xrechnung_of_each_category_passes_en16931_and_the_german_rules(
+    eu_seller: PortalSettings, category: str, rate: str, tax_id: str
+) -> None:
+    customer = _public_customer()
+    if category == "K":  # an intra-community supply: a customer in another member state (its delivery address: BR-DE-10/11)
+        Company.objects.filter(pk=customer.pk).update(country="FR", tax_id=tax_id, city="Paris", postal_code="75001")
+        customer.refresh_from_db()
+    invoice = make_invoice(company=customer, lines=[line(unit_price="100.00", tax_category=category, tax_rate=rate)])
+    content = invoice_ubl(invoice, xrechnung=True)
+    assert fatal(validate_ubl(content)) == []
+    assert peppol_violations(content, peppol=False) == []
+    assert _german_rules(content) == []
 
 
 def test_the_leitweg_id_is_the_buyer_reference_and_a_public_customer_without_one_has_no_xrechnung(
