@@ -39,7 +39,7 @@ def test_finance_sees_promises_due_with_the_kept_and_broken_tally(world: World, 
     assert "<html" not in due_today
     only_pending = client.get(reverse("seller:promises") + "?status=pending").content.decode()
     assert str(upcoming) in only_pending
-    assert f">{str(kept)}<" not in only_pending
+    assert f">{kept!s}<" not in only_pending
 
 
 def test_the_promise_export_is_the_filtered_list(world: World, client) -> None:
