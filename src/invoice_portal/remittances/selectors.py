@@ -1,24 +1,25 @@
 """Reads of promises to pay and remittance advice, for the buyer portal and the seller app.
 
-A promise's status is derived, never stored: kept when what was allocated to the invoice from
-the promise until its date covers the amount.
+A promise's status is derived, never stored, by one rule (``promise_status``; docs/domain.md).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet, TextChoices
 from django.utils import timezone
 
 from invoice_portal.accounts.permissions import Level
 from invoice_portal.accounts.selectors import user_perm_level
 from invoice_portal.core.money import ZERO, quantize
 from invoice_portal.invoices.models import Invoice
+from invoice_portal.payments.models import Allocation
 from invoice_portal.remittances.models import PromiseStatus, PromiseToPay, RemittanceAdvice, RemittanceLine, RemittanceStatus
 
 
@@ -47,8 +48,17 @@ class PromiseView:
 def promise_status(
     promise: PromiseToPay, allocations: Iterable[tuple[dt.datetime, Decimal]], *, today: dt.date | None = None
 ) -> PromiseView:
-    """Kept when what was allocated to the invoice from the promise until its date covers the amount;
-    broken once the date has passed without that; pending until then."""
+    """The one rule of a promise to pay (amount A on an invoice by day D, made at moment T):
+
+    - **kept** as soon as what was allocated to the invoice from T until the end of D (local time) adds up
+      to A or more: payments, and credit notes applied in that window (a credit lowers what the buyer has
+      to pay, so it counts towards the promise rather than breaking it);
+    - **broken** once D has passed without that: partly paid is broken (``paid`` says how much came), and
+      money on D + 1 is a day late, so broken;
+    - **pending** until then.
+    Allocations are read as they stand: a refunded or reversed payment (a bounced check) counts only what
+    it still allocates, and money allocated before the promise was made does not count towards it.
+    """
     paid = sum(
         (amount for at, amount in allocations if at >= promise.created_at and timezone.localdate(at) <= promise.date),
         ZERO,
@@ -66,8 +76,62 @@ def promise_views(invoice: Invoice, *, today: dt.date | None = None) -> list[Pro
     promises = list(invoice.promises_to_pay.select_related("user").order_by("-created_at", "-pk"))
     if not promises:
         return []
-    allocations = list(invoice.allocations.filter(amount__gt=0).values_list("created_at", "amount"))
-    return [promise_status(p, allocations, today=today) for p in promises]
+    return promise_views_of(promises, today=today)
+
+
+def promise_views_of(promises: Iterable[PromiseToPay], *, today: dt.date | None = None) -> list[PromiseView]:
+    """``promise_status`` of many promises at once: their invoices' allocations in one query."""
+    promises = list(promises)
+    allocations: dict[int, list[tuple[dt.datetime, Decimal]]] = defaultdict(list)
+    rows = Allocation.objects.filter(invoice_id__in={p.invoice_id for p in promises}, amount__gt=0)
+    for invoice_id, at, amount in rows.values_list("invoice_id", "created_at", "amount"):
+        allocations[invoice_id].append((at, amount))
+    return [promise_status(p, allocations[p.invoice_id], today=today) for p in promises]
+
+
+class PromiseDue(TextChoices):
+    TODAY = "today", "Due today"
+    OVERDUE = "overdue", "Date passed"
+    UPCOMING = "upcoming", "Upcoming"
+
+
+def promises_for_seller(
+    *, company_id: int | None = None, due: str = "", status: str = "", today: dt.date | None = None
+) -> list[PromiseView]:
+    """The buyers' promises for the seller app, by promised day (soonest first); ``due`` and ``status`` filter."""
+    today = today or timezone.localdate()
+    promises = PromiseToPay.objects.select_related("invoice__company", "user").order_by("date", "pk")
+    if company_id is not None:
+        promises = promises.filter(invoice__company_id=company_id)
+    if due == PromiseDue.TODAY:
+        promises = promises.filter(date=today)
+    elif due == PromiseDue.OVERDUE:
+        promises = promises.filter(date__lt=today)
+    elif due == PromiseDue.UPCOMING:
+        promises = promises.filter(date__gt=today)
+    views = promise_views_of(promises, today=today)
+    return [v for v in views if v.status == status] if status in PromiseStatus.values else views
+
+
+@dataclass(frozen=True)
+class PromiseTally:
+    status: str
+    label: str
+    count: int
+    amounts: dict[str, Decimal]  # promised, by currency
+
+
+def promise_report(views: Iterable[PromiseView]) -> list[PromiseTally]:
+    """How many promises were kept, broken and are pending, and for how much (by currency)."""
+    counts: dict[str, int] = defaultdict(int)
+    amounts: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
+    for view in views:
+        counts[view.status] += 1
+        amounts[view.status][view.promise.currency] += view.promise.amount
+    return [
+        PromiseTally(s.value, str(s.label), counts[s.value], {c: quantize(a, c) for c, a in sorted(amounts[s.value].items())})
+        for s in (PromiseStatus.KEPT, PromiseStatus.BROKEN, PromiseStatus.PENDING)
+    ]
 
 
 # --- Remittance advice ----------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from invoice_portal.core.money import as_str
 from invoice_portal.invoices.models import Invoice
 from invoice_portal.orders.models import Order
 from invoice_portal.payments.models import Payment
+from invoice_portal.remittances.selectors import PromiseView
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 CHUNK = 2000
@@ -99,6 +100,21 @@ def payment_rows(payments: QuerySet[Payment]) -> Iterator[list[object]]:
             p.pk, p.received_on, p.company.name, p.company.external_id or "", p.get_method_display(), p.reference,
             p.get_status_display(), p.currency, as_str(p.amount, p.currency), as_str(p.refunded_amount, p.currency),
             as_str(p.allocated_total, p.currency), as_str(p.unallocated, p.currency),
+        ]  # fmt: skip
+
+
+PROMISE_HEADER = (
+    "Promised day", "Invoice", "Customer", "Customer external id", "Currency", "Promised", "Paid by the day", "Status",
+    "Promised by", "Promised on", "Note",
+)  # fmt: skip
+
+
+def promise_rows(views: Iterable[PromiseView]) -> Iterator[list[object]]:
+    for v in views:
+        p, company = v.promise, v.promise.invoice.company
+        yield [
+            p.date, str(p.invoice), company.name, company.external_id or "", p.currency, as_str(p.amount, p.currency),
+            as_str(v.paid, p.currency), v.label, p.user.email if p.user else "", timezone.localdate(p.created_at), p.note,
         ]  # fmt: skip
 
 

@@ -29,7 +29,8 @@ from invoice_portal.orders.models import OrderSource
 from invoice_portal.payments.models import Method, PaymentStatus
 from invoice_portal.payments.selectors import SORTS as PAYMENT_SORTS
 from invoice_portal.payments.selectors import PaymentFilters
-from invoice_portal.remittances.models import RemittanceStatus
+from invoice_portal.remittances.models import PromiseStatus, RemittanceStatus
+from invoice_portal.remittances.selectors import PromiseDue
 from invoice_portal.seller.selectors import CUSTOMER_SORTS, CustomerFilters, OrderFilters, UserFilters
 
 YES_NO = [("", "Any"), ("yes", "Yes"), ("no", "No")]
@@ -216,6 +217,15 @@ class RemittanceFilterForm(TextRuleForm):
         self.is_valid()
         status = self.cleaned_data.get("status") or RemittanceStatus.SUBMITTED
         return "" if status == self.ALL else status
+
+
+class PromiseFilterForm(TextRuleForm):
+    due = forms.ChoiceField(required=False, choices=[("", "Any day"), *PromiseDue.choices], label="Promised day")
+    status = forms.ChoiceField(required=False, choices=[("", "Any status"), *PromiseStatus.choices], label="Status")
+
+    def filters(self) -> dict[str, str]:
+        self.is_valid()
+        return {"due": self.cleaned_data.get("due") or "", "status": self.cleaned_data.get("status") or ""}
 
 
 class RemittanceConfirmForm(TextRuleForm):

@@ -11,6 +11,7 @@ from invoice_portal.seller.views import (
     invoices,
     orders,
     payments,
+    promises,
     remittances,
     reports,
     store,
@@ -62,6 +63,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("payments/<int:pk>/reverse", payments.payment_reverse_view, name="payment_reverse"),
     path("payments/<int:pk>/allocate", payments.payment_allocate_view, name="payment_allocate"),
     # Remittance advice from buyers
+    path("promises/", promises.promise_list, name="promises"),
+    path("promises/export.csv", promises.promise_export, name="promise_export"),
     path("remittances/", remittances.remittance_list, name="remittances"),
     path("remittances/<int:pk>/", remittances.remittance_detail, name="remittance_detail"),
     path("remittances/<int:pk>/confirm", remittances.remittance_confirm_view, name="remittance_confirm"),

@@ -31,6 +31,7 @@ from invoice_portal.notifications.selectors import invoice_messages, reminder_bl
 from invoice_portal.notifications.services import SENDABLE
 from invoice_portal.payments.selectors import allocations_to
 from invoice_portal.seller import selectors
+from invoice_portal.seller.audit_trail import audit_trail
 from invoice_portal.seller.editor import Editor, editor_for, editor_from, with_added_row
 from invoice_portal.seller.exports import INVOICE_HEADER, csv_response, export_filename, invoice_rows
 from invoice_portal.seller.forms import (
@@ -161,7 +162,7 @@ def invoice_page(request: HttpRequest, invoice: Invoice, *, status: int = 200, *
         if invoice.kind == Kind.CREDIT_NOTE
         else [],
         "memos": list(selectors.invoice_memos(invoice)),
-        "events": list(audit_events_for(invoice).order_by("-at", "-pk")),
+        "audit": audit_trail(audit_events_for(invoice).order_by("-at", "-pk"), currency=invoice.currency),
         "has_open_dispute": invoice.disputes.filter(status=DisputeStatus.OPEN).exists(),
         "buyer_responses": responses_of(invoice),
         "latest_response": latest_response(invoice),

@@ -21,6 +21,7 @@ from invoice_portal.payments.models import SETTLED_STATUSES, Payment
 from invoice_portal.payments.selectors import company_position, payment_filter
 from invoice_portal.payments.services import payment_allocate, payment_record, payment_reverse
 from invoice_portal.seller import selectors
+from invoice_portal.seller.audit_trail import audit_trail
 from invoice_portal.seller.exports import PAYMENT_HEADER, csv_response, export_filename, payment_rows
 from invoice_portal.seller.forms import (
     AllocateForm,
@@ -68,7 +69,7 @@ def payment_page(request: HttpRequest, payment: Payment, **overrides: Any) -> Ht
         "payment": payment,
         "allocations": list(payment.allocations.select_related("invoice").order_by("created_at", "pk")),
         "refunds": list(payment.refunds.select_related("created_by")),
-        "events": list(audit_events_for(payment).order_by("-at", "-pk")),
+        "audit": audit_trail(audit_events_for(payment).order_by("-at", "-pk"), currency=payment.currency),
         "can_refund": settled and seller_can(request.user, "payments.refund"),
         "refund_form": RefundForm(),
         "reverse_form": ReverseForm(),
