@@ -51,6 +51,8 @@ from invoice_portal.invoices.services.documents import (
 )
 from invoice_portal.orders.models import Order
 
+_KINDS = frozenset(Kind.values)
+
 
 @dataclass
 class NewDocument:
@@ -58,6 +60,7 @@ class NewDocument:
 
     invoice: Invoice
     issue: bool
+    number: str | None = None  # a document issued elsewhere (an e-invoice the ERP posts) keeps its own number
 
 
 def document_prepare(
@@ -72,9 +75,20 @@ def document_prepare(
     external_id: str,
     header: dict[str, Any],
     issue: bool,
+    number: str | None = None,
 ) -> NewDocument:
-    """Everything ``invoice_create`` (and, with ``issue``, ``invoice_issue``) checks, without writing."""
-    if kind not in Kind.values:
+    """Everything ``invoice_create`` (and, with ``issue``, ``invoice_issue``) checks, without writing.
+
+    ``number``, only with ``issue``: the document keeps this number instead of taking one from our
+    sequence (whether it is taken is the caller's look-up, and the database's unique constraint).
+    """
+    if number is not None:
+        number = number.strip()
+        if not issue:
+            raise ValidationFailed("number: only a document issued at once keeps a number of its own.", field="number")
+        if not number or len(number) > 50:
+            raise ValidationFailed("number: between 1 and 50 characters.", field="number")
+    if kind not in _KINDS:
         raise ValidationFailed(f"kind: must be one of {', '.join(Kind.values)}.", field="kind")
     currency = check_currency(currency)
     if order is not None and order.company_id != company.pk:
@@ -96,7 +110,7 @@ def document_prepare(
         issue_date = invoice.issue_date or timezone.localdate()
         if invoice.due_date is not None and invoice.due_date < issue_date:
             raise ValidationFailed("due_date: before the issue date.", field="due_date")
-    return NewDocument(invoice, issue)
+    return NewDocument(invoice, issue, number)
 
 
 def _reserve_numbers(key: str, count: int) -> int:
@@ -124,8 +138,9 @@ def _copy_getter(field: models.Field[Any, Any]) -> Callable[[models.Model], Any]
     return attrgetter(field.attname)
 
 
-def _insert(model: type[models.Model], objs: Sequence[models.Model]) -> None:
-    """Insert new rows and set their ids: ``COPY`` on PostgreSQL, ``bulk_create`` elsewhere.
+def rows_insert(model: type[models.Model], objs: Sequence[models.Model]) -> None:
+    """Insert new rows (of any model without side effects on save) and set their ids: ``COPY`` on PostgreSQL,
+    ``bulk_create`` elsewhere.
 
     ``bulk_create`` spends most of its time preparing each value of each row; ``COPY`` streams the
     rows as they are. The ids are taken from the table's sequence first, as an INSERT would.
@@ -160,7 +175,7 @@ def _prime_lines(invoice: Invoice, lines: list[InvoiceLine]) -> None:
     invoice._prefetched_objects_cache = {"lines": cached}  # type: ignore[attr-defined]
 
 
-def _audit_event(*, actor: Any, invoice: Invoice, action: str, before: dict[str, Any] | None, after: dict[str, Any]) -> AuditEvent:
+def audit_event_new(*, actor: Any, invoice: Invoice, action: str, before: dict[str, Any] | None, after: dict[str, Any]) -> AuditEvent:
     origin = current_origin()
     is_user = actor is not None and getattr(actor, "pk", None) is not None
     return AuditEvent(
@@ -201,16 +216,24 @@ def _number(documents: Sequence[NewDocument], issuing: _Issuing) -> dict[int, tu
             invoice.issue_date = invoice.issue_date or issuing.today
             if invoice.due_date is None:
                 invoice.due_date = invoice.issue_date + dt.timedelta(days=invoice.company.payment_terms_days)
-            to_number[f"{invoice.kind}:{invoice.issue_date.year}"].append(invoice)
+            if doc.number is not None:
+                invoice.number = doc.number
+                _issued_now(invoice, issuing)
+            else:
+                to_number[f"{invoice.kind}:{invoice.issue_date.year}"].append(invoice)
     for key, numbered in to_number.items():
         first = _reserve_numbers(key, len(numbered))
         for offset, invoice in enumerate(numbered):
             assert invoice.issue_date is not None
             invoice.number = format_number(issuing.templates[invoice.kind], year=invoice.issue_date.year, seq=first + offset)
-            invoice.issued_at = issuing.now
-            invoice.seller_snapshot = issuing.snapshot
-            invoice.status = settled_status(total=invoice.total, allocated=invoice.allocated_total)
+            _issued_now(invoice, issuing)
     return drafts
+
+
+def _issued_now(invoice: Invoice, issuing: _Issuing) -> None:
+    invoice.issued_at = issuing.now
+    invoice.seller_snapshot = issuing.snapshot
+    invoice.status = settled_status(total=invoice.total, allocated=invoice.allocated_total)
 
 
 def _new_lines(invoices: Sequence[Invoice]) -> list[InvoiceLine]:
@@ -236,13 +259,13 @@ def _seal_and_audit(actor: Any, invoices: Sequence[Invoice], drafts: dict[int, t
     for invoice in invoices:
         view = invoice_audit_view(invoice)
         if invoice.status == Status.DRAFT:
-            events.append(_audit_event(actor=actor, invoice=invoice, action="invoice.create", before=None, after=view))
+            events.append(audit_event_new(actor=actor, invoice=invoice, action="invoice.create", before=None, after=view))
             continue
         # Before issuing it differed only in what ``invoice_issue`` sets (tests/test_bulk.py holds this to the services).
         issue_date, due_date = drafts[id(invoice)]
         as_draft = {**view, "status": Status.DRAFT.value, "number": None, "issue_date": issue_date, "due_date": due_date}
-        events.append(_audit_event(actor=actor, invoice=invoice, action="invoice.create", before=None, after=as_draft))
-        events.append(_audit_event(actor=actor, invoice=invoice, action="invoice.issue", before=as_draft, after=view))
+        events.append(audit_event_new(actor=actor, invoice=invoice, action="invoice.create", before=None, after=as_draft))
+        events.append(audit_event_new(actor=actor, invoice=invoice, action="invoice.issue", before=as_draft, after=view))
         sealed.append((invoice, invoice_content(invoice)))
     if sealed:
         ChainHead.objects.get_or_create(pk=1)
@@ -257,9 +280,9 @@ def _seal_and_audit(actor: Any, invoices: Sequence[Invoice], drafts: dict[int, t
             )
             previous = link
         # Seals are created in chain order; ascending ids keep the chain walkable by id, as check-books walks it.
-        _insert(DocumentSeal, seals)
+        rows_insert(DocumentSeal, seals)
         ChainHead.objects.filter(pk=1).update(last_hash=previous, length=F("length") + len(seals))
-    _insert(AuditEvent, events)
+    rows_insert(AuditEvent, events)
     by_id = {str(invoice.pk): invoice for invoice in invoices}
     audit_written([(event, by_id[event.object_id]) for event in events])  # the business events of what was issued
 
@@ -277,8 +300,8 @@ def documents_bulk_create(*, actor: Any, documents: Sequence[NewDocument]) -> li
     _check_bulk_insert()
     drafts = _number(documents, _issuing())
     invoices = [d.invoice for d in documents]
-    _insert(Invoice, invoices)
-    _insert(InvoiceLine, _new_lines(invoices))
+    rows_insert(Invoice, invoices)
+    rows_insert(InvoiceLine, _new_lines(invoices))
     _seal_and_audit(actor, invoices, drafts)
     return invoices
 
@@ -293,8 +316,8 @@ def documents_stage(*, documents: Sequence[NewDocument], batch_id: int) -> None:
     invoices = [d.invoice for d in documents]
     for invoice in invoices:
         invoice.import_batch_id = batch_id
-    _insert(Invoice, invoices)
-    _insert(InvoiceLine, _new_lines(invoices))
+    rows_insert(Invoice, invoices)
+    rows_insert(InvoiceLine, _new_lines(invoices))
 
 
 def documents_publish(*, actor: Any, documents: Sequence[NewDocument], batch_id: int) -> None:
