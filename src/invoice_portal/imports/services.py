@@ -5,12 +5,14 @@ A batch runs in two passes over its file:
 1. **validating** — outside any transaction, every row is checked and every document planned
    (created / updated / unchanged) against the database. Any error: the batch fails, listing
    every row's errors, and nothing is written.
-2. **running** — in ONE transaction the file is planned again (the database may have moved since)
-   and applied chunk by chunk through the domain services (new invoices through the bulk path of
-   ``imports.bulk``). Any error: the transaction rolls back. A dry run rolls back at the end too.
-   The batch is marked ``succeeded`` inside that same transaction, so "succeeded" and the data
-   commit together; a process killed midway leaves no row of the batch behind, and the batch
-   (left ``validating``/``running``) is later marked failed by ``import_batch_reap``.
+2. **running** — the file is planned again (the database may have moved since) and applied chunk by
+   chunk through the domain services (new invoices through the bulk path of ``imports.bulk``).
+   On PostgreSQL in ONE transaction: any error (or a dry run) rolls it back; the batch is marked
+   ``succeeded`` inside it, so "succeeded" and the data commit together. On SQLite a batch of
+   invoices runs *staged* (``_apply_staged``): short transactions per chunk write hidden drafts,
+   one final transaction publishes them, and any failure deletes them. A process killed midway
+   leaves nothing visible; the batch (left ``validating``/``running``) is later marked failed by
+   ``import_batch_reap``, and ``import_batch_cleanup`` (before every run) deletes what it staged.
 
 Changes are audited with the channel ``import`` and the reference ``batch:<id>``.
 """
