@@ -51,6 +51,8 @@ from invoice_portal.invoices.services.documents import (
 )
 from invoice_portal.orders.models import Order
 
+_KINDS = frozenset(Kind.values)
+
 
 @dataclass
 class NewDocument:
@@ -58,6 +60,7 @@ class NewDocument:
 
     invoice: Invoice
     issue: bool
+    number: str | None = None  # a document issued elsewhere (an e-invoice the ERP posts) keeps its own number
 
 
 def document_prepare(
@@ -72,9 +75,20 @@ def document_prepare(
     external_id: str,
     header: dict[str, Any],
     issue: bool,
+    number: str | None = None,
 ) -> NewDocument:
-    """Everything ``invoice_create`` (and, with ``issue``, ``invoice_issue``) checks, without writing."""
-    if kind not in Kind.values:
+    """Everything ``invoice_create`` (and, with ``issue``, ``invoice_issue``) checks, without writing.
+
+    ``number``, only with ``issue``: the document keeps this number instead of taking one from our
+    sequence (whether it is taken is the caller's look-up, and the database's unique constraint).
+    """
+    if number is not None:
+        number = number.strip()
+        if not issue:
+            raise ValidationFailed("number: only a document issued at once keeps a number of its own.", field="number")
+        if not number or len(number) > 50:
+            raise ValidationFailed("number: between 1 and 50 characters.", field="number")
+    if kind not in _KINDS:
         raise ValidationFailed(f"kind: must be one of {', '.join(Kind.values)}.", field="kind")
     currency = check_currency(currency)
     if order is not None and order.company_id != company.pk:
@@ -96,7 +110,7 @@ def document_prepare(
         issue_date = invoice.issue_date or timezone.localdate()
         if invoice.due_date is not None and invoice.due_date < issue_date:
             raise ValidationFailed("due_date: before the issue date.", field="due_date")
-    return NewDocument(invoice, issue)
+    return NewDocument(invoice, issue, number)
 
 
 def _reserve_numbers(key: str, count: int) -> int:
@@ -124,8 +138,9 @@ def _copy_getter(field: models.Field[Any, Any]) -> Callable[[models.Model], Any]
     return attrgetter(field.attname)
 
 
-def _insert(model: type[models.Model], objs: Sequence[models.Model]) -> None:
-    """Insert new rows and set their ids: ``COPY`` on PostgreSQL, ``bulk_create`` elsewhere.
+def rows_insert(model: type[models.Model], objs: Sequence[models.Model]) -> None:
+    """Insert new rows (of any model without side effects on save) and set their ids: ``COPY`` on PostgreSQL,
+    ``bulk_create`` elsewhere.
 
     ``bulk_create`` spends most of its time preparing each value of each row; ``COPY`` streams the
     rows as they are. The ids are taken from the table's sequence first, as an INSERT would.
@@ -160,7 +175,7 @@ def _prime_lines(invoice: Invoice, lines: list[InvoiceLine]) -> None:
     invoice._prefetched_objects_cache = {"lines": cached}  # type: ignore[attr-defined]
 
 
-def _audit_event(*, actor: Any, invoice: Invoice, action: str, before: dict[str, Any] | None, after: dict[str, Any]) -> AuditEvent:
+def audit_event_new(*, actor: Any, invoice: Invoice, action: str, before: dict[str, Any] | None, after: dict[str, Any]) -> AuditEvent:
     origin = current_origin()
     is_user = actor is not None and getattr(actor, "pk", None) is not None
     return AuditEvent(
@@ -171,42 +186,57 @@ def _audit_event(*, actor: Any, invoice: Invoice, action: str, before: dict[str,
     )  # fmt: skip
 
 
-@transaction.atomic
-def documents_bulk_create(*, actor: Any, documents: Sequence[NewDocument]) -> list[Invoice]:
-    """Write new documents (and issue those marked so) as ``invoice_create`` + ``invoice_issue`` would, in bulk."""
-    if not documents:
-        return []
-    if not connection.features.can_return_rows_from_bulk_insert:
-        raise RuntimeError("bulk import needs a database that returns ids from a bulk insert (PostgreSQL, SQLite ≥ 3.35)")
-    now, today = timezone.now(), timezone.localdate()
+@dataclass
+class _Issuing:
+    """What numbering needs once per call: the time, the settings' number formats and the seller as it stands."""
+
+    now: dt.datetime
+    today: dt.date
+    snapshot: dict[str, Any]
+    templates: dict[str, str]
+
+
+def _issuing() -> _Issuing:
     settings = portal_settings()
-    snapshot = seller_snapshot(settings)
-    templates = {
-        Kind.INVOICE: settings.invoice_number_format,
-        Kind.CREDIT_NOTE: settings.credit_note_number_format,
-        Kind.DEBIT_NOTE: settings.debit_note_number_format,
-    }
-    invoices = [d.invoice for d in documents]
-    drafts: dict[int, tuple[dt.date | None, dt.date | None]] = {}  # id(invoice) → the dates it had as a draft
+    return _Issuing(
+        now=timezone.now(), today=timezone.localdate(), snapshot=seller_snapshot(settings),
+        templates={Kind.INVOICE: settings.invoice_number_format, Kind.CREDIT_NOTE: settings.credit_note_number_format,
+                   Kind.DEBIT_NOTE: settings.debit_note_number_format},
+    )  # fmt: skip
+
+
+def _number(documents: Sequence[NewDocument], issuing: _Issuing) -> dict[int, tuple[dt.date | None, dt.date | None]]:
+    """Number the documents to issue (one block per counter); returns the dates each had as a draft, by ``id(invoice)``."""
+    drafts: dict[int, tuple[dt.date | None, dt.date | None]] = {}
     to_number: dict[str, list[Invoice]] = defaultdict(list)
     for doc in documents:
         invoice = doc.invoice
         drafts[id(invoice)] = (invoice.issue_date, invoice.due_date)
         if doc.issue:
-            invoice.issue_date = invoice.issue_date or today
+            invoice.issue_date = invoice.issue_date or issuing.today
             if invoice.due_date is None:
                 invoice.due_date = invoice.issue_date + dt.timedelta(days=invoice.company.payment_terms_days)
-            to_number[f"{invoice.kind}:{invoice.issue_date.year}"].append(invoice)
+            if doc.number is not None:
+                invoice.number = doc.number
+                _issued_now(invoice, issuing)
+            else:
+                to_number[f"{invoice.kind}:{invoice.issue_date.year}"].append(invoice)
     for key, numbered in to_number.items():
         first = _reserve_numbers(key, len(numbered))
         for offset, invoice in enumerate(numbered):
             assert invoice.issue_date is not None
-            invoice.number = format_number(templates[Kind(invoice.kind)], year=invoice.issue_date.year, seq=first + offset)
-            invoice.issued_at = now
-            invoice.seller_snapshot = snapshot
-            invoice.status = settled_status(total=invoice.total, allocated=invoice.allocated_total)
-    _insert(Invoice, invoices)
+            invoice.number = format_number(issuing.templates[invoice.kind], year=invoice.issue_date.year, seq=first + offset)
+            _issued_now(invoice, issuing)
+    return drafts
 
+
+def _issued_now(invoice: Invoice, issuing: _Issuing) -> None:
+    invoice.issued_at = issuing.now
+    invoice.seller_snapshot = issuing.snapshot
+    invoice.status = settled_status(total=invoice.total, allocated=invoice.allocated_total)
+
+
+def _new_lines(invoices: Sequence[Invoice]) -> list[InvoiceLine]:
     lines: list[InvoiceLine] = []
     for invoice in invoices:
         own = [
@@ -219,20 +249,23 @@ def documents_bulk_create(*, actor: Any, documents: Sequence[NewDocument]) -> li
         ]  # fmt: skip
         _prime_lines(invoice, own)
         lines.extend(own)
-    _insert(InvoiceLine, lines)
+    return lines
 
+
+def _seal_and_audit(actor: Any, invoices: Sequence[Invoice], drafts: dict[int, tuple[dt.date | None, dt.date | None]]) -> None:
+    """The audit events (create, and issue for the issued) and the seals of written documents, in a few statements."""
     events: list[AuditEvent] = []
     sealed: list[tuple[Invoice, dict[str, Any]]] = []
     for invoice in invoices:
         view = invoice_audit_view(invoice)
         if invoice.status == Status.DRAFT:
-            events.append(_audit_event(actor=actor, invoice=invoice, action="invoice.create", before=None, after=view))
+            events.append(audit_event_new(actor=actor, invoice=invoice, action="invoice.create", before=None, after=view))
             continue
         # Before issuing it differed only in what ``invoice_issue`` sets (tests/test_bulk.py holds this to the services).
         issue_date, due_date = drafts[id(invoice)]
         as_draft = {**view, "status": Status.DRAFT.value, "number": None, "issue_date": issue_date, "due_date": due_date}
-        events.append(_audit_event(actor=actor, invoice=invoice, action="invoice.create", before=None, after=as_draft))
-        events.append(_audit_event(actor=actor, invoice=invoice, action="invoice.issue", before=as_draft, after=view))
+        events.append(audit_event_new(actor=actor, invoice=invoice, action="invoice.create", before=None, after=as_draft))
+        events.append(audit_event_new(actor=actor, invoice=invoice, action="invoice.issue", before=as_draft, after=view))
         sealed.append((invoice, invoice_content(invoice)))
     if sealed:
         ChainHead.objects.get_or_create(pk=1)
@@ -247,9 +280,72 @@ def documents_bulk_create(*, actor: Any, documents: Sequence[NewDocument]) -> li
             )
             previous = link
         # Seals are created in chain order; ascending ids keep the chain walkable by id, as check-books walks it.
-        _insert(DocumentSeal, seals)
+        rows_insert(DocumentSeal, seals)
         ChainHead.objects.filter(pk=1).update(last_hash=previous, length=F("length") + len(seals))
-    _insert(AuditEvent, events)
+    rows_insert(AuditEvent, events)
     by_id = {str(invoice.pk): invoice for invoice in invoices}
     audit_written([(event, by_id[event.object_id]) for event in events])  # the business events of what was issued
+
+
+def _check_bulk_insert() -> None:
+    if not connection.features.can_return_rows_from_bulk_insert:
+        raise RuntimeError("bulk import needs a database that returns ids from a bulk insert (PostgreSQL, SQLite ≥ 3.35)")
+
+
+@transaction.atomic
+def documents_bulk_create(*, actor: Any, documents: Sequence[NewDocument]) -> list[Invoice]:
+    """Write new documents (and issue those marked so) as ``invoice_create`` + ``invoice_issue`` would, in bulk."""
+    if not documents:
+        return []
+    _check_bulk_insert()
+    drafts = _number(documents, _issuing())
+    invoices = [d.invoice for d in documents]
+    rows_insert(Invoice, invoices)
+    rows_insert(InvoiceLine, _new_lines(invoices))
+    _seal_and_audit(actor, invoices, drafts)
     return invoices
+
+
+@transaction.atomic
+def documents_stage(*, documents: Sequence[NewDocument], batch_id: int) -> None:
+    """Write new documents as staged drafts of import batch ``batch_id`` (lines included): hidden from every
+    reader (``Invoice.objects``), unnumbered, unsealed, unaudited until ``documents_publish``."""
+    if not documents:
+        return
+    _check_bulk_insert()
+    invoices = [d.invoice for d in documents]
+    for invoice in invoices:
+        invoice.import_batch_id = batch_id
+    rows_insert(Invoice, invoices)
+    rows_insert(InvoiceLine, _new_lines(invoices))
+
+
+def documents_publish(*, actor: Any, documents: Sequence[NewDocument], batch_id: int) -> None:
+    """Make the staged documents of batch ``batch_id`` real, inside the caller's (short) transaction: number the
+    ones to issue, seal and audit them as ``documents_bulk_create`` does, and show them all with one statement."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("staged documents are published inside one transaction")
+    issuing = _issuing()
+    drafts = _number(documents, issuing)
+    invoices = [d.invoice for d in documents]
+    issued = [invoice for invoice in invoices if invoice.status != Status.DRAFT]
+    for invoice in issued:
+        invoice.updated_at = issuing.now  # as the issuing save() would
+    fields = ["issue_date", "due_date", "number", "issued_at", "seller_snapshot", "status", "updated_at"]
+    shown = Invoice.all_objects.filter(import_batch_id=batch_id).update(import_batch_id=None)
+    if shown != len(invoices):
+        raise RuntimeError(f"import batch {batch_id}: {shown} staged documents found, {len(invoices)} expected")
+    Invoice.all_objects.bulk_update(issued, fields, batch_size=500)
+    for invoice in invoices:
+        invoice.import_batch_id = None
+    _seal_and_audit(actor, invoices, drafts)
+
+
+def documents_discard_staged(batch_id: int) -> int:
+    """Delete what batch ``batch_id`` staged and never published (it failed or its process died); returns how many
+    documents. Safe: no one could see them, so nothing refers to them but their own lines."""
+    staged = Invoice.all_objects.filter(import_batch_id=batch_id)
+    with transaction.atomic():
+        InvoiceLine.objects.filter(invoice__in=staged.values("pk")).delete()
+        deleted, _ = staged.delete()
+    return deleted

@@ -6,8 +6,10 @@ all-or-nothing, even when the process is killed), and anything written on its co
 only at commit. So on PostgreSQL ``rows_done`` and the heartbeat are written through a second
 connection to the same database (made on demand from the default connection's settings): its
 updates commit on their own while the import's transaction is open.
-SQLite allows one writer at a time; there ``rows_done`` jumps to the total at commit while the batch
-shows ``running`` (the command line's progress bar is fed in-process and moves all the same).
+SQLite allows one writer at a time; there a batch of invoices runs staged (short transactions, see
+``imports.services._apply_staged``) and ``rows_done`` is written between two chunks on the import's own
+connection. Other kinds on SQLite still apply in one transaction: ``rows_done`` jumps to the total at commit
+(the command line's progress bar is fed in-process and moves all the same).
 
 Progress is best-effort: it never fails an import.
 """
@@ -20,7 +22,7 @@ import socket
 import time
 from collections.abc import Callable
 
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.utils import load_backend
 from django.utils import timezone
@@ -84,7 +86,11 @@ class ProgressWriter:
         self._last_write = 0.0
 
     def applied(self, rows: int, *, force: bool = False) -> None:
-        if self._side is not None and self._due(force):
+        if self._side is None and not transaction.get_connection().in_atomic_block:
+            # A staged run (SQLite) between two chunks: the batch row can be written on the import's own connection.
+            if self._due(force):
+                ImportBatch.objects.filter(pk=self.batch_id).update(rows_done=rows, heartbeat_at=timezone.now())
+        elif self._side is not None and self._due(force):
             table = self._side.ops.quote_name(ImportBatch._meta.db_table)
             try:
                 with self._side.cursor() as cursor:

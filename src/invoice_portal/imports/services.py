@@ -5,12 +5,14 @@ A batch runs in two passes over its file:
 1. **validating** — outside any transaction, every row is checked and every document planned
    (created / updated / unchanged) against the database. Any error: the batch fails, listing
    every row's errors, and nothing is written.
-2. **running** — in ONE transaction the file is planned again (the database may have moved since)
-   and applied chunk by chunk through the domain services (new invoices through the bulk path of
-   ``imports.bulk``). Any error: the transaction rolls back. A dry run rolls back at the end too.
-   The batch is marked ``succeeded`` inside that same transaction, so "succeeded" and the data
-   commit together; a process killed midway leaves no row of the batch behind, and the batch
-   (left ``validating``/``running``) is later marked failed by ``import_batch_reap``.
+2. **running** — the file is planned again (the database may have moved since) and applied chunk by
+   chunk through the domain services (new invoices through the bulk path of ``imports.bulk``).
+   On PostgreSQL in ONE transaction: any error (or a dry run) rolls it back; the batch is marked
+   ``succeeded`` inside it, so "succeeded" and the data commit together. On SQLite a batch of
+   invoices runs *staged* (``_apply_staged``): short transactions per chunk write hidden drafts,
+   one final transaction publishes them, and any failure deletes them. A process killed midway
+   leaves nothing visible; the batch (left ``validating``/``running``) is later marked failed by
+   ``import_batch_reap``, and ``import_batch_cleanup`` (before every run) deletes what it staged.
 
 Changes are audited with the channel ``import`` and the reference ``batch:<id>``.
 """
@@ -23,14 +25,15 @@ import logging
 import os
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from invoice_portal.audit.context import origin
 from invoice_portal.core.errors import ValidationFailed
+from invoice_portal.imports.bulk import documents_discard_staged
 from invoice_portal.imports.errors import BatchUnreadable, ErrorLog, RowError
 from invoice_portal.imports.kinds.base import Action, BatchKind, Results
 from invoice_portal.imports.kinds.companies import CompanyKind
@@ -41,6 +44,7 @@ from invoice_portal.imports.kinds.purchase_orders import PurchaseOrderKind
 from invoice_portal.imports.models import ACTIVE_STATUSES, ImportBatch, ImportFormat, ImportKind, ImportStatus
 from invoice_portal.imports.progress import ProgressCallback, ProgressWriter, worker_id
 from invoice_portal.imports.reader import BatchReader, Group, group_rows
+from invoice_portal.invoices.models import Invoice
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +55,13 @@ KINDS: dict[str, type[BatchKind]] = {
 MAX_BYTES = 200 * 1024 * 1024
 # A worker on this host is alive as long as its process is; one on another host as long as it writes a heartbeat.
 STALE_AFTER = dt.timedelta(minutes=10)
+# Called after each committed chunk of a staged run with (batch id, rows done): tests write from another connection there.
+between_chunks: Callable[[int, int], None] | None = None
+
+
+def staged_runs() -> bool:
+    """Whether batches are applied in staged chunks (SQLite: one writer at a time) or in one transaction (PostgreSQL)."""
+    return connection.vendor == "sqlite"
 
 
 def import_batch_create(*, actor: Any, kind: str, fmt: str, payload: bytes, filename: str = "", dry_run: bool = False) -> ImportBatch:
@@ -84,6 +95,7 @@ def import_batch_enqueue(batch: ImportBatch) -> None:
 
 def import_batch_run(*, batch_id: int, progress: ProgressCallback | None = None) -> ImportBatch:
     """Claim a queued batch and run it to succeeded or failed. Call outside a transaction."""
+    import_batch_cleanup()
     now = timezone.now()
     claimed = ImportBatch.objects.filter(pk=batch_id, status=ImportStatus.QUEUED).update(
         status=ImportStatus.VALIDATING, started_at=now, heartbeat_at=now, worker=worker_id()
@@ -98,6 +110,7 @@ def import_batch_run(*, batch_id: int, progress: ProgressCallback | None = None)
     except Exception:
         # A bug or a lost database connection: the apply transaction has rolled back; say so on the batch.
         logger.exception("import batch %s stopped", batch.pk)
+        _discard(batch.pk)
         internal = ErrorLog()
         internal.add(0, "", "The import stopped on an internal error; nothing was written. The server log has the details.")
         _finish(batch, ImportStatus.FAILED, errors=internal)
@@ -113,11 +126,36 @@ def import_batch_reap(batch: ImportBatch) -> ImportBatch:
         return batch
     errors = ErrorLog()
     errors.add(0, "", "The process running the import stopped before it finished; nothing was written. Import the file again.")
-    ImportBatch.objects.filter(pk=batch.pk, status=batch.status, heartbeat_at=batch.heartbeat_at).update(
+    reaped = ImportBatch.objects.filter(pk=batch.pk, status=batch.status, heartbeat_at=batch.heartbeat_at).update(
         status=ImportStatus.FAILED, finished_at=timezone.now(), errors=errors.as_list(), errors_total=errors.total
     )
+    if reaped:
+        _discard(batch.pk)  # what a staged run had written, hidden, before its process died
     batch.refresh_from_db()
     return batch
+
+
+def import_batch_cleanup() -> int:
+    """Reap the batches whose process died and delete what staged runs left hidden for batches that no longer run
+    (a process killed mid-way, on SQLite). Runs before every batch; returns how many documents were deleted."""
+    deleted = 0
+    for batch in ImportBatch.objects.filter(status__in=ACTIVE_STATUSES):
+        import_batch_reap(batch)
+    staged = {
+        pk for pk in Invoice.all_objects.filter(import_batch_id__isnull=False).values_list("import_batch_id", flat=True).distinct() if pk
+    }
+    running = set(ImportBatch.objects.filter(pk__in=staged, status__in=ACTIVE_STATUSES).values_list("pk", flat=True))
+    for batch_id in sorted(staged - running):
+        deleted += _discard(batch_id)
+    return deleted
+
+
+def _discard(batch_id: int) -> int:
+    try:
+        return documents_discard_staged(batch_id)
+    except Exception:  # the next run's clean-up tries again
+        logger.exception("import batch %s: staged documents not deleted", batch_id)
+        return 0
 
 
 def _abandoned(batch: ImportBatch) -> bool:
@@ -200,6 +238,9 @@ def _run(batch: ImportBatch, writer: ProgressWriter) -> None:
     ImportBatch.objects.filter(pk=batch.pk).update(status=ImportStatus.RUNNING, heartbeat_at=timezone.now())
     results = Results()
     kind = kind_class(actor=batch.created_by)
+    if kind.can_stage and staged_runs():
+        _apply_staged(batch, reader, kind, writer, results, started, total)
+        return
     done = 0
     with transaction.atomic():
         writer.begin_apply()
@@ -219,3 +260,45 @@ def _run(batch: ImportBatch, writer: ProgressWriter) -> None:
         _finish(batch, ImportStatus.FAILED, errors=errors)
     elif batch.dry_run:
         _finish(batch, ImportStatus.SUCCEEDED, errors=errors, summary=_summary(batch, results, time.monotonic() - started), rows_done=total)
+
+
+def _apply_staged(
+    batch: ImportBatch, reader: BatchReader, kind: BatchKind, writer: ProgressWriter, results: Results, started: float, total: int
+) -> None:
+    """The apply phase in short transactions (SQLite, where a transaction holds the one write lock of the database).
+
+    Each chunk is planned again and its new documents written *staged*: hidden drafts tagged with the batch, which no
+    reader sees (``Invoice.objects``), without numbers, seals or audit events. Between two chunks the lock is free:
+    other writers get through. One final transaction publishes them (numbers, seals, audit, the updates of
+    existing documents, one statement that shows them all) and marks the batch succeeded. Any error, a dry run, or a
+    process killed on the way: the staged documents are deleted (at once, or by the next run's clean-up), and
+    nothing of the batch was ever visible. See "Imports on SQLite: staged chunks" in docs/imports.md.
+    """
+    errors = ErrorLog()
+    done = 0
+    for chunk in _chunks(reader, kind, errors):
+        with transaction.atomic():
+            plans = kind.plan(chunk, errors)
+            if not errors:
+                kind.stage(plans, errors, batch.pk)
+        if errors:
+            break
+        done += sum(len(g.rows) for g in chunk)
+        writer.applied(done)
+        if between_chunks is not None:
+            between_chunks(batch.pk, done)
+    if not errors:
+        with transaction.atomic():
+            kind.publish(errors, results, batch.pk)
+            if errors or batch.dry_run:
+                transaction.set_rollback(True)
+            else:
+                summary = _summary(batch, results, time.monotonic() - started)
+                _finish(batch, ImportStatus.SUCCEEDED, errors=errors, summary=summary, rows_done=total)
+    if errors or batch.dry_run:
+        _discard(batch.pk)
+    if errors:
+        _finish(batch, ImportStatus.FAILED, errors=errors)
+    elif batch.dry_run:
+        summary = _summary(batch, results, time.monotonic() - started)
+        _finish(batch, ImportStatus.SUCCEEDED, errors=errors, summary=summary, rows_done=total)

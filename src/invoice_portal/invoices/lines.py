@@ -45,8 +45,13 @@ class LineSpec:
         return LineInput(self.quantity, self.unit_price, self.discount, self.tax_category, self.tax_rate)
 
 
+# The choices as sets, built once (``Choices.values`` builds a new list at every call; imports check thousands of lines).
+_TAX_CATEGORIES = frozenset(TaxCategory.values)
+_LINE_KINDS = frozenset(LineKind.values)
+
+
 def check_tax(category: str, rate: Decimal, *, field: str) -> None:
-    if category not in TaxCategory.values:
+    if category not in _TAX_CATEGORIES:
         raise ValidationFailed(f"{field}: '{category}' is not a VAT category ({', '.join(TaxCategory.values)}).", field=field)
     if category in ZERO_RATED and rate != 0:
         raise ValidationFailed(f"{field}: category {category} carries a 0 % rate (got {rate} %).", field=field)
@@ -62,7 +67,7 @@ def parse_line(raw: Mapping[str, Any], currency: str, *, index: int) -> LineSpec
     if unknown:
         raise ValidationFailed(f"{prefix}: unknown fields {', '.join(sorted(unknown))}.", field=prefix)
     kind = raw.get("kind", LineKind.ITEM)
-    if kind not in LineKind.values:
+    if kind not in _LINE_KINDS:
         raise ValidationFailed(f"{prefix}.kind: must be 'item' or 'cost'.", field=f"{prefix}.kind")
     description = str(raw.get("description") or "").strip()
     if not description:

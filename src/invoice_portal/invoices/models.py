@@ -106,6 +106,14 @@ class LineKind(models.TextChoices):
     COST = "cost", "Cost (shipping, handling, fee)"
 
 
+class VisibleInvoiceManager(models.Manager["Invoice"]):
+    """Every document but those an import batch is still writing on SQLite (``import_batch_id`` set; see
+    "Imports on SQLite: staged chunks" in docs/imports.md): they exist for no one until the batch publishes them."""
+
+    def get_queryset(self) -> models.QuerySet[Invoice]:
+        return super().get_queryset().filter(import_batch_id__isnull=True)
+
+
 class Invoice(models.Model):
     """Every kind of invoice document: invoice, credit note, debit note; issued or received.
 
@@ -163,10 +171,22 @@ class Invoice(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     issued_at = models.DateTimeField(null=True, blank=True)
     canceled_at = models.DateTimeField(null=True, blank=True)
+    # Set while an import batch stages the document in short chunks (SQLite only): an unnumbered draft that
+    # ``objects`` hides until the batch publishes it in one final transaction, or deletes it if the batch fails.
+    import_batch_id = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
+
+    objects = VisibleInvoiceManager()
+    # Staged documents included: only the import's staging and clean-up use it.
+    all_objects = models.Manager()  # noqa: DJ012 (ruff takes the custom manager above for a field)
 
     class Meta:
         ordering = ["-pk"]
+        base_manager_name = "all_objects"
         constraints = [
+            models.CheckConstraint(
+                condition=Q(import_batch_id__isnull=True) | Q(status="draft", number__isnull=True),
+                name="invoice_staged_is_unnumbered_draft",
+            ),
             models.UniqueConstraint(
                 fields=["source", "external_id"], condition=Q(external_id__isnull=False), name="invoice_unique_source_external_id"
             ),
@@ -195,6 +215,7 @@ class Invoice(models.Model):
         # The dashboards' filters at a million rows (see `make bench`); the case-insensitive number
         # prefix index is PostgreSQL-only and lives in migration 0002.
         indexes = [
+            models.Index(fields=["import_batch_id"], condition=Q(import_batch_id__isnull=False), name="invoice_staged_by_batch"),
             models.Index(fields=["company", "-issue_date", "-id"], name="invoice_company_issued"),
             models.Index(fields=["status", "-issue_date", "-id"], name="invoice_status_issued"),
             models.Index(fields=["source", "-issue_date", "-id"], name="invoice_source_issued"),

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
+
 from django.db.models import Q, QuerySet
 
 from invoice_portal.companies.models import Company
@@ -68,11 +71,26 @@ def company_for_buyer(buyer: Party) -> Company:
 
 def order_for_reference(company: Company, reference: str) -> Order | None:
     """The sales order of ``company`` an e-invoice's order reference names: its external id, else its PO number if only one has it."""
-    if not reference:
-        return None
-    orders = Order.objects.filter(company=company, direction=OrderDirection.SALES)
-    by_id = orders.filter(external_id=reference).order_by("pk").first()
-    if by_id is not None:
-        return by_id
-    by_po = list(orders.filter(po_number=reference)[:2])
-    return by_po[0] if len(by_po) == 1 else None
+    return orders_for_references([(company, reference)]).get((company.pk, reference))
+
+
+def orders_for_references(pairs: Iterable[tuple[Company, str]]) -> dict[tuple[int, str], Order | None]:
+    """``order_for_reference`` for many (company, reference) pairs in one query; keyed by (company id, reference)."""
+    wanted = {(company.pk, reference) for company, reference in pairs if reference}
+    if not wanted:
+        return {}
+    references = {reference for _, reference in wanted}
+    found = Order.objects.filter(
+        Q(external_id__in=references) | Q(po_number__in=references),
+        company_id__in={pk for pk, _ in wanted}, direction=OrderDirection.SALES,
+    ).order_by("pk")  # fmt: skip
+    by_id: dict[tuple[int, str], Order] = {}
+    by_po: dict[tuple[int, str], list[Order]] = defaultdict(list)
+    for order in found:
+        by_id.setdefault((order.company_id, order.external_id), order)
+        by_po[(order.company_id, order.po_number)].append(order)
+    result: dict[tuple[int, str], Order | None] = {}
+    for key in wanted:
+        po = by_po.get(key, [])
+        result[key] = by_id.get(key) or (po[0] if len(po) == 1 else None)
+    return result

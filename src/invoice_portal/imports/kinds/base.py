@@ -83,6 +83,8 @@ class BatchKind:
     # Domain field names that are not column names (``lines[0].discount`` is the ``line_discount`` column).
     field_columns: dict[str, str] = {}
     chunk_size = 500
+    # Whether the kind can run staged (SQLite: chunks in short transactions, published at the end; see services).
+    can_stage = False
 
     def __init__(self, *, actor: Any) -> None:
         self.actor = actor
@@ -97,6 +99,12 @@ class BatchKind:
         raise NotImplementedError
 
     def apply(self, plans: Sequence[Any], errors: ErrorLog, results: Results) -> None:
+        raise NotImplementedError
+
+    def stage(self, plans: Sequence[Any], errors: ErrorLog, batch_id: int) -> None:
+        raise NotImplementedError
+
+    def publish(self, errors: ErrorLog, results: Results, batch_id: int) -> None:
         raise NotImplementedError
 
     # --- shared checks -----------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from invoice_portal.companies.models import Company
 from invoice_portal.core.errors import DomainError, OrderAlreadyInvoiced, ValidationFailed
 from invoice_portal.core.money import check_currency
 from invoice_portal.core.settings_store import portal_settings
-from invoice_portal.imports.bulk import NewDocument, document_prepare, documents_bulk_create
+from invoice_portal.imports.bulk import NewDocument, document_prepare, documents_bulk_create, documents_publish, documents_stage
 from invoice_portal.imports.errors import ErrorLog
 from invoice_portal.imports.kinds.base import Action, BatchKind, Document, Results
 from invoice_portal.imports.models import ImportKind
@@ -78,6 +78,9 @@ class InvoiceKind(BatchKind):
 
     def __init__(self, *, actor: Any) -> None:
         super().__init__(actor=actor)
+        # Staged runs (SQLite): the new documents staged so far and the updates left for the publishing transaction.
+        self._staged: list[InvoicePlan] = []
+        self._deferred: list[InvoicePlan] = []
         self._companies: dict[str, Company | None] = {}
         # Orders given a new invoice earlier in this batch (the rows are written together, after planning).
         self._claimed_orders: set[int] = set()
@@ -261,21 +264,64 @@ class InvoiceKind(BatchKind):
 
     # --- applying ----------------------------------------------------------------------------------
 
-    def apply(self, plans: Sequence[InvoicePlan], errors: ErrorLog, results: Results) -> None:
+    can_stage = True
+
+    def _write_new(self, new: list[InvoicePlan], errors: ErrorLog, write: Any) -> bool:
+        try:
+            with transaction.atomic():
+                write([p.new for p in new if p.new is not None])
+        except IntegrityError:
+            # Only a concurrent writer of the same (source, external_id) gets here: planning saw none.
+            for p in new:
+                errors.add(
+                    p.document.group.first,
+                    "external_id",
+                    "The database changed while this batch ran (a concurrent import?); import the file again.",
+                )
+            return False
+        return True
+
+    def stage(self, plans: Sequence[InvoicePlan], errors: ErrorLog, batch_id: int) -> None:
+        """One chunk of a staged run, in its own short transaction: new documents written hidden, updates kept for ``publish``."""
         new = [p for p in plans if p.new is not None]
-        if new:
-            try:
-                with transaction.atomic():
-                    documents_bulk_create(actor=self.actor, documents=[p.new for p in new if p.new is not None])
-            except IntegrityError:
-                # Only a concurrent writer of the same (source, external_id) gets here: planning saw none.
-                for p in new:
-                    errors.add(
-                        p.document.group.first,
-                        "external_id",
-                        "The database changed while this batch ran (a concurrent import?); import the file again.",
-                    )
+        if new and not self._write_new(new, errors, lambda docs: documents_stage(documents=docs, batch_id=batch_id)):
+            return
+        self._staged.extend(new)
+        self._deferred.extend(p for p in plans if p.new is None)
+
+    def publish(self, errors: ErrorLog, results: Results, batch_id: int) -> None:
+        """The final transaction of a staged run: re-check what others may have changed meanwhile, then number, seal,
+        audit and show the staged documents, and apply the updates (through the services, as ``apply`` does)."""
+        orders = {
+            p.new.invoice.order_id
+            for p in self._staged
+            if p.new is not None and p.new.invoice.kind == Kind.INVOICE and p.new.invoice.order_id is not None
+        }
+        if orders:
+            taken = set(
+                Invoice.objects.filter(order_id__in=orders, kind=Kind.INVOICE)
+                .exclude(status=Status.CANCELED)
+                .values_list("order_id", flat=True)
+            )
+            for plan in self._staged:
+                assert plan.new is not None
+                if plan.new.invoice.order_id in taken and plan.new.invoice.kind == Kind.INVOICE:
+                    order = plan.new.invoice.order
+                    column = "store_order_id" if plan.document.get("store_order_id") else "erp_order_id"
+                    try:
+                        order_invoice_check(order=order, kind=Kind.INVOICE, field=None)  # type: ignore[arg-type]
+                    except OrderAlreadyInvoiced as exc:
+                        errors.add(plan.document.row(column), column, exc.message)
+            if errors:
                 return
+        documents_publish(actor=self.actor, documents=[p.new for p in self._staged if p.new is not None], batch_id=batch_id)
+        self.apply([*self._staged, *self._deferred], errors, results, written=True)
+
+    def apply(self, plans: Sequence[InvoicePlan], errors: ErrorLog, results: Results, *, written: bool = False) -> None:
+        """Apply a chunk of plans in the caller's transaction (``written``: its new documents are in already)."""
+        new = [p for p in plans if p.new is not None]
+        if new and not written and not self._write_new(new, errors, lambda docs: documents_bulk_create(actor=self.actor, documents=docs)):
+            return
         for plan in plans:
             if plan.new is not None:
                 results.record(

@@ -23,6 +23,7 @@ from invoice_portal.documents.einvoice.parse.model import (
     kind_of_type_code,
 )
 from invoice_portal.documents.einvoice.parse.values import cii_date, location, optional_decimal, required_decimal, text
+from invoice_portal.documents.einvoice.parse.xml import clark_paths
 
 RSM = "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"
 RAM = "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100"
@@ -32,8 +33,11 @@ NS = {"rsm": RSM, "ram": RAM, "udt": UDT}
 VAT_REGISTRATION, TAX_REGISTRATION = "VA", "FC"
 
 
+_clark = clark_paths(NS)
+
+
 def _find(element: etree._Element | None, path: str) -> etree._Element | None:
-    return None if element is None else element.find(path, NS)
+    return None if element is None else element.find(_clark(path))
 
 
 def _text(element: etree._Element | None, path: str) -> str:
@@ -83,27 +87,27 @@ def read_cii(root: etree._Element) -> EInvoice:
         sales_order_reference=_text(agreement, "ram:SellerOrderReferencedDocument/ram:IssuerAssignedID"),
         contract_reference=_text(agreement, "ram:ContractReferencedDocument/ram:IssuerAssignedID"),
         accounting_cost=_text(settlement, "ram:ReceivableSpecifiedTradeAccountingAccount/ram:ID"),
-        notes=tuple(t for n in document.iterfind("ram:IncludedNote/ram:Content", NS) if (t := text(n))),
+        notes=tuple(t for n in document.iterfind(_clark("ram:IncludedNote/ram:Content")) if (t := text(n))),
         period_start=cii_date(_find(period, "ram:StartDateTime")),
         period_end=cii_date(_find(period, "ram:EndDateTime")),
         delivery_date=cii_date(_find(delivery, "ram:ActualDeliverySupplyChainEvent/ram:OccurrenceDateTime")),
         seller=_party(_find(agreement, "ram:SellerTradeParty"), agreement, "SellerTradeParty"),
         buyer=_party(_find(agreement, "ram:BuyerTradeParty"), agreement, "BuyerTradeParty"),
         payee=None if payee is None else _party(payee, settlement, "PayeeTradeParty"),
-        payment_terms=" ".join(t for e in settlement.iterfind("ram:SpecifiedTradePaymentTerms/ram:Description", NS) if (t := text(e))),
+        payment_terms=" ".join(t for e in settlement.iterfind(_clark("ram:SpecifiedTradePaymentTerms/ram:Description")) if (t := text(e))),
         payment_means=tuple(
-            _payment_means(m, payment_reference) for m in settlement.iterfind("ram:SpecifiedTradeSettlementPaymentMeans", NS)
+            _payment_means(m, payment_reference) for m in settlement.iterfind(_clark("ram:SpecifiedTradeSettlementPaymentMeans"))
         ),
         allowances_charges=tuple(
-            _allowance_charge(a, document_level=True) for a in settlement.iterfind("ram:SpecifiedTradeAllowanceCharge", NS)
+            _allowance_charge(a, document_level=True) for a in settlement.iterfind(_clark("ram:SpecifiedTradeAllowanceCharge"))
         ),
-        tax_subtotals=tuple(_tax_subtotal(t) for t in settlement.iterfind("ram:ApplicableTradeTax", NS)),
+        tax_subtotals=tuple(_tax_subtotal(t) for t in settlement.iterfind(_clark("ram:ApplicableTradeTax"))),
         totals=_totals(settlement, currency),
         preceding_invoices=tuple(
             DocumentReference(_text(ref, "ram:IssuerAssignedID"), cii_date(_find(ref, "ram:FormattedIssueDateTime")))
-            for ref in settlement.iterfind("ram:InvoiceReferencedDocument", NS)
+            for ref in settlement.iterfind(_clark("ram:InvoiceReferencedDocument"))
         ),
-        lines=tuple(_line(element) for element in transaction.iterfind("ram:IncludedSupplyChainTradeLineItem", NS)),
+        lines=tuple(_line(element) for element in transaction.iterfind(_clark("ram:IncludedSupplyChainTradeLineItem"))),
     )
 
 
@@ -114,14 +118,14 @@ def _party(element: etree._Element | None, parent: etree._Element, name: str) ->
     contact = _find(element, "ram:DefinedTradeContact")
     legal = _find(element, "ram:SpecifiedLegalOrganization")
     vat_id = tax_id = ""
-    for registration in element.iterfind("ram:SpecifiedTaxRegistration/ram:ID", NS):
+    for registration in element.iterfind(_clark("ram:SpecifiedTaxRegistration/ram:ID")):
         scheme = (registration.get("schemeID") or "").strip()
         if scheme == VAT_REGISTRATION:
             vat_id = vat_id or text(registration)
         elif scheme == TAX_REGISTRATION:
             tax_id = tax_id or text(registration)
-    identifiers = [i for e in element.iterfind("ram:ID", NS) if (i := _identifier(e))]
-    identifiers += [i for e in element.iterfind("ram:GlobalID", NS) if (i := _identifier(e))]
+    identifiers = [i for e in element.iterfind(_clark("ram:ID")) if (i := _identifier(e))]
+    identifiers += [i for e in element.iterfind(_clark("ram:GlobalID")) if (i := _identifier(e))]
     return Party(
         name=_text(element, "ram:Name"),
         trading_name=_text(legal, "ram:TradingBusinessName"),
@@ -187,7 +191,7 @@ def _tax_subtotal(element: etree._Element) -> TaxSubtotal:
 
 
 def _tax_amount(summation: etree._Element, currency: str, *, other: bool) -> Decimal | None:
-    for element in summation.iterfind("ram:TaxTotalAmount", NS):
+    for element in summation.iterfind(_clark("ram:TaxTotalAmount")):
         if ((element.get("currencyID") or currency) != currency) == other:
             return optional_decimal(element)
     return None
@@ -248,7 +252,7 @@ def _line(element: etree._Element) -> Line:
         buyer_item_id=_text(product, "ram:BuyerAssignedID"),
         standard_item_id=_identifier(_find(product, "ram:GlobalID")),
         allowances_charges=tuple(
-            _allowance_charge(a, document_level=False) for a in settlement.iterfind("ram:SpecifiedTradeAllowanceCharge", NS)
+            _allowance_charge(a, document_level=False) for a in settlement.iterfind(_clark("ram:SpecifiedTradeAllowanceCharge"))
         ),
         note=_text(element, "ram:AssociatedDocumentLineDocument/ram:IncludedNote/ram:Content"),
         order_line_reference=_text(agreement, "ram:BuyerOrderReferencedDocument/ram:LineID"),

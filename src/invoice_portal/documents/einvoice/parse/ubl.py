@@ -24,6 +24,7 @@ from invoice_portal.documents.einvoice.parse.model import (
     kind_of_type_code,
 )
 from invoice_portal.documents.einvoice.parse.values import iso_date, location, optional_decimal, required_decimal, text
+from invoice_portal.documents.einvoice.parse.xml import clark_paths
 
 CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
 CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
@@ -33,8 +34,11 @@ ROOTS = {f"{{{INVOICE_NS}}}Invoice": DocumentKind.INVOICE, f"{{{CREDIT_NOTE_NS}}
 NS = {"cac": CAC, "cbc": CBC}
 
 
+_clark = clark_paths(NS)
+
+
 def _find(element: etree._Element | None, path: str) -> etree._Element | None:
-    return None if element is None else element.find(path, NS)
+    return None if element is None else element.find(_clark(path))
 
 
 def _text(element: etree._Element | None, path: str) -> str:
@@ -63,7 +67,7 @@ def read_ubl(root: etree._Element) -> EInvoice:
     payee_element = _find(root, "cac:PayeeParty")
     period = _find(root, "cac:InvoicePeriod")
     currency = _text(root, "cbc:DocumentCurrencyCode")
-    terms = [_text(t, "cbc:Note") for t in root.iterfind("cac:PaymentTerms", NS)]
+    terms = [_text(t, "cbc:Note") for t in root.iterfind(_clark("cac:PaymentTerms"))]
     return EInvoice(
         syntax=Syntax.UBL,
         kind=kind,
@@ -80,7 +84,7 @@ def read_ubl(root: etree._Element) -> EInvoice:
         sales_order_reference=_text(root, "cac:OrderReference/cbc:SalesOrderID"),
         contract_reference=_text(root, "cac:ContractDocumentReference/cbc:ID"),
         accounting_cost=_text(root, "cbc:AccountingCost"),
-        notes=tuple(t for n in root.iterfind("cbc:Note", NS) if (t := text(n))),
+        notes=tuple(t for n in root.iterfind(_clark("cbc:Note")) if (t := text(n))),
         period_start=iso_date(_find(period, "cbc:StartDate")),
         period_end=iso_date(_find(period, "cbc:EndDate")),
         delivery_date=iso_date(_find(root, "cac:Delivery/cbc:ActualDeliveryDate")),
@@ -88,15 +92,15 @@ def read_ubl(root: etree._Element) -> EInvoice:
         buyer=buyer,
         payee=None if payee_element is None else _party(payee_element, root, "PayeeParty"),
         payment_terms=" ".join(t for t in terms if t),
-        payment_means=tuple(_payment_means(m) for m in root.iterfind("cac:PaymentMeans", NS)),
-        allowances_charges=tuple(_allowance_charge(a, document_level=True) for a in root.iterfind("cac:AllowanceCharge", NS)),
+        payment_means=tuple(_payment_means(m) for m in root.iterfind(_clark("cac:PaymentMeans"))),
+        allowances_charges=tuple(_allowance_charge(a, document_level=True) for a in root.iterfind(_clark("cac:AllowanceCharge"))),
         tax_subtotals=_tax_subtotals(root, currency),
         totals=_totals(root, currency),
         preceding_invoices=tuple(
             DocumentReference(_text(ref, "cbc:ID"), iso_date(_find(ref, "cbc:IssueDate")))
-            for ref in root.iterfind("cac:BillingReference/cac:InvoiceDocumentReference", NS)
+            for ref in root.iterfind(_clark("cac:BillingReference/cac:InvoiceDocumentReference"))
         ),
-        lines=tuple(_line(element, quantity_tag) for element in root.iterfind(line_tag, NS)),
+        lines=tuple(_line(element, quantity_tag) for element in root.iterfind(_clark(line_tag))),
     )
 
 
@@ -107,7 +111,7 @@ def _party(element: etree._Element | None, root: etree._Element, name: str) -> P
     contact = _find(element, "cac:Contact")
     legal = _find(element, "cac:PartyLegalEntity")
     vat_id = tax_id = ""
-    for scheme in element.iterfind("cac:PartyTaxScheme", NS):
+    for scheme in element.iterfind(_clark("cac:PartyTaxScheme")):
         if _text(scheme, "cac:TaxScheme/cbc:ID").upper() == "VAT":
             vat_id = vat_id or _text(scheme, "cbc:CompanyID")
         else:
@@ -116,7 +120,7 @@ def _party(element: etree._Element | None, root: etree._Element, name: str) -> P
     return Party(
         name=_text(legal, "cbc:RegistrationName") or trading_name,
         trading_name=trading_name,
-        identifiers=tuple(i for e in element.iterfind("cac:PartyIdentification/cbc:ID", NS) if (i := _identifier(e))),
+        identifiers=tuple(i for e in element.iterfind(_clark("cac:PartyIdentification/cbc:ID")) if (i := _identifier(e))),
         vat_id=vat_id,
         tax_registration_id=tax_id,
         legal_id=_identifier(_find(legal, "cbc:CompanyID")),
@@ -165,8 +169,8 @@ def _allowance_charge(element: etree._Element, *, document_level: bool) -> Allow
 
 def _tax_subtotals(root: etree._Element, currency: str) -> tuple[TaxSubtotal, ...]:
     subtotals = []
-    for tax_total in root.iterfind("cac:TaxTotal", NS):
-        for element in tax_total.iterfind("cac:TaxSubtotal", NS):
+    for tax_total in root.iterfind(_clark("cac:TaxTotal")):
+        for element in tax_total.iterfind(_clark("cac:TaxSubtotal")):
             category = _find(element, "cac:TaxCategory")
             subtotals.append(
                 TaxSubtotal(
@@ -183,7 +187,7 @@ def _tax_subtotals(root: etree._Element, currency: str) -> tuple[TaxSubtotal, ..
 
 def _tax_amount(root: etree._Element, currency: str, *, other: bool) -> Decimal | None:
     """The document's VAT total (BT-110) or the one in the tax currency (BT-111): the TaxTotal in that currency."""
-    for element in root.iterfind("cac:TaxTotal/cbc:TaxAmount", NS):
+    for element in root.iterfind(_clark("cac:TaxTotal/cbc:TaxAmount")):
         if (element.get("currencyID") != currency) == other:
             return optional_decimal(element)
     return None
@@ -241,7 +245,7 @@ def _line(element: etree._Element, quantity_tag: str) -> Line:
         seller_item_id=_text(item, "cac:SellersItemIdentification/cbc:ID"),
         buyer_item_id=_text(item, "cac:BuyersItemIdentification/cbc:ID"),
         standard_item_id=_identifier(_find(item, "cac:StandardItemIdentification/cbc:ID")),
-        allowances_charges=tuple(_allowance_charge(a, document_level=False) for a in element.iterfind("cac:AllowanceCharge", NS)),
+        allowances_charges=tuple(_allowance_charge(a, document_level=False) for a in element.iterfind(_clark("cac:AllowanceCharge"))),
         note=_text(element, "cbc:Note"),
         order_line_reference=_text(element, "cac:OrderLineReference/cbc:LineID"),
         period_start=iso_date(_find(period, "cbc:StartDate")),

@@ -8,7 +8,9 @@ them. lxml is configured not to resolve entities, load a DTD or touch the networ
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
 
 from lxml import etree
 
@@ -45,3 +47,18 @@ def parse_xml(data: bytes, *, max_bytes: int = MAX_BYTES) -> etree._Element:
     if next(root.iter(etree.Entity), None) is not None:
         raise EInvoiceRefused("The document uses entities; they are refused.")
     return root
+
+
+def clark_paths(namespaces: dict[str, str]) -> Callable[[str], str]:
+    """A cached translation of prefixed paths (``cac:Party/cbc:Name``) to Clark notation (``{urn…}Party/{urn…}Name``).
+
+    lxml caches a compiled path only when ``find`` gets no namespace map; compiling the prefixed path again at
+    every look-up was most of the parse time (cProfile: ~60 % of parse + map)."""
+
+    @functools.cache
+    def clark(path: str) -> str:
+        return "/".join(
+            f"{{{namespaces[step.split(':', 1)[0]]}}}{step.split(':', 1)[1]}" if ":" in step else step for step in path.split("/")
+        )
+
+    return clark
