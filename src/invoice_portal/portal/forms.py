@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -12,12 +13,14 @@ from django.utils import timezone
 from invoice_portal.accounts.models import Role
 from invoice_portal.accounts.permissions import Level
 from invoice_portal.companies.models import Company
+from invoice_portal.core.errors import DomainError
 from invoice_portal.core.forms import DateInput as DateInput
 from invoice_portal.core.forms import Form as TextRuleForm
 from invoice_portal.core.forms import attach_error as attach_error
 from invoice_portal.core.forms import domain_message as domain_message
 from invoice_portal.core.forms import yes_no as _yes_no
 from invoice_portal.core.ids import MAX_ID
+from invoice_portal.core.money import to_decimal
 from invoice_portal.invoices.models import DisputeReason, Invoice, Status
 from invoice_portal.invoices.selectors import InvoiceFilters
 from invoice_portal.payments.models import Method, PaymentStatus
@@ -93,12 +96,34 @@ class PaymentFilterForm(TextRuleForm):
     status = forms.ChoiceField(required=False, choices=[("", "Any status"), *PaymentStatus.choices])
     received_from = forms.DateField(required=False, label="From", widget=DateInput())
     received_to = forms.DateField(required=False, label="To", widget=DateInput())
+    amount_min = forms.CharField(required=False, label="Amount from", widget=_money_input(size=8))
+    amount_max = forms.CharField(required=False, label="Amount to", widget=_money_input(size=8))
     sort = forms.ChoiceField(required=False, choices=[(s, s) for s in PAYMENT_SORTS], widget=forms.HiddenInput())
 
     @property
     def current_sort(self) -> str:
         self.is_valid()
         return self.cleaned_data.get("sort") or "-received_on"
+
+    def _clean_amount(self, name: str) -> Decimal | None:
+        text = (self.cleaned_data.get(name) or "").strip()
+        if not text:
+            return None
+        try:
+            return to_decimal(text, field=name, places=4)
+        except DomainError:
+            raise forms.ValidationError("Enter an amount such as 250 or 250.00.") from None
+
+    def clean_amount_min(self) -> Decimal | None:
+        return self._clean_amount("amount_min")
+
+    def clean_amount_max(self) -> Decimal | None:
+        return self._clean_amount("amount_max")
+
+    def amount_range(self) -> tuple[Decimal | None, Decimal | None]:
+        """The amount bounds, compared with what the user sees of each payment (see ``portal_payment_list``)."""
+        self.is_valid()
+        return self.cleaned_data.get("amount_min"), self.cleaned_data.get("amount_max")
 
     def to_filters(self) -> PaymentFilters:
         self.is_valid()

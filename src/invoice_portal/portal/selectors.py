@@ -11,9 +11,11 @@ from typing import Any
 
 from django.db.models import (
     BooleanField,
+    Case,
     Count,
     DecimalField,
     ExpressionWrapper,
+    F,
     OuterRef,
     Prefetch,
     Q,
@@ -21,6 +23,7 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
+    When,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -183,13 +186,19 @@ def invoice_payment_history(user: Any, invoice: Invoice) -> QuerySet[Allocation]
     return allocations_to(invoice).annotate(payment_reference_visible=ExpressionWrapper(whole | own_company, output_field=BooleanField()))
 
 
-def portal_payment_list(user: Any, filters: PaymentFilters) -> QuerySet[Payment]:
+def portal_payment_list(
+    user: Any, filters: PaymentFilters, *, amount_min: Decimal | None = None, amount_max: Decimal | None = None
+) -> QuerySet[Payment]:
     """The payment history page: visible payments, filtered and sorted, each with its allocations to visible invoices.
 
     ``seen_whole`` says whether the user sees the whole payment (amount, refunds, credit left); otherwise
     ``seen_allocated`` is what she may see of it: what it allocated to her visible invoices. Its reference
     (a check number) is shown when she sees it whole or it is her own company's payment, never another
     company's (a parent's wire that paid one cent of her invoice).
+
+    ``shown_amount`` is the amount the page shows (the whole amount, or what was allocated to visible
+    invoices): sorting by amount and the amount bounds use it, so the order and the filter never reveal
+    what the user may not see of a payment.
     """
     visible = invoices_visible_to(user, "portal.payment_history")
     allocations = Allocation.objects.filter(invoice__in=visible, amount__gt=0).select_related("invoice").order_by("invoice__number", "pk")
@@ -201,15 +210,20 @@ def portal_payment_list(user: Any, filters: PaymentFilters) -> QuerySet[Payment]
         .annotate(total=Sum("amount"))
         .values("total")
     )
-    return (
-        payment_filter(payments_visible_to(user), filters)
-        .annotate(
-            seen_whole=ExpressionWrapper(whole, output_field=BooleanField()),
-            reference_visible=ExpressionWrapper(whole | Q(company_id=getattr(user, "company_id", None)), output_field=BooleanField()),
-            seen_allocated=Coalesce(Subquery(allocated_here), Value(ZERO), output_field=DecimalField(max_digits=18, decimal_places=4)),
-        )
-        .prefetch_related(Prefetch("allocations", queryset=allocations, to_attr="shown"))
+    amount_field = DecimalField(max_digits=18, decimal_places=4)
+    payments = payment_filter(payments_visible_to(user), filters).annotate(
+        seen_whole=ExpressionWrapper(whole, output_field=BooleanField()),
+        reference_visible=ExpressionWrapper(whole | Q(company_id=getattr(user, "company_id", None)), output_field=BooleanField()),
+        seen_allocated=Coalesce(Subquery(allocated_here), Value(ZERO), output_field=amount_field),
+        shown_amount=Case(When(whole, then=F("amount")), default=F("seen_allocated"), output_field=amount_field),
     )
+    if amount_min is not None:
+        payments = payments.filter(shown_amount__gte=amount_min)
+    if amount_max is not None:
+        payments = payments.filter(shown_amount__lte=amount_max)
+    if filters.sort in ("amount", "-amount"):
+        payments = payments.order_by(*(("-shown_amount", "-id") if filters.sort == "-amount" else ("shown_amount", "id")))
+    return payments.prefetch_related(Prefetch("allocations", queryset=allocations, to_attr="shown"))
 
 
 def sees_company_credit(user: Any) -> bool:
