@@ -25,6 +25,7 @@ from invoice_portal.invoices.models import DisputeReason, Invoice, Status
 from invoice_portal.invoices.selectors import InvoiceFilters
 from invoice_portal.payments.models import Method, PaymentStatus
 from invoice_portal.payments.selectors import PaymentFilters
+from invoice_portal.portal.selectors import OrderFilters
 from invoice_portal.portal.services import COMPANY_ROLE_CODES
 from invoice_portal.remittances.models import RemittanceMethod
 
@@ -89,6 +90,44 @@ class InvoiceFilterForm(TextRuleForm):
     def po_term(self) -> str:
         self.is_valid()
         return self.cleaned_data.get("po_number") or ""
+
+
+ORDER_SORTS = ("order_date", "-order_date", "number", "-number", "total", "-total")
+ORDER_SOURCES = [("", "Web store and ERP"), ("web", "Web store"), ("erp", "ERP")]
+
+
+class OrderFilterForm(TextRuleForm):
+    number = forms.CharField(required=False, label="Order number")
+    po_number = forms.CharField(required=False, label="PO number")
+    source = forms.ChoiceField(required=False, choices=ORDER_SOURCES, label="Placed through")
+    company = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label="Company")
+    ordered_from = forms.DateField(required=False, label="Ordered from", widget=DateInput())
+    ordered_to = forms.DateField(required=False, label="Ordered to", widget=DateInput())
+    sort = forms.ChoiceField(required=False, choices=[(s, s) for s in ORDER_SORTS], widget=forms.HiddenInput())
+
+    def __init__(self, *args: Any, companies: list[Company], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        company = self.fields["company"]
+        assert isinstance(company, forms.TypedChoiceField)
+        if len(companies) > 1:
+            company.choices = [("", "All companies"), *[(c.pk, c.name) for c in companies]]
+        else:
+            del self.fields["company"]
+
+    @property
+    def current_sort(self) -> str:
+        self.is_valid()
+        return self.cleaned_data.get("sort") or "-order_date"
+
+    def to_filters(self) -> OrderFilters:
+        """The valid part of the input as selector filters (an invalid field filters nothing and shows its error)."""
+        self.is_valid()
+        cd = self.cleaned_data
+        return OrderFilters(
+            number=cd.get("number") or "", po_number=cd.get("po_number") or "", company_id=cd.get("company"),
+            source=cd.get("source") or "", ordered_from=cd.get("ordered_from"), ordered_to=cd.get("ordered_to"),
+            sort=self.current_sort,
+        )  # fmt: skip
 
 
 class PaymentFilterForm(TextRuleForm):
