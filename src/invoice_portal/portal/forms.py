@@ -23,6 +23,7 @@ from invoice_portal.core.ids import MAX_ID
 from invoice_portal.core.money import to_decimal
 from invoice_portal.invoices.models import DisputeReason, Invoice, Status
 from invoice_portal.invoices.selectors import InvoiceFilters
+from invoice_portal.invoices.wording import current_wording
 from invoice_portal.payments.models import Method, PaymentStatus
 from invoice_portal.payments.selectors import PaymentFilters
 from invoice_portal.portal.selectors import OrderFilters
@@ -65,6 +66,10 @@ class InvoiceFilterForm(TextRuleForm):
             company.choices = [("", "All companies"), *[(c.pk, c.name) for c in companies]]
         else:
             del self.fields["company"]
+        status = self.fields["status"]
+        assert isinstance(status, forms.ChoiceField)
+        wording = current_wording()  # the statuses in the Admin's words, as the badges show them
+        status.choices = [("", "Any status"), *[(s.value, wording.status(s.value)) for s in Status if s != Status.DRAFT]]
 
     @property
     def current_tab(self) -> str:
@@ -93,7 +98,7 @@ class InvoiceFilterForm(TextRuleForm):
 
 
 ORDER_SORTS = ("order_date", "-order_date", "number", "-number", "total", "-total")
-ORDER_SOURCES = [("", "Web store and ERP"), ("web", "Web store"), ("erp", "ERP")]
+ORDER_SOURCES = [("", "All"), ("web", "Web store"), ("erp", "ERP")]
 
 
 class OrderFilterForm(TextRuleForm):

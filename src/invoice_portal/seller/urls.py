@@ -87,7 +87,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("roles/<int:pk>/", admin.role_detail, name="role_detail"),
     path("settings/", admin.settings_view, name="settings"),
     path("settings/logo", admin.settings_logo, name="settings_logo"),
-    path("settings/wording/", wording.wording_settings, name="wording"),
+    path("settings/wording/", wording.wording_settings, name="settings_wording"),
     # The store connection
     path("store/", store.store_connections, name="store"),
     path("store/<int:pk>/sync", store.store_sync_now, name="store_sync"),

@@ -34,6 +34,6 @@ def wording_settings(request: HttpRequest) -> HttpResponse:
             pass
         else:
             messages.success(request, f"{changed} description{'s' if changed != 1 else ''} changed." if changed else "Nothing changed.")
-            return redirect("seller:wording")
+            return redirect("seller:settings_wording")
     status = 400 if request.method == "POST" else 200
     return render_page(request, "seller/admin/wording.html", {"form": form}, status=status)
