@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 import pytest
+from django.apps import apps
 from django.utils import timezone
 
 from invoice_portal.audit.models import AuditEvent
 from invoice_portal.core.errors import PermissionDenied, ValidationFailed
 from invoice_portal.invoices.line_statuses import HeaderStatus, header_status, line_status_set
-from invoice_portal.invoices.models import Invoice
+from invoice_portal.invoices.models import Invoice, InvoiceLine
 from invoice_portal.invoices.selectors import invoice_summary_status
 from invoice_portal.invoices.services import dispute_open, dispute_reject
 from invoice_portal.payments.services import payment_refund
@@ -149,3 +151,20 @@ def test_a_line_status_change_is_refused_without_finance_a_known_status_or_a_rea
 
     assert _statuses(invoice)[0] == (N, N)
     assert not AuditEvent.objects.filter(action__startswith="invoice.line_").exists()
+
+
+@pytest.mark.django_db
+def test_the_migration_backfills_both_statuses_from_the_value_shown_until_now(personas: Personas) -> None:
+    p = personas
+    partial = _three_lines(p)
+    pay(company=p.acme, invoices=[(partial, "100.00")])
+    disputed = _three_lines(p)
+    dispute_open(actor=p.bob, line=disputed.lines.get(line_no=3), reason="price", text="Too dear")
+    paid = make_invoice(company=p.acme, status="paid", lines=2)
+    InvoiceLine.objects.update(customer_status="new", enterprise_status="new")  # as before the columns existed
+
+    importlib.import_module("invoice_portal.invoices.migrations.0009_line_customer_and_enterprise_status").backfill(apps, None)
+
+    assert _statuses(partial) == [(P, R), (N, N), (N, N)]
+    assert _statuses(disputed) == [(N, N), (N, N), (D, D)]
+    assert _statuses(paid) == [(P, R), (P, R)]
