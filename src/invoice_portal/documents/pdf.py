@@ -41,6 +41,7 @@ from invoice_portal.invoices.models import Invoice, Kind, Status
 from invoice_portal.invoices.selectors import line_views
 from invoice_portal.invoices.seller import seller_of
 from invoice_portal.invoices.totals import LineInput, compute_totals
+from invoice_portal.invoices.wording import current_wording
 from invoice_portal.payments.selectors import allocations_to
 from invoice_portal.payments.statements import Statement
 
@@ -48,8 +49,6 @@ if TYPE_CHECKING:
     from weasyprint import CSS
     from weasyprint.text.fonts import FontConfiguration
     from weasyprint.urls import URLFetcher
-
-TITLES = {Kind.INVOICE: "Invoice", Kind.CREDIT_NOTE: "Credit note", Kind.DEBIT_NOTE: "Debit note"}
 
 
 @dataclass(frozen=True)
@@ -105,7 +104,9 @@ def invoice_cache_key(invoice: Invoice, seller: PortalSettings | None = None) ->
     if seller is None:
         seller = portal_settings()
     state = f"{invoice.pk}|{invoice.version}|{invoice.status}|{invoice.allocated_total}|{invoice.updated_at.isoformat()}"
-    digest = hashlib.sha256(f"{state}|{_seller_fingerprint(seller, seller_printed(invoice, seller))}".encode()).hexdigest()[:24]
+    wording = current_wording()  # the Admin's words for its type and status are printed on it
+    words = f"{wording.kind(invoice.kind)}|{wording.status(invoice.status, invoice.kind)}"
+    digest = hashlib.sha256(f"{state}|{_seller_fingerprint(seller, seller_printed(invoice, seller))}|{words}".encode()).hexdigest()[:24]
     return f"invoice-{invoice.pk}-v{invoice.version}-{digest}"
 
 
@@ -129,6 +130,7 @@ def how_to_pay(invoice: Invoice) -> dict[str, str] | None:
 
 def _invoice_context(invoice: Invoice, seller: PortalSettings) -> dict[str, Any]:
     lines = line_views(invoice)
+    wording = current_wording()
     totals = compute_totals(
         (LineInput(v.line.quantity, v.line.unit_price, v.line.discount, v.line.tax_category, v.line.tax_rate) for v in lines),
         currency=invoice.currency,
@@ -138,7 +140,8 @@ def _invoice_context(invoice: Invoice, seller: PortalSettings) -> dict[str, Any]
     )
     return {
         "invoice": invoice,
-        "title": TITLES[Kind(invoice.kind)],
+        "title": wording.kind(invoice.kind),
+        "status_words": invoice.status_label if invoice.nothing_to_pay else wording.status(invoice.status, invoice.kind),
         "seller": seller,  # the logo; the party printed is ``party``
         "party": seller_printed(invoice, seller),
         "company": invoice.company,

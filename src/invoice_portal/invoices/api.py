@@ -184,8 +184,10 @@ class LineOut(Schema):
     tax_rate: str
     net_amount: str
     gross_amount: str
-    status: str = Field(description="new, paid or disputed")
+    status: str = Field(description="The line's customer status: new, paid or disputed")
     status_label: str
+    customer_status: str = Field(description="What the buyer has done: new, paid or disputed (seed 004, table 4)")
+    enterprise_status: str = Field(description="Whether the seller has the money: new, payment_received or disputed")
 
 
 class TaxOut(Schema):
@@ -337,7 +339,7 @@ def invoice_detail(invoice: Invoice, user: Any, *, created: bool = False) -> dic
     """
     c = invoice.currency
     seller = user.is_seller_staff
-    views = line_views(invoice, invoice.lines.all(), disputed=()) if created else line_views(invoice)
+    views = line_views(invoice, invoice.lines.all()) if created else line_views(invoice)
     lines = [
         {
             "id": v.line.pk, "line_no": v.line.line_no, "kind": v.line.kind, "sku": v.line.sku, "description": v.line.description,
@@ -345,6 +347,7 @@ def invoice_detail(invoice: Invoice, user: Any, *, created: bool = False) -> dic
             "unit_price": plain_decimal(v.line.unit_price, min_places=minor_digits(c)), "discount": money(v.line.discount, c),
             "tax_category": v.line.tax_category, "tax_rate": plain_decimal(v.line.tax_rate), "net_amount": money(v.line.net_amount, c),
             "gross_amount": money(v.gross, c), "status": v.code, "status_label": v.seller_status if seller else v.customer_status,
+            "customer_status": v.code, "enterprise_status": v.enterprise_code,
         }
         for v in views
     ]  # fmt: skip

@@ -36,7 +36,7 @@ class Status(models.TextChoices):
     """The lifecycle of an issued document. Fixed by the product; only labels may be reworded."""
 
     DRAFT = "draft", "Draft"
-    OPEN = "open", "Open"
+    OPEN = "open", "Unpaid"  # seed 003: the default status of an issued debit invoice nothing has been paid on
     PARTIALLY_PAID = "partially_paid", "Partially paid"
     PAID = "paid", "Paid"
     CANCELED = "canceled", "Canceled"
@@ -99,6 +99,30 @@ class TaxCategory(models.TextChoices):
     NOT_SUBJECT = "O", "Not subject to VAT"
     CANARY = "L", "Canary Islands IGIC"
     CEUTA = "M", "Ceuta and Melilla IPSI"
+
+
+class CustomerLineStatus(models.TextChoices):
+    """A line as the customer sees it (seed 004, table 4): what the buyer has done about it."""
+
+    NEW = "new", "New"
+    PAID = "paid", "Paid"
+    DISPUTED = "disputed", "Disputed"
+
+    @classmethod
+    def colour(cls, value: str) -> str:
+        return {"new": "blue", "paid": "green", "disputed": "amber"}.get(value, "grey")
+
+
+class EnterpriseLineStatus(models.TextChoices):
+    """A line as the seller sees it (seed 004, table 4): whether its money has arrived."""
+
+    NEW = "new", "New"
+    PAYMENT_RECEIVED = "payment_received", "Payment received"
+    DISPUTED = "disputed", "Disputed"
+
+    @classmethod
+    def colour(cls, value: str) -> str:
+        return {"new": "blue", "payment_received": "green", "disputed": "amber"}.get(value, "grey")
 
 
 class LineKind(models.TextChoices):
@@ -283,10 +307,21 @@ class InvoiceLine(models.Model):
     tax_rate = models.DecimalField(max_digits=6, decimal_places=3, default=Decimal(0))
     net_amount = models.DecimalField(max_digits=18, decimal_places=4, default=Decimal(0))
     order_line = models.ForeignKey("orders.OrderLine", null=True, blank=True, on_delete=models.SET_NULL, related_name="invoice_lines")
+    # The two statuses of seed 004, written only by ``invoices.line_statuses``.
+    customer_status = models.CharField(
+        max_length=16, choices=CustomerLineStatus.choices, default=CustomerLineStatus.NEW, db_default=CustomerLineStatus.NEW
+    )
+    enterprise_status = models.CharField(
+        max_length=16, choices=EnterpriseLineStatus.choices, default=EnterpriseLineStatus.NEW, db_default=EnterpriseLineStatus.NEW
+    )
 
     class Meta:
         ordering = ["invoice", "line_no"]
         constraints = [
+            models.CheckConstraint(condition=Q(customer_status__in=CustomerLineStatus.values), name="invoice_line_customer_status_valid"),
+            models.CheckConstraint(
+                condition=Q(enterprise_status__in=EnterpriseLineStatus.values), name="invoice_line_enterprise_status_valid"
+            ),
             models.UniqueConstraint(fields=["invoice", "line_no"], name="invoice_line_unique_no"),
             models.CheckConstraint(condition=Q(quantity__gt=0), name="invoice_line_qty_positive"),
             models.CheckConstraint(condition=Q(unit_price__gte=0), name="invoice_line_price_not_negative"),
@@ -337,3 +372,40 @@ class Dispute(models.Model):
 
     def __str__(self) -> str:
         return f"Dispute on {self.invoice} line {self.line.line_no}: {self.get_reason_display()}"
+
+
+class WordingSubject(models.TextChoices):
+    KIND = "kind", "Invoice type"
+    STATUS = "status", "Invoice status"
+    CREDIT_STATUS = "credit_status", "Credit note status"
+
+
+class DocumentWording(models.Model):
+    """An Admin's description of one locked invoice type or status (seed 003): the words users read for it.
+
+    The types and statuses themselves are fixed by the product (``invoices.wording.DEFAULTS``); a row
+    exists only once its description has been edited, and none is ever created for anything else.
+    """
+
+    subject = models.CharField(max_length=16, choices=WordingSubject.choices)
+    code = models.CharField(max_length=20)
+    description = models.CharField(max_length=60)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["subject", "code"], name="document_wording_unique"),
+            models.CheckConstraint(
+                condition=(
+                    Q(subject="kind", code__in=Kind.values)
+                    | Q(subject="status", code__in=Status.values)
+                    | Q(subject="credit_status", code__in=["open", "partially_paid", "paid"])
+                ),
+                name="document_wording_locked_set",
+            ),
+            models.CheckConstraint(condition=~Q(description=""), name="document_wording_not_blank"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject}:{self.code} = {self.description}"

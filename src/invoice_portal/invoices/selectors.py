@@ -1,9 +1,9 @@
-"""Reads of invoice documents, and the derived per-line and summary statuses."""
+"""Reads of invoice documents: lines with their statuses, the buyer scope, the dashboard filters."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -14,24 +14,52 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from invoice_portal.core.ids import parse_id
-from invoice_portal.core.money import ZERO, quantize
-from invoice_portal.invoices.models import Direction, Dispute, DisputeStatus, Invoice, InvoiceLine, Kind, Source, Status
+from invoice_portal.invoices.line_statuses import header_status, invoice_line_grosses
+from invoice_portal.invoices.models import (
+    CustomerLineStatus,
+    Direction,
+    Dispute,
+    DisputeStatus,
+    EnterpriseLineStatus,
+    Invoice,
+    InvoiceLine,
+    Kind,
+    Source,
+    Status,
+)
 from invoice_portal.orders.models import OrderSource
-
-
-class LineStatus:
-    NEW = ("new", "New", "New")
-    PAID = ("paid", "Paid", "Payment received")
-    DISPUTED = ("disputed", "Disputed", "Disputed")
 
 
 @dataclass(frozen=True)
 class LineView:
+    """A line with its share of the total and its two stored statuses (``invoices.line_statuses``)."""
+
     line: InvoiceLine
     gross: Decimal
-    code: str
-    customer_status: str
-    seller_status: str
+
+    @property
+    def code(self) -> str:
+        return self.line.customer_status
+
+    @property
+    def customer_status(self) -> str:
+        return CustomerLineStatus(self.line.customer_status).label
+
+    @property
+    def customer_colour(self) -> str:
+        return CustomerLineStatus.colour(self.line.customer_status)
+
+    @property
+    def enterprise_code(self) -> str:
+        return self.line.enterprise_status
+
+    @property
+    def seller_status(self) -> str:
+        return EnterpriseLineStatus(self.line.enterprise_status).label
+
+    @property
+    def enterprise_colour(self) -> str:
+        return EnterpriseLineStatus.colour(self.line.enterprise_status)
 
 
 def open_disputes() -> QuerySet[Dispute]:
@@ -47,57 +75,26 @@ def overdue(invoices: QuerySet[Invoice]) -> QuerySet[Invoice]:
     return invoices.filter(status__in=[Status.OPEN, Status.PARTIALLY_PAID], due_date__lt=timezone.localdate())
 
 
-def line_views(invoice: Invoice, lines: Iterable[InvoiceLine] | None = None, *, disputed: Collection[int] | None = None) -> list[LineView]:
-    """Each line's customer and seller status.
+def line_views(invoice: Invoice, lines: Iterable[InvoiceLine] | None = None) -> list[LineView]:
+    """Each line with its share of the total (VAT and discount included) and its customer and enterprise status.
 
-    Allocations are invoice-level; they settle lines in line order, each line counting
-    with its share of VAT (the last line takes what rounding leaves), so a line reads
-    Paid once the money allocated covers it and every line before it.
-
-    A caller that knows them already passes the document's lines and the ids of its lines
-    with an open dispute, to spare reading them again.
+    A caller that has the document's lines already passes them, to spare reading them again.
     """
-    lines = sorted(lines, key=lambda ln: ln.line_no) if lines is not None else list(invoice.lines.order_by("line_no"))
-    if disputed is None:
-        disputed = set(open_disputes().filter(invoice=invoice).values_list("line_id", flat=True))
-    views: list[LineView] = []
-    remaining = invoice.allocated_total
-    running = ZERO
-    discount_share = invoice.allowance_total
-    for i, line in enumerate(lines):
-        if i == len(lines) - 1:
-            gross = quantize(invoice.total - running, invoice.currency)
-        else:
-            gross = quantize(line.net_amount * (1 + line.tax_rate / 100), invoice.currency)
-            if discount_share and invoice.line_net_total:
-                gross -= quantize(
-                    discount_share * line.net_amount / invoice.line_net_total * (1 + (invoice.discount_tax_rate or ZERO) / 100),
-                    invoice.currency,
-                )
-        running += gross
-        paid = invoice.status == Status.PAID or (invoice.status == Status.PARTIALLY_PAID and remaining >= gross)
-        remaining -= min(remaining, gross)
-        status = LineStatus.DISPUTED if line.pk in disputed else LineStatus.PAID if paid else LineStatus.NEW
-        views.append(LineView(line=line, gross=gross, code=status[0], customer_status=status[1], seller_status=status[2]))
-    return views
+    rows = sorted(lines, key=lambda ln: ln.line_no) if lines is not None else list(invoice.lines.order_by("line_no"))
+    return [LineView(line=row, gross=gross) for row, gross in zip(rows, invoice_line_grosses(invoice, rows), strict=True)]
 
 
 def invoice_summary_status(invoice: Invoice, views: list[LineView] | None = None) -> str:
-    """The Comergent summary: Disputed if any line is, else Paid / Partially Paid / New from the lines.
+    """The invoice's status as the seed's table 5 summarizes its lines (``line_statuses.header_status``); a credit
+    note has no line statuses and reads its own status.
 
     Pass the ``line_views`` a page has computed already to spare reading the lines again."""
     if invoice.kind == Kind.CREDIT_NOTE:
-        return invoice.get_status_display()
+        return invoice.status_label
     if invoice.nothing_to_pay:
         return invoice.status_label
-    codes = [v.code for v in (views if views is not None else line_views(invoice))]
-    if "disputed" in codes:
-        return "Disputed"
-    if codes and all(c == "paid" for c in codes):
-        return "Paid"
-    if invoice.allocated_total > ZERO:
-        return "Partially Paid"
-    return "New"
+    rows = [v.line for v in views] if views is not None else list(invoice.lines.all())
+    return header_status([(ln.customer_status, ln.enterprise_status) for ln in rows]).label
 
 
 # --- Scoping: the one door every buyer-facing read goes through ------------------------------------

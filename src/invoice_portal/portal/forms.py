@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -12,16 +13,20 @@ from django.utils import timezone
 from invoice_portal.accounts.models import Role
 from invoice_portal.accounts.permissions import Level
 from invoice_portal.companies.models import Company
+from invoice_portal.core.errors import DomainError
 from invoice_portal.core.forms import DateInput as DateInput
 from invoice_portal.core.forms import Form as TextRuleForm
 from invoice_portal.core.forms import attach_error as attach_error
 from invoice_portal.core.forms import domain_message as domain_message
 from invoice_portal.core.forms import yes_no as _yes_no
 from invoice_portal.core.ids import MAX_ID
+from invoice_portal.core.money import to_decimal
 from invoice_portal.invoices.models import DisputeReason, Invoice, Status
 from invoice_portal.invoices.selectors import InvoiceFilters
+from invoice_portal.invoices.wording import current_wording
 from invoice_portal.payments.models import Method, PaymentStatus
 from invoice_portal.payments.selectors import PaymentFilters
+from invoice_portal.portal.selectors import OrderFilters
 from invoice_portal.portal.services import COMPANY_ROLE_CODES
 from invoice_portal.remittances.models import RemittanceMethod
 
@@ -61,6 +66,10 @@ class InvoiceFilterForm(TextRuleForm):
             company.choices = [("", "All companies"), *[(c.pk, c.name) for c in companies]]
         else:
             del self.fields["company"]
+        status = self.fields["status"]
+        assert isinstance(status, forms.ChoiceField)
+        wording = current_wording()  # the statuses in the Admin's words, as the badges show them
+        status.choices = [("", "Any status"), *[(s.value, wording.status(s.value)) for s in Status if s != Status.DRAFT]]
 
     @property
     def current_tab(self) -> str:
@@ -88,17 +97,77 @@ class InvoiceFilterForm(TextRuleForm):
         return self.cleaned_data.get("po_number") or ""
 
 
+ORDER_SORTS = ("order_date", "-order_date", "number", "-number", "total", "-total")
+ORDER_SOURCES = [("", "All"), ("web", "Web store"), ("erp", "ERP")]
+
+
+class OrderFilterForm(TextRuleForm):
+    number = forms.CharField(required=False, label="Order number")
+    po_number = forms.CharField(required=False, label="PO number")
+    source = forms.ChoiceField(required=False, choices=ORDER_SOURCES, label="Placed through")
+    company = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label="Company")
+    ordered_from = forms.DateField(required=False, label="Ordered from", widget=DateInput())
+    ordered_to = forms.DateField(required=False, label="Ordered to", widget=DateInput())
+    sort = forms.ChoiceField(required=False, choices=[(s, s) for s in ORDER_SORTS], widget=forms.HiddenInput())
+
+    def __init__(self, *args: Any, companies: list[Company], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        company = self.fields["company"]
+        assert isinstance(company, forms.TypedChoiceField)
+        if len(companies) > 1:
+            company.choices = [("", "All companies"), *[(c.pk, c.name) for c in companies]]
+        else:
+            del self.fields["company"]
+
+    @property
+    def current_sort(self) -> str:
+        self.is_valid()
+        return self.cleaned_data.get("sort") or "-order_date"
+
+    def to_filters(self) -> OrderFilters:
+        """The valid part of the input as selector filters (an invalid field filters nothing and shows its error)."""
+        self.is_valid()
+        cd = self.cleaned_data
+        return OrderFilters(
+            number=cd.get("number") or "", po_number=cd.get("po_number") or "", company_id=cd.get("company"),
+            source=cd.get("source") or "", ordered_from=cd.get("ordered_from"), ordered_to=cd.get("ordered_to"),
+            sort=self.current_sort,
+        )  # fmt: skip
+
+
 class PaymentFilterForm(TextRuleForm):
     method = forms.ChoiceField(required=False, choices=[("", "Any method"), *Method.choices])
     status = forms.ChoiceField(required=False, choices=[("", "Any status"), *PaymentStatus.choices])
     received_from = forms.DateField(required=False, label="From", widget=DateInput())
     received_to = forms.DateField(required=False, label="To", widget=DateInput())
+    amount_min = forms.CharField(required=False, label="Amount from", widget=_money_input(size=8))
+    amount_max = forms.CharField(required=False, label="Amount to", widget=_money_input(size=8))
     sort = forms.ChoiceField(required=False, choices=[(s, s) for s in PAYMENT_SORTS], widget=forms.HiddenInput())
 
     @property
     def current_sort(self) -> str:
         self.is_valid()
         return self.cleaned_data.get("sort") or "-received_on"
+
+    def _clean_amount(self, name: str) -> Decimal | None:
+        text = (self.cleaned_data.get(name) or "").strip()
+        if not text:
+            return None
+        try:
+            return to_decimal(text, field=name, places=4)
+        except DomainError:
+            raise forms.ValidationError("Enter an amount such as 250 or 250.00.") from None
+
+    def clean_amount_min(self) -> Decimal | None:
+        return self._clean_amount("amount_min")
+
+    def clean_amount_max(self) -> Decimal | None:
+        return self._clean_amount("amount_max")
+
+    def amount_range(self) -> tuple[Decimal | None, Decimal | None]:
+        """The amount bounds, compared with what the user sees of each payment (see ``portal_payment_list``)."""
+        self.is_valid()
+        return self.cleaned_data.get("amount_min"), self.cleaned_data.get("amount_max")
 
     def to_filters(self) -> PaymentFilters:
         self.is_valid()

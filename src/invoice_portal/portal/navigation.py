@@ -21,6 +21,7 @@ class NavEntry:
 
 NAV: tuple[NavEntry, ...] = (
     NavEntry("Invoices", "portal:invoices", "portal.view", "invoice"),
+    NavEntry("Orders", "portal:orders", "portal.view", "order"),
     NavEntry("Payments", "portal:payments", "portal.payment_history", "payment"),
     NavEntry("Statement", "portal:statement", "portal.view", "statement", company_wide=True),
     NavEntry("Remittance advice", "portal:remittance", "portal.pay", "remittance"),

@@ -11,9 +11,11 @@ from typing import Any
 
 from django.db.models import (
     BooleanField,
+    Case,
     Count,
     DecimalField,
     ExpressionWrapper,
+    F,
     OuterRef,
     Prefetch,
     Q,
@@ -21,6 +23,7 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
+    When,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -32,7 +35,9 @@ from invoice_portal.companies.models import Company
 from invoice_portal.companies.selectors import company_tree_ids
 from invoice_portal.core.money import ZERO, quantize
 from invoice_portal.invoices.models import Dispute, Invoice, Kind, Status
-from invoice_portal.invoices.selectors import InvoiceFilters, invoice_list, invoices_visible_to
+from invoice_portal.invoices.selectors import InvoiceFilters, invoice_list, invoices_visible_to, with_flags
+from invoice_portal.orders.models import Order
+from invoice_portal.orders.selectors import WEB_SOURCES, orders_visible_to
 from invoice_portal.payments.models import Allocation, Payment
 from invoice_portal.payments.selectors import PaymentFilters, allocations_to, company_position, payment_filter
 from invoice_portal.payments.statements import Statement, account_statement, aging_sums
@@ -140,6 +145,67 @@ def invoice_disputes(invoice: Invoice) -> QuerySet[Dispute]:
     return invoice.disputes.select_related("line", "credit_note").order_by("-created_at", "-pk")
 
 
+# --- Orders ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OrderFilters:
+    number: str = ""  # the order's number (its external id), prefix
+    po_number: str = ""
+    company_id: int | None = None
+    source: str = ""  # "web" (the store) or "erp"
+    ordered_from: dt.date | None = None
+    ordered_to: dt.date | None = None
+    sort: str = "-order_date"
+
+
+ORDER_SORTS = {
+    "order_date": ("order_date", "id"), "-order_date": ("-order_date", "-id"),
+    "number": ("external_id", "id"), "-number": ("-external_id", "-id"),
+    "total": ("total", "id"), "-total": ("-total", "-id"),
+}  # fmt: skip
+
+
+def portal_order_list(scope: QuerySet[Order], filters: OrderFilters) -> QuerySet[Order]:
+    """The order list: a scope from ``orders_visible_to``, filtered and sorted, with how many visible invoices each has."""
+    f = filters
+    orders = scope
+    if f.number:
+        orders = orders.filter(external_id__istartswith=f.number.strip())
+    if f.po_number:
+        orders = orders.filter(po_number__icontains=f.po_number.strip())
+    if f.company_id is not None:
+        orders = orders.filter(company_id=f.company_id)
+    if f.source == "web":
+        orders = orders.filter(source__in=WEB_SOURCES)
+    elif f.source == "erp":
+        orders = orders.exclude(source__in=WEB_SOURCES)
+    if f.ordered_from:
+        orders = orders.filter(order_date__gte=f.ordered_from)
+    if f.ordered_to:
+        orders = orders.filter(order_date__lte=f.ordered_to)
+    return orders.select_related("company").order_by(*ORDER_SORTS.get(f.sort, ORDER_SORTS["-order_date"]))
+
+
+def order_scope_companies(scope: QuerySet[Order]) -> list[Company]:
+    """The companies whose orders are in the scope (the company filter is offered when there are several)."""
+    return list(Company.objects.filter(pk__in=scope.values("company_id")).order_by("name"))
+
+
+def visible_order(user: Any, pk: int) -> Order | None:
+    """One order, if the user may see it; None otherwise (the page answers 404)."""
+    return orders_visible_to(user).select_related("company", "placed_by").filter(pk=pk).first()
+
+
+def order_invoices(user: Any, order: Order) -> QuerySet[Invoice]:
+    """The invoices of ``order`` the user may see (a user who sees the order may still not see every invoice of it)."""
+    return with_flags(invoices_visible_to(user, "portal.view").filter(order=order)).order_by("issue_date", "pk")
+
+
+def order_is_visible(user: Any, order_id: int | None) -> bool:
+    return order_id is not None and orders_visible_to(user).filter(pk=order_id).exists()
+
+
 # --- Payments -------------------------------------------------------------------------------------
 
 
@@ -183,13 +249,19 @@ def invoice_payment_history(user: Any, invoice: Invoice) -> QuerySet[Allocation]
     return allocations_to(invoice).annotate(payment_reference_visible=ExpressionWrapper(whole | own_company, output_field=BooleanField()))
 
 
-def portal_payment_list(user: Any, filters: PaymentFilters) -> QuerySet[Payment]:
+def portal_payment_list(
+    user: Any, filters: PaymentFilters, *, amount_min: Decimal | None = None, amount_max: Decimal | None = None
+) -> QuerySet[Payment]:
     """The payment history page: visible payments, filtered and sorted, each with its allocations to visible invoices.
 
     ``seen_whole`` says whether the user sees the whole payment (amount, refunds, credit left); otherwise
     ``seen_allocated`` is what she may see of it: what it allocated to her visible invoices. Its reference
     (a check number) is shown when she sees it whole or it is her own company's payment, never another
     company's (a parent's wire that paid one cent of her invoice).
+
+    ``shown_amount`` is the amount the page shows (the whole amount, or what was allocated to visible
+    invoices): sorting by amount and the amount bounds use it, so the order and the filter never reveal
+    what the user may not see of a payment.
     """
     visible = invoices_visible_to(user, "portal.payment_history")
     allocations = Allocation.objects.filter(invoice__in=visible, amount__gt=0).select_related("invoice").order_by("invoice__number", "pk")
@@ -201,15 +273,20 @@ def portal_payment_list(user: Any, filters: PaymentFilters) -> QuerySet[Payment]
         .annotate(total=Sum("amount"))
         .values("total")
     )
-    return (
-        payment_filter(payments_visible_to(user), filters)
-        .annotate(
-            seen_whole=ExpressionWrapper(whole, output_field=BooleanField()),
-            reference_visible=ExpressionWrapper(whole | Q(company_id=getattr(user, "company_id", None)), output_field=BooleanField()),
-            seen_allocated=Coalesce(Subquery(allocated_here), Value(ZERO), output_field=DecimalField(max_digits=18, decimal_places=4)),
-        )
-        .prefetch_related(Prefetch("allocations", queryset=allocations, to_attr="shown"))
+    amount_field = DecimalField(max_digits=18, decimal_places=4)
+    payments = payment_filter(payments_visible_to(user), filters).annotate(
+        seen_whole=ExpressionWrapper(whole, output_field=BooleanField()),
+        reference_visible=ExpressionWrapper(whole | Q(company_id=getattr(user, "company_id", None)), output_field=BooleanField()),
+        seen_allocated=Coalesce(Subquery(allocated_here), Value(ZERO), output_field=amount_field),
+        shown_amount=Case(When(whole, then=F("amount")), default=F("seen_allocated"), output_field=amount_field),
     )
+    if amount_min is not None:
+        payments = payments.filter(shown_amount__gte=amount_min)
+    if amount_max is not None:
+        payments = payments.filter(shown_amount__lte=amount_max)
+    if filters.sort in ("amount", "-amount"):
+        payments = payments.order_by(*(("-shown_amount", "-id") if filters.sort == "-amount" else ("shown_amount", "id")))
+    return payments.prefetch_related(Prefetch("allocations", queryset=allocations, to_attr="shown"))
 
 
 def sees_company_credit(user: Any) -> bool:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from invoice_portal.portal.views import invoices, pay, payments, remittance, statement, users
+from invoice_portal.portal.views import invoices, orders, pay, payments, remittance, statement, users
 
 app_name = "portal"
 
@@ -20,6 +20,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("invoices/<int:pk>/download", invoices.invoice_einvoice_download, {"fmt": "preferred"}, name="invoice_download"),
     path("invoices/<int:pk>/dispute", invoices.invoice_dispute, name="invoice_dispute"),
     path("invoices/<int:pk>/promise", invoices.invoice_promise, name="invoice_promise"),
+    # Orders
+    path("orders/", orders.order_list, name="orders"),
+    path("orders/<int:pk>/", orders.order_detail, name="order_detail"),
     # Paying online
     path("pay/", pay.pay, name="pay"),
     path("pay/preview", pay.pay_preview, name="pay_preview"),

@@ -30,6 +30,7 @@ from invoice_portal.core.errors import (
 from invoice_portal.core.ids import parse_id
 from invoice_portal.core.locks import lock_one, lock_rows
 from invoice_portal.core.money import ZERO, as_str, check_amount_limit, check_currency, minor_digits, parse_money
+from invoice_portal.invoices.line_statuses import line_statuses_claims_withdrawn, line_statuses_customer_paid
 from invoice_portal.invoices.models import Direction, Invoice, Kind, Status
 from invoice_portal.invoices.selectors import invoices_visible_to
 from invoice_portal.payments.models import Payment
@@ -205,6 +206,8 @@ def remittance_submit(
         reference=reference.strip(), paid_on=day, note=note.strip(),
     )  # fmt: skip
     RemittanceLine.objects.bulk_create(RemittanceLine(remittance=remittance, invoice=inv, amount=part) for inv, part in lines)
+    # The buyer says these are paid: the lines her amounts cover read Paid for her, before the money is matched.
+    line_statuses_customer_paid(claims=[(inv.pk, part) for inv, part in lines])
     audit_record(
         actor=actor, obj=remittance, action="remittance.submit",
         after={
@@ -287,6 +290,8 @@ def remittance_reject(*, actor: Any, remittance: RemittanceAdvice | int, comment
     locked.reviewed_at = timezone.now()
     locked.review_comment = comment.strip()
     locked.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_comment"])
+    # The money was not received as the buyer said: her "paid" on those lines no longer holds.
+    line_statuses_claims_withdrawn(invoice_ids=list(locked.lines.values_list("invoice_id", flat=True)))
     audit_record(
         actor=actor, obj=locked, action="remittance.reject", before={"status": RemittanceStatus.SUBMITTED},
         after={"status": locked.status, "comment": locked.review_comment},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -21,9 +22,21 @@ from invoice_portal.core.forms import domain_message as domain_message
 from invoice_portal.core.forms import yes_no as _yes_no
 from invoice_portal.core.ids import MAX_ID
 from invoice_portal.core.models import InvoicesPerOrder
-from invoice_portal.invoices.models import Invoice, Kind, Source, Status, TaxCategory
+from invoice_portal.invoices.models import (
+    CustomerLineStatus,
+    EnterpriseLineStatus,
+    Invoice,
+    Kind,
+    Source,
+    Status,
+    TaxCategory,
+    WordingSubject,
+)
 from invoice_portal.invoices.selectors import SORTS as INVOICE_SORTS
 from invoice_portal.invoices.selectors import InvoiceFilters
+from invoice_portal.invoices.wording import DEFAULTS as DEFAULT_WORDING
+from invoice_portal.invoices.wording import MAX_LENGTH as WORDING_MAX_LENGTH
+from invoice_portal.invoices.wording import MEANINGS
 from invoice_portal.notifications.models import MessageKind, MessageStatus
 from invoice_portal.orders.models import OrderSource
 from invoice_portal.payments.models import Method, PaymentStatus
@@ -252,6 +265,30 @@ class HoldForm(TextRuleForm):
     reason = forms.CharField(max_length=300, label="Why pause reminders?", help_text="For example: payment plan agreed until March")
 
 
+class LineStatusForm(TextRuleForm):
+    """Finance sets one status of one line; the service holds the rules (who, which statuses, a reason)."""
+
+    line = forms.TypedChoiceField(coerce=int, label="Line")
+    status = forms.ChoiceField(
+        label="New status",
+        choices=[
+            ("Enterprise status", [(f"enterprise:{v}", lbl) for v, lbl in EnterpriseLineStatus.choices]),
+            ("Customer status", [(f"customer:{v}", lbl) for v, lbl in CustomerLineStatus.choices]),
+        ],
+    )
+    reason = forms.CharField(max_length=500, label="Why?", help_text="Kept in the audit trail, e.g. the bank statement line")
+
+    def __init__(self, *args: Any, line_numbers: list[int], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["line"]
+        assert isinstance(field, forms.TypedChoiceField)
+        field.choices = [(n, f"Line {n}") for n in line_numbers]
+
+    def side_and_status(self) -> tuple[str, str]:
+        side, _, status = self.cleaned_data["status"].partition(":")
+        return side, status
+
+
 class DisputeRejectForm(TextRuleForm):
     comment = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}), label="Why is the dispute rejected?", help_text="Shown to the buyer"
@@ -462,3 +499,29 @@ class InvoiceResponseUploadForm(forms.Form):
     """A Peppol Invoice Response file (UBL ApplicationResponse) the buyer sent about this invoice."""
 
     file = forms.FileField(label="Invoice Response (XML)", help_text="Peppol BIS Invoice Response 3, as the buyer sent it")
+
+
+class WordingForm(TextRuleForm):
+    """One description per locked invoice type and status (``invoices.wording``); the service holds the rules."""
+
+    def __init__(self, *args: Any, current: Mapping[tuple[str, str], str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for (subject, code), meaning in MEANINGS.items():
+            self.fields[f"{subject}__{code}"] = forms.CharField(
+                max_length=WORDING_MAX_LENGTH, label=DEFAULT_WORDING[(subject, code)], help_text=meaning,
+                initial=current.get((subject, code), DEFAULT_WORDING[(subject, code)]),
+            )  # fmt: skip
+
+    def groups(self) -> list[tuple[str, list[forms.BoundField]]]:
+        """The fields by subject, for the page's sections."""
+        return [
+            (str(label), [self[name] for name in self.fields if name.startswith(f"{value}__")]) for value, label in WordingSubject.choices
+        ]
+
+    def changes(self) -> list[tuple[str, str, str, str]]:
+        """(field name, subject, code, description) of each description as submitted."""
+        out = []
+        for name in self.fields:
+            subject, _, code = name.partition("__")
+            out.append((name, subject, code, self.cleaned_data.get(name, "")))
+        return out

@@ -15,6 +15,7 @@ from invoice_portal.seller.views import (
     remittances,
     reports,
     store,
+    wording,
 )
 from invoice_portal.seller.views import messages as email_log
 
@@ -48,6 +49,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("invoices/<int:pk>/send", invoice_actions.send, name="invoice_send"),
     path("invoices/<int:pk>/remind", invoice_actions.remind, name="invoice_remind"),
     path("invoices/<int:pk>/hold", invoice_actions.hold, name="invoice_hold"),
+    path("invoices/<int:pk>/line-status", invoice_actions.line_status, name="invoice_line_status"),
     path("invoices/<int:pk>/responses", invoice_responses.response_upload, name="invoice_response_upload"),
     path("invoices/<int:pk>/delete", invoice_actions.delete, name="invoice_delete"),
     path("invoices/<int:pk>/credit-note", invoice_actions.credit_note, name="invoice_credit_note"),
@@ -88,6 +90,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("roles/<int:pk>/", admin.role_detail, name="role_detail"),
     path("settings/", admin.settings_view, name="settings"),
     path("settings/logo", admin.settings_logo, name="settings_logo"),
+    path("settings/wording/", wording.wording_settings, name="settings_wording"),
     # The store connection
     path("store/", store.store_connections, name="store"),
     path("store/<int:pk>/sync", store.store_sync_now, name="store_sync"),

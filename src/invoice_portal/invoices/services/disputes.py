@@ -9,7 +9,9 @@ from django.utils import timezone
 
 from invoice_portal.audit.services import audit_record
 from invoice_portal.core.errors import Conflict, ValidationFailed
-from invoice_portal.invoices.models import Dispute, DisputeReason, DisputeStatus, InvoiceLine, Kind, Status
+from invoice_portal.core.locks import lock_one
+from invoice_portal.invoices.line_statuses import line_statuses_sync
+from invoice_portal.invoices.models import Dispute, DisputeReason, DisputeStatus, Invoice, InvoiceLine, Kind, Status
 from invoice_portal.invoices.services.memos import credit_note_create
 from invoice_portal.notifications.services import notify_dispute_closed, notify_dispute_opened
 
@@ -30,6 +32,8 @@ def dispute_open(*, actor: Any, line: InvoiceLine, reason: str, text: str) -> Di
             )
     except IntegrityError:
         raise Conflict(f"Line {line.line_no} of {invoice} is already disputed.") from None
+    # Locked, and read again: the statuses follow what is allocated now (a payment may be landing meanwhile).
+    line_statuses_sync(lock_one(Invoice, invoice.pk))
     audit_record(
         actor=actor, obj=invoice, action="dispute.open", after={"dispute": dispute.pk, "line": line.line_no, "reason": reason, "text": text}
     )
@@ -44,6 +48,8 @@ def _close(dispute: Dispute, *, actor: Any, status: str, comment: str) -> Disput
     if not claimed:
         raise Conflict("This dispute is no longer open.")
     dispute.refresh_from_db()
+    # The line's statuses follow the money again; what the buyer said before the dispute no longer holds.
+    line_statuses_sync(lock_one(Invoice, dispute.invoice_id), claims_void=True)
     return dispute
 
 

@@ -27,6 +27,7 @@ from invoice_portal.core.models import PortalSettings
 from invoice_portal.core.money import TAX_RATE_PLACES, ZERO, as_str, check_amount_limit, check_currency, minor_digits, quantize, to_decimal
 from invoice_portal.core.numbering import format_number, next_value, parse_number_format
 from invoice_portal.core.settings_store import portal_settings, settings_read_once
+from invoice_portal.invoices.line_statuses import line_statuses_sync
 from invoice_portal.invoices.lines import LineSpec, parse_lines, resolve_discount_tax
 from invoice_portal.invoices.models import Direction, Invoice, InvoiceLine, Kind, Source, Status
 from invoice_portal.invoices.per_order import order_invoice_check
@@ -321,6 +322,7 @@ def invoice_update(*, actor: Any, invoice: Invoice, lines: list[dict[str, Any]] 
         invoice.status = settled_status(total=invoice.total, allocated=invoice.allocated_total)
     invoice.save()
     _write_lines(invoice)
+    line_statuses_sync(invoice)
     credited = invoice.related_invoice if invoice.kind == Kind.CREDIT_NOTE else invoice
     if credited is not None:
         check_credited_within_total(credited)
@@ -418,6 +420,7 @@ def _issue_locked(*, actor: Any, invoice: Invoice, issue_date: dt.date | None, n
         invoice.status = settled_status(total=invoice.total, allocated=invoice.allocated_total)
         content = invoice_content(invoice)
         invoice.save(update_fields=["issue_date", "due_date", "number", "issued_at", "seller_snapshot", "status", "updated_at"])
+        line_statuses_sync(invoice, disputed=())
         audit_record(actor=actor, obj=invoice, action="invoice.issue", before=before, after=invoice_audit_view(invoice))
         if email is not None:
             email.write()
@@ -469,11 +472,12 @@ def invoice_settle(invoice: Invoice, *, allocated: Decimal) -> None:
         raise InvalidTransition(f"{invoice} is {invoice.get_status_display().lower()}; nothing can be allocated to it.")
     if allocated < ZERO or allocated > invoice.total:
         raise ValueError(f"allocated {allocated} outside 0..{invoice.total} for {invoice}")
-    was = invoice.status
+    was, before = invoice.status, invoice.allocated_total
     invoice.allocated_total = allocated
     invoice.balance = invoice.total - allocated
     invoice.status = settled_status(total=invoice.total, allocated=allocated)
     invoice.save(update_fields=["allocated_total", "balance", "status", "updated_at"])
+    line_statuses_sync(invoice, claims_void=allocated < before)
     if invoice.status == Status.PAID and was != Status.PAID:
         # Becoming paid is a transition of its own (the "invoice paid" business event); the actor is the caller's.
         audit_record(actor=None, obj=invoice, action="invoice.paid", before={"status": was}, after={"status": Status.PAID})

@@ -13,7 +13,7 @@ from django import template
 from django.utils.safestring import SafeString
 
 from invoice_portal.core.templatetags.badges import badge_html
-from invoice_portal.invoices.models import DisputeStatus
+from invoice_portal.invoices.models import CustomerLineStatus, DisputeStatus
 from invoice_portal.payments.models import CheckoutStatus
 from invoice_portal.portal.navigation import NavLink, nav_for
 from invoice_portal.portal.permissions import portal_can
@@ -26,8 +26,6 @@ _DISPUTE_COLOURS: dict[str, str] = {
     DisputeStatus.CREDITED.value: "green",
     DisputeStatus.REJECTED.value: "red",
 }
-_LINE_COLOURS = {"new": "blue", "paid": "green", "disputed": "amber"}
-_SUMMARY_COLOURS = {"New": "blue", "Partially Paid": "amber", "Paid": "green", "Disputed": "amber"}
 
 
 @register.filter
@@ -52,12 +50,7 @@ def remittance_badge(status: str) -> SafeString:
 
 @register.simple_tag
 def line_badge(code: str, label: str) -> SafeString:
-    return badge_html(label, _LINE_COLOURS.get(code, "grey"))
-
-
-@register.simple_tag
-def summary_badge(label: str) -> SafeString:
-    return badge_html(label, _SUMMARY_COLOURS.get(label, "grey"))
+    return badge_html(label, CustomerLineStatus.colour(code))
 
 
 @register.simple_tag(takes_context=True)

@@ -96,7 +96,7 @@ def test_alice_pays_sixty_percent_of_one_invoice_and_all_of_another(books: Books
     assert second.status == Status.PAID
     payment = Payment.objects.get(gateway="test")
     page.get_by_role("link", name=web.number or "").click()
-    expect(page.locator("h1")).to_contain_text("Partially Paid")
+    expect(page.locator("h1")).to_contain_text("Partially paid")  # the one status the buyer reads
     expect(page.locator("#payments")).to_contain_text(payment.reference)
     shot(page, "3-alice-invoice-partially-paid")
     page.goto(f"/portal/invoices/{second.pk}/")
@@ -175,3 +175,28 @@ def test_charlie_gets_404_on_an_acme_invoice_its_pdf_and_nothing_of_acme_in_his_
     page.goto("/portal/invoices/")
     expect(page.locator("table[aria-label=Invoices] tbody tr")).to_have_count(1)
     shot(page, "10-charlie-sees-only-globex")
+
+
+def test_bob_finds_an_order_goes_to_its_invoice_and_back(books: Books, open_as: Callable[[Any], Any]) -> None:
+    bob = open_as(books.p.bob)
+    bob.goto("/portal/orders/")
+    table = bob.locator("table[aria-label=Orders]")
+    expect(table).to_contain_text("BC-200")
+    expect(table).not_to_contain_text("BC-300")  # the subsidiary's order is not Bob's
+    bob.fill("#id_number", "BC-10")  # htmx refreshes the rows
+    expect(table.locator("tbody tr")).to_have_count(2)
+    bob.goto("/portal/orders/")
+    assert layout(bob, "layout-portal-orders", fits=".table-wrap") == []
+
+    order = books.alice_web.order
+    assert order is not None
+    bob.goto(f"/portal/orders/{order.pk}/")
+    invoices = bob.locator("#invoices table")
+    expect(invoices).to_contain_text(books.alice_web.number or "")
+    assert layout(bob, "layout-portal-order-detail") == []
+    bob.click(f"#invoices a:has-text('{books.alice_web.number}')")
+    bob.wait_for_url(f"**/portal/invoices/{books.alice_web.pk}/")
+    expect(bob.locator("h1 .badge")).to_have_count(1)  # one status per invoice
+    assert layout(bob, "layout-portal-invoice-detail") == []
+    bob.click(f"a[href='/portal/orders/{order.pk}/']")
+    bob.wait_for_url(f"**/portal/orders/{order.pk}/")

@@ -171,7 +171,7 @@ def test_alice_exports_only_her_own_orders_invoices(books: Books, login: Any) ->
 
 def test_the_invoice_view_shows_lines_with_their_status_totals_and_payment_history(books: Books, login: Any) -> None:
     html = login(books.p.alice).get(f"/portal/invoices/{books.alice_second.pk}/").content.decode()
-    assert "Partially Paid" in html
+    assert "Partially paid" in html
     assert "Product 1" in html
     assert "Product 2" in html
     assert "CHK-777" in html  # the check number, as the memo of the payment
@@ -371,3 +371,13 @@ def test_the_download_gives_the_companys_preferred_format_and_factur_x_has_its_c
     assert refused.status_code == 422
     assert "has no XRechnung" in refused.content.decode()
     assert "BR-DE-" in refused.content.decode()
+
+
+def test_the_buyer_reads_one_status_per_invoice_in_the_words_of_the_settings(books: Books, login: Any) -> None:
+    """Not the lines' summary ("New") beside the document's status ("Open"): one status, as the Admin words it."""
+    html = login(books.p.alice).get(f"/portal/invoices/{books.alice_web.pk}/").content.decode()
+    heading = html[html.index("<h1>") : html.index("</h1>")]
+
+    assert heading.count('class="badge') == 1
+    assert "Unpaid" in heading
+    assert "Open" not in html.replace("Open invoice details", "")

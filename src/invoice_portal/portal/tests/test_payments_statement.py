@@ -205,3 +205,30 @@ def test_the_invoice_page_shows_a_subsidiary_buyer_what_was_applied_but_not_the_
     assert "$0.01" in html
     assert "PARENT-WIRE-4711" not in html
     assert "PARENT-WIRE-4711" in login(p.carol).get(f"/portal/invoices/{books.west.pk}/").content.decode()
+
+
+def test_a_subsidiary_buyer_sorts_and_filters_payments_by_what_she_sees_of_them_not_the_whole_amount(books: Books, login: Any) -> None:
+    p = books.p
+    pay(company=p.acme, invoices=[(books.west, "0.01"), (books.acme_erp, "20.00")], amount="777.01", reference="PARENT-WIRE-4711")
+    pay(company=p.acme_west, invoices=[(books.west, "7.00")], reference="CHK-WEST")
+    walt = login(p.walt)
+
+    largest_first = walt.get("/portal/payments/?sort=-amount").content.decode()
+    smallest_first = walt.get("/portal/payments/?sort=amount").content.decode()
+    above_100 = walt.get("/portal/payments/?amount_min=100").content.decode()
+    up_to_1 = walt.get("/portal/payments/?amount_max=1").content.decode()
+
+    assert largest_first.index("$7.00") < largest_first.index("$0.01")
+    assert smallest_first.index("$0.01") < smallest_first.index("$7.00")
+    assert "No payments match these filters." in above_100
+    assert "$0.01" in up_to_1
+    assert "$7.00" not in up_to_1
+    assert "777" not in largest_first + above_100
+
+
+def test_an_amount_bound_that_is_not_a_number_is_a_form_error_and_filters_nothing(books: Books, login: Any) -> None:
+    response = login(books.p.bob).get("/portal/payments/?amount_min=ten")
+
+    assert response.status_code == 200
+    assert "Enter an amount such as 250 or 250.00." in response.content.decode()
+    assert "CHK-777" in response.content.decode()

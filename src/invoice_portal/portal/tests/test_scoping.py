@@ -16,7 +16,7 @@ def _sources() -> list[Path]:
     return [p for root in (PORTAL, REMITTANCES) for p in root.rglob("*.py") if "tests" not in p.parts and "migrations" not in p.parts]
 
 
-DOCUMENTS = {"Invoice", "InvoiceLine", "Dispute"}
+DOCUMENTS = {"Invoice", "InvoiceLine", "Dispute", "Order", "OrderLine"}  # orders: through ``orders_visible_to``
 # Rows hanging off documents may be read only inside a function that narrows them to the scope. (Remittance
 # lines are read through their remittance, which is scoped to the own company by ``remittances_visible_to``.)
 BELOW_DOCUMENTS = {"Allocation", "CheckoutLine", "PromiseToPay"}

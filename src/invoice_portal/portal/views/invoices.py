@@ -18,7 +18,7 @@ from invoice_portal.core.money import format_money
 from invoice_portal.documents.einvoice.cii import cii_filename, invoice_cii
 from invoice_portal.documents.einvoice.ubl import invoice_ubl, ubl_filename
 from invoice_portal.invoices.models import DisputeStatus, Invoice, Kind, Status
-from invoice_portal.invoices.selectors import LineView, invoice_summary_status, invoices_visible_to, line_views
+from invoice_portal.invoices.selectors import LineView, invoices_visible_to, line_views
 from invoice_portal.invoices.services import dispute_open
 from invoice_portal.invoices.totals import LineInput, compute_totals
 from invoice_portal.payments.checkout import may_apply_credit, payable_invoices, reserved_amounts
@@ -133,8 +133,8 @@ def invoice_page(
     context: dict[str, Any] = {
         "invoice": invoice,
         "currency": invoice.currency,
-        "summary_status": invoice_summary_status(invoice),
         "lines": rows,
+        "order_visible": selectors.order_is_visible(user, invoice.order_id),
         "dispute_errors": _unplaced_errors(dispute_form, rows),
         "may_dispute": may_dispute,
         "tax_breakdown": _tax_breakdown(invoice, lines),

@@ -16,6 +16,8 @@ from invoice_portal.portal.views.common import paginate
 @portal_required("portal.payment_history")
 def payment_list(request: HttpRequest) -> HttpResponse:
     form = PaymentFilterForm(request.GET)
-    page = paginate(request, selectors.portal_payment_list(request.user, form.to_filters()))
+    amount_min, amount_max = form.amount_range()
+    payments = selectors.portal_payment_list(request.user, form.to_filters(), amount_min=amount_min, amount_max=amount_max)
+    page = paginate(request, payments)
     context = {"form": form, "page": page, "sort": form.current_sort, "show_credit": selectors.sees_company_credit(request.user)}
     return render_page(request, "portal/payments.html", context, partial="portal/partials/payment_results.html")

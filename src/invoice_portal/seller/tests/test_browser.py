@@ -207,3 +207,26 @@ def test_dashboard_filter_and_csv_export_give_the_same_rows(world: World, open_a
     exported = [row["Number"] for row in csv.DictReader(io.StringIO(text))]
     assert sorted(exported) == sorted(expected)
     shot(page, "5-dashboard-filter-and-export")
+
+
+def test_finance_corrects_a_line_status_and_the_admin_words_the_statuses(world: World, open_as: Callable[[Any], Any]) -> None:
+    finance = open_as(world.p.finance)
+    finance.goto(f"/seller/invoices/{world.partial.pk}/")
+    section = finance.locator("#line-statuses")
+    sync_api.expect(section).to_contain_text("Enterprise status")
+    finance.click("#line-statuses summary")
+    finance.select_option("#id_line_status-status", value="enterprise:payment_received")
+    finance.fill("#id_line_status-reason", "Wire seen on the bank statement of 3 Dec")
+    finance.click("#line-statuses button[type=submit]")
+    sync_api.expect(section.locator("tbody tr").first).to_contain_text("Payment received")
+    assert layout(finance, "layout-seller-invoice-line-statuses") == []
+
+    admin = open_as(world.p.admin)
+    admin.goto("/seller/settings/wording/")
+    admin.fill("#id_status__open", "Awaiting payment")
+    admin.click("form.card button[type=submit]")
+    sync_api.expect(admin.locator(".msg-success")).to_contain_text("1 description changed")
+    sync_api.expect(admin.locator("#id_status__open")).to_have_value("Awaiting payment")
+    assert layout(admin, "layout-seller-wording") == []
+    admin.goto("/seller/invoices/")
+    sync_api.expect(admin.locator("table")).to_contain_text("Awaiting payment")

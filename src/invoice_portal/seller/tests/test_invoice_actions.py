@@ -262,3 +262,31 @@ def test_the_root_page_sends_seller_staff_to_the_workspace_and_buyers_to_the_por
     assert client.get("/")["Location"] == "/seller/"
     client.force_login(world.p.alice)
     assert client.get("/")["Location"] == "/portal/invoices/"
+
+
+def test_finance_sets_a_line_status_on_the_invoice_page_and_sales_may_not(world: World, client) -> None:
+    url = reverse("seller:invoice_line_status", args=[world.open.pk])
+    data = {"line_status-line": "1", "line_status-status": "enterprise:payment_received", "line_status-reason": "Cash, receipt 12"}
+    client.force_login(world.p.sales)
+    assert client.post(url, data).status_code == 403
+    assert "Change a line's status" not in client.get(detail(world.open)).content.decode()
+
+    client.force_login(world.p.finance)
+    refused = client.post(url, {**data, "line_status-reason": ""})
+    done = client.post(url, data, follow=True)
+
+    assert refused.status_code == 400
+    assert "This field is required." in refused.content.decode()
+    assert "Line 1: enterprise status changed." in done.content.decode()
+    assert world.open.lines.get(line_no=1).enterprise_status == "payment_received"
+
+
+def test_a_line_status_of_another_invoice_s_line_number_is_a_form_error(world: World, client) -> None:
+    client.force_login(world.p.finance)
+    response = client.post(
+        reverse("seller:invoice_line_status", args=[world.open.pk]),
+        {"line_status-line": "99", "line_status-status": "customer:paid", "line_status-reason": "Phone call"},
+    )
+
+    assert response.status_code == 400
+    assert not world.open.lines.filter(customer_status="paid").exists()

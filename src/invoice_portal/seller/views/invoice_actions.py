@@ -14,7 +14,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from invoice_portal.core.errors import DomainError
 from invoice_portal.core.ids import parse_id
-from invoice_portal.invoices.models import Dispute, Status
+from invoice_portal.invoices.line_statuses import line_status_set
+from invoice_portal.invoices.models import Dispute, InvoiceLine, Status
 from invoice_portal.invoices.preview import issue_preview
 from invoice_portal.invoices.selectors import invoices_visible_to
 from invoice_portal.invoices.services import (
@@ -37,6 +38,7 @@ from invoice_portal.seller.forms import (
     DisputeCreditForm,
     DisputeRejectForm,
     HoldForm,
+    LineStatusForm,
     attach_error,
 )
 from invoice_portal.seller.permissions import seller_can, seller_required
@@ -126,6 +128,26 @@ def send(request: HttpRequest, pk: int) -> HttpResponse:
 @seller_required("invoices.send")
 def remind(request: HttpRequest, pk: int) -> HttpResponse:
     return _email(request, pk, reminder=True)
+
+
+@require_POST
+@seller_required("payments.record")
+def line_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """Finance sets a line's customer or enterprise status by hand, with a reason (audited)."""
+    invoice = visible_invoice(request, pk)
+    numbers = list(invoice.lines.order_by("line_no").values_list("line_no", flat=True))
+    form = LineStatusForm(request.POST, prefix="line_status", line_numbers=numbers)
+    if form.is_valid():
+        side, status = form.side_and_status()
+        row = InvoiceLine.objects.get(invoice=invoice, line_no=form.cleaned_data["line"])
+        try:
+            line_status_set(actor=request.user, line=row, side=side, status=status, reason=form.cleaned_data["reason"])
+        except DomainError as exc:
+            attach_error(form, exc, fields={"status": "status", "reason": "reason", "side": "status"})
+        else:
+            messages.success(request, f"Line {row.line_no}: {side} status changed.")
+            return _back(pk)
+    return invoice_page(request, invoice, status=400, line_status_form=form)
 
 
 @require_POST

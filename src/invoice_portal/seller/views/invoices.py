@@ -44,6 +44,7 @@ from invoice_portal.seller.forms import (
     HoldForm,
     InvoiceFilterForm,
     InvoiceResponseUploadForm,
+    LineStatusForm,
 )
 from invoice_portal.seller.permissions import seller_can, seller_required
 from invoice_portal.seller.rendering import render_page
@@ -107,6 +108,7 @@ class InvoiceRules:
     can_remind: bool
     remind_blocked: str  # why no reminder can go out now (the reminder rule's own words), or ""
     can_hold: bool
+    can_set_line_status: bool
     edit_blocked_by_status: bool
 
 
@@ -128,6 +130,7 @@ def invoice_rules(invoice: Invoice, user: Any) -> InvoiceRules:
         can_remind=unpaid_debt and blocker is None and seller_can(user, "invoices.send"),
         remind_blocked=blocker or "",
         can_hold=live_debit and status in HOLDABLE and seller_can(user, "payments.record"),
+        can_set_line_status=live_debit and invoice.direction == Direction.ISSUED and seller_can(user, "payments.record"),
         edit_blocked_by_status=not editable,
     )
 
@@ -148,14 +151,19 @@ def invoice_page(request: HttpRequest, invoice: Invoice, *, status: int = 200, *
     debit_form = overrides.pop("debit_form", None)
     if debit_form is None and rules.can_debit:
         debit_form = DebitNoteForm(prefix="debit")
+    lines = line_views(invoice)
+    line_status_form = overrides.pop("line_status_form", None)
+    if line_status_form is None and rules.can_set_line_status:
+        line_status_form = LineStatusForm(prefix="line_status", line_numbers=[v.line.line_no for v in lines])
     context: dict[str, Any] = {
         "invoice": invoice,
         "currency": invoice.currency,
         "rules": rules,
         "editor": editor,
         "preview": editor.preview(invoice.currency) if editor is not None else None,
-        "lines": line_views(invoice),
-        "summary_status": invoice_summary_status(invoice),
+        "lines": lines,
+        "summary_status": invoice_summary_status(invoice, lines),
+        "line_status_form": line_status_form,
         "tax_breakdown": _tax_breakdown(invoice),
         "allocations": list(allocations_to(invoice)),
         "applied": list(invoice.applied_allocations.filter(amount__gt=0).select_related("invoice"))

@@ -1,0 +1,97 @@
+"""Locked invoice types and statuses with descriptions the Admin edits (seed 003), shown wherever users read them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from invoice_portal.audit.models import AuditEvent
+from invoice_portal.core.errors import PermissionDenied, ValidationFailed
+from invoice_portal.documents.pdf import invoice_cache_key
+from invoice_portal.invoices.models import DocumentWording
+from invoice_portal.invoices.wording import DEFAULTS, current_wording, wording_update
+from invoice_portal.testing import Personas, make_invoice
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_issued_debit_invoice_nothing_is_paid_on_reads_unpaid_by_default(personas: Personas) -> None:
+    invoice = make_invoice(company=personas.acme)
+
+    assert current_wording().status(invoice.status, invoice.kind) == "Unpaid"
+    assert current_wording().status("paid", "credit_note") == "Applied"
+    assert {key for key in DEFAULTS if key[0] == "kind"} == {("kind", "invoice"), ("kind", "credit_note"), ("kind", "debit_note")}
+
+
+def test_the_admin_edits_a_description_and_the_audit_trail_keeps_old_new_and_who(personas: Personas) -> None:
+    changed = wording_update(actor=personas.admin, subject="status", code="open", description="  Awaiting   payment ")
+
+    assert changed is True
+    assert current_wording().status("open") == "Awaiting payment"
+    event = AuditEvent.objects.get(action="wording.update")
+    assert event.actor == personas.admin
+    assert (event.before or {})["description"] == "Unpaid"
+    assert (event.after or {})["description"] == "Awaiting payment"
+    assert wording_update(actor=personas.admin, subject="status", code="open", description="Awaiting payment") is False
+
+
+@pytest.mark.parametrize(
+    ("who", "subject", "code", "description", "error"),
+    [
+        ("finance", "status", "open", "Due", PermissionDenied),
+        ("alice", "status", "open", "Due", PermissionDenied),
+        ("admin", "status", "overdue", "Late", ValidationFailed),  # no new statuses
+        ("admin", "kind", "proforma", "Pro forma", ValidationFailed),  # no new types
+        ("admin", "status", "paid", "   ", ValidationFailed),  # nothing is deleted or blanked
+        ("admin", "status", "paid", "x" * 61, ValidationFailed),
+    ],
+)
+def test_types_and_statuses_are_locked_and_only_the_admin_words_them(
+    personas: Personas, who: str, subject: str, code: str, description: str, error: type[Exception]
+) -> None:
+    with pytest.raises(error):
+        wording_update(actor=getattr(personas, who), subject=subject, code=code, description=description)
+
+    assert not DocumentWording.objects.exists()
+    assert current_wording().words == DEFAULTS
+
+
+def test_the_descriptions_are_what_the_seller_list_the_portal_and_the_pdf_show(personas: Personas, client: Any) -> None:
+    p = personas
+    invoice = make_invoice(company=p.acme)
+    key_before = invoice_cache_key(invoice)
+    wording_update(actor=p.admin, subject="status", code="open", description="Awaiting payment")
+    wording_update(actor=p.admin, subject="kind", code="invoice", description="Tax invoice")
+
+    client.force_login(p.finance)
+    seller_list = client.get("/seller/invoices/").content.decode()
+    client.force_login(p.bob)
+    portal_list = client.get("/portal/invoices/").content.decode()
+    portal_page = client.get(f"/portal/invoices/{invoice.pk}/").content.decode()
+
+    assert "Awaiting payment" in seller_list
+    assert "Awaiting payment" in portal_list
+    assert "Tax invoice" in portal_page
+    assert "Awaiting payment" in portal_page
+    assert invoice_cache_key(invoice) != key_before  # the PDF is printed again with the new words
+
+
+def test_the_settings_page_saves_every_description_or_none(personas: Personas, client: Any) -> None:
+    client.force_login(personas.admin)
+    page = client.get("/seller/settings/wording/")
+    form = page.context["form"]
+    data = {name: form[name].value() for name in form.fields}
+    data["status__paid"] = "Settled"
+    data["status__open"] = ""
+
+    refused = client.post("/seller/settings/wording/", data)
+    data["status__open"] = "Unpaid"
+    saved = client.post("/seller/settings/wording/", data)
+
+    assert refused.status_code == 400
+    assert saved.status_code == 302
+    assert current_wording().status("paid") == "Settled"
+    assert DocumentWording.objects.count() == 1
+    client.force_login(personas.finance)
+    assert client.get("/seller/settings/wording/").status_code == 403
