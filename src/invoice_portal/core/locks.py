@@ -29,5 +29,8 @@ def lock_rows[M: models.Model](model: type[M], pks: Iterable[int], *, no_key: bo
     return {row.pk: row for row in rows}
 
 
-def lock_one[M: models.Model](model: type[M], pk: int) -> M:
-    return model._default_manager.select_for_update().get(pk=pk)
+def lock_one[M: models.Model](model: type[M], pk: int, *, related: tuple[str, ...] = ()) -> M:
+    """Lock one row; ``related`` foreign keys are read in the same statement (joined, not locked)."""
+    rows = model._default_manager.all()
+    locked = rows.select_related(*related).select_for_update(of=("self",)) if related else rows.select_for_update()
+    return locked.get(pk=pk)

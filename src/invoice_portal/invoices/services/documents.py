@@ -335,7 +335,7 @@ def invoice_update(*, actor: Any, invoice: Invoice, lines: list[dict[str, Any]] 
 @transaction.atomic
 def invoice_issue(*, actor: Any, invoice: Invoice, issue_date: dt.date | None = None) -> Invoice:
     """Draft → open: take the next gapless number of its kind, set dates, seal the content."""
-    invoice = lock_one(Invoice, invoice.pk)
+    invoice = lock_one(Invoice, invoice.pk, related=("company",))  # its payment terms and billing address
     _load_lines(invoice)
     return _issue_locked(actor=actor, invoice=invoice, issue_date=issue_date)
 
