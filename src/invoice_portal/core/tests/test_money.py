@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from invoice_portal.core.errors import InvalidAmount, InvalidCurrency
-from invoice_portal.core.money import as_str, check_currency, minor_digits, parse_money, quantize
+from invoice_portal.core.money import as_str, check_currency, format_money, minor_digits, parse_money, quantize
 
 
 def test_currency_digits_come_from_iso_4217() -> None:
@@ -69,3 +69,24 @@ def test_wire_format_round_trips_exactly(amount: Decimal) -> None:
     text = as_str(amount, "USD")
     assert parse_money(text, "USD") == amount
     assert len(text.split(".")[1]) == 2
+
+
+@given(
+    amount=st.one_of(
+        *(st.decimals(min_value=Decimal("-1e15"), max_value=Decimal("1e15"), places=p, allow_nan=False) for p in (0, 2, 3, 4))
+    ),
+    currency=st.sampled_from(["USD", "EUR", "GBP", "JPY", "BHD", "CHF", "CAD", "SEK", "XYZ"]),
+)
+def test_money_is_written_as_babel_writes_it(amount: Decimal, currency: str) -> None:
+    """The en_US fast path of ``format_money`` gives Babel's text exactly (rounding, sign, grouping, symbol)."""
+    from babel.numbers import format_currency
+
+    assert format_money(amount, currency) == format_currency(amount, currency, locale="en_US")
+
+
+@pytest.mark.parametrize("amount", ["0", "-0.00", "0.005", "0.015", "-0.004", "1234567.895", "-1000", "999.999"])
+def test_money_edge_cases_are_written_as_babel_writes_them(amount: str) -> None:
+    from babel.numbers import format_currency
+
+    for currency in ("USD", "JPY", "BHD"):
+        assert format_money(Decimal(amount), currency) == format_currency(Decimal(amount), currency, locale="en_US")
