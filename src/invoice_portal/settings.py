@@ -80,6 +80,9 @@ MIDDLEWARE = [
 ROOT_URLCONF = "invoice_portal.urls"
 WSGI_APPLICATION = "invoice_portal.wsgi.application"
 
+# Stock inputs and selects written without a template per widget and option (core.forms.FormRenderer).
+FORM_RENDERER = "invoice_portal.core.forms.FormRenderer"
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",

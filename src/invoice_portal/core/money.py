@@ -16,10 +16,18 @@ anything else with a group symbol ("1,5", "1.000,00") is refused as ambiguous; s
 from __future__ import annotations
 
 import re
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import cache
 
-from babel.numbers import format_currency, format_decimal, get_currency_precision, get_decimal_symbol, get_group_symbol, list_currencies
+from babel.numbers import (
+    format_currency,
+    format_decimal,
+    get_currency_precision,
+    get_currency_symbol,
+    get_decimal_symbol,
+    get_group_symbol,
+    list_currencies,
+)
 from django.conf import settings
 
 from invoice_portal.core.errors import InvalidAmount, InvalidCurrency
@@ -186,7 +194,20 @@ def parse_money(value: object, currency: str, *, field: str = "amount", allow_ne
 
 
 def format_money(amount: Decimal, currency: str, locale: str = "en_US") -> str:
-    return str(format_currency(amount, currency, locale=locale))
+    """The amount as the locale writes money ("$1,234.50"). A list page formats hundreds of them: for the
+    portal's own locale (en_US: symbol, grouped digits, the currency's minor units, "-" before the symbol)
+    it is written directly, the same text Babel's ``format_currency`` gives (``test_money`` compares them)."""
+    if locale != "en_US" or not isinstance(amount, Decimal) or not amount.is_finite():
+        return str(format_currency(amount, currency, locale=locale))
+    symbol, digits = _en_us_currency(currency)
+    rounded = abs(amount).quantize(_exponent(digits), rounding=ROUND_HALF_EVEN)
+    return f"{'-' if amount.is_signed() else ''}{symbol}{rounded:,.{digits}f}"
+
+
+@cache
+def _en_us_currency(currency: str) -> tuple[str, int]:
+    """The symbol and the minor digits Babel writes for ``currency`` in en_US (any code, as Babel takes any)."""
+    return str(get_currency_symbol(currency, "en_US")), int(get_currency_precision(currency))
 
 
 def as_str(amount: Decimal, currency: str) -> str:

@@ -9,10 +9,12 @@ the outcome, retrying a failed delivery a few times before it marks the message 
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import logging
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -34,7 +36,7 @@ from invoice_portal.core.settings_store import portal_settings
 from invoice_portal.invoices.models import Direction, Dispute, Invoice, Kind, Status
 from invoice_portal.notifications import selectors
 from invoice_portal.notifications.models import Message, MessageKind, MessageStatus, NotificationSettings
-from invoice_portal.payments.models import Payment, PaymentStatus
+from invoice_portal.payments.models import Allocation, Payment, PaymentStatus
 
 log = logging.getLogger(__name__)
 
@@ -312,15 +314,63 @@ def reminders_run(*, today: dt.date | None = None) -> ReminderRun:
 
 def notify_payment_received(payment: Payment) -> Message | None:
     """A receipt and thank-you when money arrives (an offline payment recorded, a gateway payment confirmed)."""
-    if payment.status != PaymentStatus.SUCCEEDED or _imported() or not selectors.notification_settings().payment_receipts:
+    if not _sends_receipt(payment):
         return None
     allocations = list(payment.allocations.select_related("invoice").filter(amount__gt=0).order_by("invoice__number"))
     return message_queue(
         kind=MessageKind.PAYMENT_RECEIPT, to=selectors.company_recipients(payment.company), payment=payment,
         company=payment.company, subject=f"Payment received, thank you — {format_money(payment.amount, payment.currency)}",
-        body=_render("payment_receipt", payment=payment, allocations=allocations,
-                     credit=payment.amount - payment.allocated_total, url=_portal_url(reverse("portal:payments"))),
+        body=_receipt_body(payment, allocations),
     )  # fmt: skip
+
+
+def _sends_receipt(payment: Payment) -> bool:
+    return payment.status == PaymentStatus.SUCCEEDED and not _imported() and selectors.notification_settings().payment_receipts
+
+
+def _receipt_body(payment: Payment, allocations: list[Allocation]) -> str:
+    return _render("payment_receipt", payment=payment, allocations=allocations,
+                   credit=payment.amount - payment.allocated_total, url=_portal_url(reverse("portal:payments")))  # fmt: skip
+
+
+@dataclass
+class ReceiptEmail:
+    """The receipt of a payment being recorded, written before its invoices are locked (``payment_record``).
+
+    It states each invoice's balance after the payment as read before the lock; ``confirm``, called under
+    the locks once the invoices are settled, writes the body again only if a concurrent payment moved one
+    of those balances in between, so the customer is always told the balance the payment left.
+    """
+
+    message: Message
+    payment: Payment
+    allocations: list[Allocation]
+
+    def confirm(self, settled: dict[int, Invoice]) -> None:
+        if all(a.invoice.balance == settled[a.invoice_id].balance for a in self.allocations):
+            return
+        for allocation in self.allocations:
+            allocation.invoice.balance = settled[allocation.invoice_id].balance
+        self.message.body = _receipt_body(self.payment, self.allocations)
+        Message.objects.filter(pk=self.message.pk).update(body=self.message.body)
+
+
+def payment_receipt_write(payment: Payment, *, paid: list[tuple[Invoice, Decimal]]) -> ReceiptEmail | None:
+    """``notify_payment_received`` for a payment whose allocations (``paid``: each invoice as read, unlocked,
+    and the amount it takes) are about to be settled: written now, from what the caller read (None if no receipt)."""
+    if not _sends_receipt(payment):
+        return None
+    allocations = []
+    for invoice, amount in sorted(paid, key=lambda pair: pair[0].number or ""):
+        shown = copy.copy(invoice)
+        shown.balance = invoice.balance - amount
+        allocations.append(Allocation(payment=payment, invoice=shown, amount=amount))
+    message = message_queue(
+        kind=MessageKind.PAYMENT_RECEIPT, to=selectors.company_recipients(payment.company), payment=payment,
+        company=payment.company, subject=f"Payment received, thank you — {format_money(payment.amount, payment.currency)}",
+        body=_receipt_body(payment, allocations),
+    )  # fmt: skip
+    return ReceiptEmail(message=message, payment=payment, allocations=allocations)
 
 
 def notify_dispute_opened(dispute: Dispute) -> Message:

@@ -35,9 +35,10 @@ from invoice_portal.core.errors import (
 from invoice_portal.core.ids import parse_id
 from invoice_portal.core.locks import lock_one, lock_rows
 from invoice_portal.core.money import ZERO, as_str, check_amount_limit, check_currency, parse_money
+from invoice_portal.core.settings_store import settings_read_once
 from invoice_portal.invoices.models import Direction, Invoice, Kind, Status
-from invoice_portal.invoices.services.documents import invoice_settle
-from invoice_portal.notifications.services import notify_payment_received
+from invoice_portal.invoices.services.documents import invoice_settle, invoices_settle
+from invoice_portal.notifications.services import ReceiptEmail, notify_payment_received, payment_receipt_write
 from invoice_portal.payments.models import SETTLED_STATUSES, Allocation, Method, Payment, PaymentStatus
 
 _PAYMENT_FIELDS = ("company", "amount", "currency", "method", "reference", "received_on", "status", "refunded_amount", "allocated_total")
@@ -153,27 +154,48 @@ def payment_record(
         )
     if external_id and Payment.objects.filter(external_id=external_id).exists():
         raise ValidationFailed(f"external_id: a payment '{external_id}' exists already.", field="external_id")
-    allowed = company_tree_ids(company.pk) if requests else set()
-    # Everything that does not depend on the invoices' state is written before their rows are locked:
-    # concurrent payments to the same invoices queue only for the short stretch that checks and settles.
-    payment = Payment.objects.create(
-        company=company, amount=value, currency=currency, method=method, reference=reference,
-        received_on=received_on or timezone.localdate(), status=status, gateway=gateway,
-        gateway_reference=gateway_reference, external_id=external_id or None, notes=notes,
-        created_by=actor if getattr(actor, "pk", None) else None, allocated_total=wanted,
-    )  # fmt: skip
-    audit_record(
-        actor=actor, obj=payment, action="payment.record",
-        after={**snapshot(payment, _PAYMENT_FIELDS), "allocations": {str(r.invoice_id): str(r.amount) for r in requests}},
-    )  # fmt: skip
-    invoices = lock_rows(Invoice, (r.invoice_id for r in requests))
-    _check_targets(requests, invoices, company=company, currency=currency, allowed_companies=allowed)
-    Allocation.objects.bulk_create(Allocation(payment=payment, invoice_id=r.invoice_id, amount=r.amount) for r in requests)
-    for req in requests:
-        invoice = invoices[req.invoice_id]
-        invoice_settle(invoice, allocated=invoice.allocated_total + req.amount)
-    notify_payment_received(payment)
+    # Reads and writes that do not depend on the invoices' balances come first, nothing locked: the
+    # targets as they stand (refused early with the same checks as below; kind, currency and company do
+    # not change once issued), the payment, its audit and event, its allocation rows and the receipt.
+    seen = Invoice.objects.in_bulk([r.invoice_id for r in requests]) if requests else {}
+    allowed = _payer_companies(company, seen.values())
+    _check_targets(requests, seen, company=company, currency=currency, allowed_companies=allowed)
+    with settings_read_once():
+        payment = Payment.objects.create(
+            company=company, amount=value, currency=currency, method=method, reference=reference,
+            received_on=received_on or timezone.localdate(), status=status, gateway=gateway,
+            gateway_reference=gateway_reference, external_id=external_id or None, notes=notes,
+            created_by=actor if getattr(actor, "pk", None) else None, allocated_total=wanted,
+        )  # fmt: skip
+        audit_record(
+            actor=actor, obj=payment, action="payment.record",
+            after={**snapshot(payment, _PAYMENT_FIELDS), "allocations": {str(r.invoice_id): str(r.amount) for r in requests}},
+        )  # fmt: skip
+        Allocation.objects.bulk_create(Allocation(payment=payment, invoice_id=r.invoice_id, amount=r.amount) for r in requests)
+        receipt = payment_receipt_write(payment, paid=[(seen[r.invoice_id], r.amount) for r in requests])
+    _settle_locked(requests, company=company, currency=currency, allowed_companies=allowed, receipt=receipt)
     return payment
+
+
+def _payer_companies(company: Company, invoices: Iterable[Invoice]) -> set[int]:
+    """The companies whose invoices ``company`` may pay: itself, and its subsidiaries when it pays theirs."""
+    if all(invoice.company_id == company.pk for invoice in invoices):
+        return {company.pk}
+    return company_tree_ids(company.pk)
+
+
+def _settle_locked(
+    requests: Sequence[AllocationRequest], *, company: Company, currency: str, allowed_companies: set[int], receipt: ReceiptEmail | None
+) -> None:
+    """The serialized stretch of a payment, the last statements before COMMIT: lock the invoices (ascending),
+    check again what a concurrent transaction may have changed (status, balance), settle them in one update."""
+    if not requests:
+        return
+    invoices = lock_rows(Invoice, (r.invoice_id for r in requests), no_key=True)
+    _check_targets(requests, invoices, company=company, currency=currency, allowed_companies=allowed_companies)
+    invoices_settle([(invoices[r.invoice_id], invoices[r.invoice_id].allocated_total + r.amount) for r in requests])
+    if receipt is not None:
+        receipt.confirm(invoices)
 
 
 @transaction.atomic

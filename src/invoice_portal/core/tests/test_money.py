@@ -11,6 +11,7 @@ from invoice_portal.core.money import (
     as_str,
     check_amount_limit,
     check_currency,
+    format_money,
     known_currencies,
     minor_digits,
     needs_confirmation,
@@ -121,3 +122,24 @@ def test_the_maximum_and_the_confirmation_threshold_are_settings(settings: objec
         check_amount_limit(Decimal("5000.01"), "USD", field="amount")
     assert not needs_confirmation(Decimal("1000.00"))
     assert needs_confirmation(Decimal("1000.01"))
+
+
+@given(
+    amount=st.one_of(
+        *(st.decimals(min_value=Decimal("-1e15"), max_value=Decimal("1e15"), places=p, allow_nan=False) for p in (0, 2, 3, 4))
+    ),
+    currency=st.sampled_from(["USD", "EUR", "GBP", "JPY", "BHD", "CHF", "CAD", "SEK", "XYZ"]),
+)
+def test_money_is_written_as_babel_writes_it(amount: Decimal, currency: str) -> None:
+    """The en_US fast path of ``format_money`` gives Babel's text exactly (rounding, sign, grouping, symbol)."""
+    from babel.numbers import format_currency
+
+    assert format_money(amount, currency) == format_currency(amount, currency, locale="en_US")
+
+
+@pytest.mark.parametrize("amount", ["0", "-0.00", "0.005", "0.015", "-0.004", "1234567.895", "-1000", "999.999"])
+def test_money_edge_cases_are_written_as_babel_writes_them(amount: str) -> None:
+    from babel.numbers import format_currency
+
+    for currency in ("USD", "JPY", "BHD"):
+        assert format_money(Decimal(amount), currency) == format_currency(Decimal(amount), currency, locale="en_US")

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import Sum, prefetch_related_objects
 from django.utils import timezone
 
-from invoice_portal.audit.services import audit_record, seal_append
+from invoice_portal.audit.services import audit_record, audit_record_many, seal_append
 from invoice_portal.companies.models import Company
 from invoice_portal.core.errors import (
     Conflict,
@@ -335,7 +335,7 @@ def invoice_update(*, actor: Any, invoice: Invoice, lines: list[dict[str, Any]] 
 @transaction.atomic
 def invoice_issue(*, actor: Any, invoice: Invoice, issue_date: dt.date | None = None) -> Invoice:
     """Draft → open: take the next gapless number of its kind, set dates, seal the content."""
-    invoice = lock_one(Invoice, invoice.pk)
+    invoice = lock_one(Invoice, invoice.pk, related=("company",))  # its payment terms and billing address
     _load_lines(invoice)
     return _issue_locked(actor=actor, invoice=invoice, issue_date=issue_date)
 
@@ -468,19 +468,39 @@ def invoice_settle(invoice: Invoice, *, allocated: Decimal) -> None:
 
     Callers hold the row lock (``core.locks``) and have checked the amount fits.
     """
-    if invoice.status in (Status.DRAFT, Status.CANCELED):
-        raise InvalidTransition(f"{invoice} is {invoice.get_status_display().lower()}; nothing can be allocated to it.")
-    if allocated < ZERO or allocated > invoice.total:
-        raise ValueError(f"allocated {allocated} outside 0..{invoice.total} for {invoice}")
-    was, before = invoice.status, invoice.allocated_total
-    invoice.allocated_total = allocated
-    invoice.balance = invoice.total - allocated
-    invoice.status = settled_status(total=invoice.total, allocated=allocated)
-    invoice.save(update_fields=["allocated_total", "balance", "status", "updated_at"])
-    line_statuses_sync(invoice, claims_void=allocated < before)
-    if invoice.status == Status.PAID and was != Status.PAID:
-        # Becoming paid is a transition of its own (the "invoice paid" business event); the actor is the caller's.
-        audit_record(actor=None, obj=invoice, action="invoice.paid", before={"status": was}, after={"status": Status.PAID})
+    invoices_settle([(invoice, allocated)])
+
+
+def invoices_settle(changes: list[tuple[Invoice, Decimal]]) -> None:
+    """``invoice_settle`` for several locked documents of one transition: one update for all of them, and
+    the "invoice paid" audit events of those it settles in one insert."""
+    paid: list[dict[str, Any]] = []
+    now = timezone.now()
+    voided: list[tuple[Invoice, bool]] = []
+    for invoice, allocated in changes:
+        if invoice.status in (Status.DRAFT, Status.CANCELED):
+            raise InvalidTransition(f"{invoice} is {invoice.get_status_display().lower()}; nothing can be allocated to it.")
+        if allocated < ZERO or allocated > invoice.total:
+            raise ValueError(f"allocated {allocated} outside 0..{invoice.total} for {invoice}")
+        was, before = invoice.status, invoice.allocated_total
+        voided.append((invoice, allocated < before))
+        invoice.allocated_total = allocated
+        invoice.balance = invoice.total - allocated
+        invoice.status = settled_status(total=invoice.total, allocated=allocated)
+        invoice.updated_at = now
+        if invoice.status == Status.PAID and was != Status.PAID:
+            # Becoming paid is a transition of its own (the "invoice paid" business event); the actor is the caller's.
+            paid.append(
+                {"actor": None, "obj": invoice, "action": "invoice.paid", "before": {"status": was}, "after": {"status": Status.PAID}}
+            )
+    fields = ["allocated_total", "balance", "status", "updated_at"]
+    if len(changes) == 1:
+        changes[0][0].save(update_fields=fields)
+    else:
+        Invoice.objects.bulk_update([invoice for invoice, _ in changes], fields)
+    for invoice, claims_void in voided:
+        line_statuses_sync(invoice, claims_void=claims_void)
+    audit_record_many(paid)
 
 
 def _user(actor: Any) -> Any:

@@ -162,6 +162,29 @@ def test_payment_receipts_list_what_was_paid_and_what_became_credit(personas: Pe
     assert "$20.00 is kept as credit" in receipt.body
 
 
+def test_a_receipt_states_the_balance_its_payment_left_when_another_payment_came_between(
+    personas: Personas, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The receipt is written before the invoices are locked; a payment settled in between is seen under the lock."""
+    from invoice_portal.payments import services as payment_services
+
+    _billing(personas.acme, "ap@acme.test")
+    invoice = make_invoice(company=personas.acme, amount="100.00")
+    lock_rows = payment_services.lock_rows
+
+    def another_payment_first(model: Any, pks: Any, **kwargs: Any) -> Any:
+        monkeypatch.setattr(payment_services, "lock_rows", lock_rows)
+        pay(company=personas.acme, invoices=[(invoice, "30.00")], amount="30.00", reference="FIRST")
+        return lock_rows(model, pks, **kwargs)
+
+    monkeypatch.setattr(payment_services, "lock_rows", another_payment_first)
+    payment = pay(company=personas.acme, invoices=[(invoice, "20.00")], amount="20.00", reference="SECOND")
+    receipt = Message.objects.get(payment=payment, kind=MessageKind.PAYMENT_RECEIPT)
+    assert "(balance now $50.00)" in receipt.body
+    first = Message.objects.get(payment__reference="FIRST", kind=MessageKind.PAYMENT_RECEIPT)
+    assert "(balance now $70.00)" in first.body
+
+
 def test_a_pending_gateway_payment_gets_its_receipt_when_it_succeeds(personas: Personas, django_capture_on_commit_callbacks: Any) -> None:
     invoice = make_invoice(company=personas.acme, amount="80.00")
     Message.objects.all().delete()
