@@ -9,9 +9,11 @@ What this follows (BigCommerce developer documentation; docs/integrations.md lis
   request (``POST /stores/{hash}/v3/hooks``): the store sends those headers back with every callback.
   We ask the Admin to create the hooks with ``{"X-Portal-Webhook-Secret": "<the connection's webhook
   secret>"}`` (the header name is ``BIGCOMMERCE_WEBHOOK_HEADER``) and compare it in constant time. That
-  is the primary check. Deliveries that also carry Standard Webhooks headers (``webhook-id``,
-  ``webhook-timestamp``, ``webhook-signature``) must verify with the same secret as well (the
-  ``standardwebhooks`` library, five minutes of tolerance); such a signature alone is accepted too.
+  is one check. The *HTTPS Webhooks Overview* ("Security", "Webhook signature") documents the other:
+  deliveries carry Standard Webhooks headers (``webhook-id``, ``webhook-timestamp``, ``webhook-signature``)
+  verified with the ``standardwebhooks`` library keyed by the app's client secret, base64-encoded
+  (``signature_key``; five minutes of tolerance). Either proves the delivery; a delivery that carries
+  both must pass both.
   Either way the payload must name this store (``producer``), its ``created_at`` may not be older
   than ``BIGCOMMERCE_WEBHOOK_MAX_AGE`` (the store retries for about 48 hours) nor in the future, and
   the delivery is recorded once by its ``hash`` ("if a hook fires twice for the same event, both
@@ -30,6 +32,7 @@ What this follows (BigCommerce developer documentation; docs/integrations.md lis
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hmac
 import json
@@ -70,6 +73,12 @@ def webhook_verifier(secret: str) -> Webhook:
     return Webhook(secret) if secret.startswith("whsec_") else Webhook(secret.encode())
 
 
+def signature_key(client_secret: str) -> Webhook:
+    """The verifier BigCommerce documents for its signed deliveries: the app's client secret, base64-encoded, as the
+    Standard Webhooks secret, i.e. the client secret's own bytes as the HMAC key."""
+    return Webhook(base64.b64encode(client_secret.encode()).decode())
+
+
 def _money(value: object, field: str) -> Decimal:
     try:
         return Decimal(str(value if value not in (None, "") else "0"))
@@ -91,12 +100,15 @@ class BigCommerceStore:
     name = "bigcommerce"
 
     def __init__(
-        self, *, store_hash: str, access_token: str, webhook_secret: str = "", api_base: str, b2b_api_base: str,
-        sleep: Sleep = time.sleep,
+        self, *, store_hash: str, access_token: str, webhook_secret: str = "", signing_secret: str = "", api_base: str,
+        b2b_api_base: str, sleep: Sleep = time.sleep,
     ) -> None:  # fmt: skip
         self.store_hash = store_hash
         self.access_token = access_token
         self.webhook_secret = webhook_secret
+        # The app's client secret: the key of the store's Standard Webhooks signature (HTTPS Webhooks Overview,
+        # "Webhook signature"); a connection without one checks signatures with its webhook secret.
+        self.signing_secret = signing_secret
         self.api_base = api_base.rstrip("/")
         self.b2b_api_base = b2b_api_base.rstrip("/")
         self.sleep = sleep
@@ -117,7 +129,7 @@ class BigCommerceStore:
             raise StoreSignatureError(f"The delivery's {header} header does not match this connection's webhook secret.")
         if signed:
             try:
-                webhook_verifier(self.webhook_secret).verify(body, lowered)
+                (signature_key(self.signing_secret) if self.signing_secret else webhook_verifier(self.webhook_secret)).verify(body, lowered)
             except WebhookVerificationError as exc:
                 raise StoreSignatureError(f"The delivery's webhook-signature does not verify: {exc}.") from exc
         try:

@@ -24,7 +24,7 @@ from urllib.parse import parse_qs, urlsplit
 from standardwebhooks.webhooks import Webhook
 
 from invoice_portal.integrations.bigcommerce import settings as bc_settings
-from invoice_portal.integrations.bigcommerce.adapter import webhook_verifier
+from invoice_portal.integrations.bigcommerce.adapter import signature_key, webhook_verifier
 
 BASE_DATE = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
 
@@ -37,6 +37,7 @@ class FakeStore:
     def __init__(self, *, store_hash: str = "abc123", access_token: str = "fake-token", webhook_secret: str = "") -> None:  # noqa: S107 - the fake store's own token
         self.store_hash = store_hash
         self.access_token = access_token
+        self.client_secret = ""  # the storefront app's client secret, which signs Standard Webhooks deliveries
         self.webhook_secret = webhook_secret or "whsec_" + "ZmFrZS1zdG9yZS13ZWJob29rLXNlY3JldC0xMjM0NQ=="
         self.orders: dict[int, dict[str, Any]] = {}
         self.products: dict[int, list[dict[str, Any]]] = {}
@@ -141,6 +142,7 @@ class FakeStore:
         replaces the connection's secret in both; ``event_hash`` fixes the payload's ``hash``.
         """
         at = at or dt.datetime.now(dt.UTC)
+        override = secret
         secret = secret or self.webhook_secret
         body = json.dumps({
             "scope": scope, "store_id": "1001005173", "data": {"type": "order", "id": order_id},
@@ -149,7 +151,8 @@ class FakeStore:
         headers = {"Content-Type": "application/json", bc_settings.webhook_header(): secret}
         if signed:
             delivery_id = delivery_id or f"msg_{uuid.uuid4().hex}"
-            signer: Webhook = webhook_verifier(secret)
+            # Signed as the HTTPS Webhooks Overview documents: the app's client secret is the key (when the fake knows it).
+            signer: Webhook = signature_key(self.client_secret) if self.client_secret and not override else webhook_verifier(secret)
             headers |= {
                 "webhook-id": delivery_id, "webhook-timestamp": str(int(at.timestamp())),
                 "webhook-signature": signer.sign(msg_id=delivery_id, timestamp=at, data=body),

@@ -16,5 +16,6 @@ def store_connector(connection: StoreConnection, *, sleep: Sleep = time.sleep) -
     return BigCommerceStore(
         store_hash=connection.store_hash, access_token=secret_decrypt(connection.access_token_encrypted),
         webhook_secret=secret_decrypt(connection.webhook_secret_encrypted), api_base=connection.api_base_url,
+        signing_secret=secret_decrypt(connection.app_client_secret_encrypted) if connection.app_client_secret_encrypted else "",
         b2b_api_base=connection.b2b_api_base_url, sleep=sleep,
     )  # fmt: skip

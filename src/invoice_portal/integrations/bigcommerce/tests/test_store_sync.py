@@ -442,3 +442,26 @@ def test_the_documented_example_delivery_is_accepted_as_the_store_sends_it(
     assert event.outcome == EventOutcome.DEFERRED
     assert event.facts == {"connection": connection.pk, "order_id": "173331"}
     assert event.event_id == f"{connection.pk}:store/order/statusUpdated:3f9ea420af83450d7ef9f78b08c8af25b2213637"
+
+
+def test_a_signature_made_as_the_store_documents_it_verifies(client: Client, connection: StoreConnection, fake_store: FakeStore) -> None:
+    """HTTPS Webhooks Overview, "Webhook signature": the receiver verifies with ``standardwebhooks`` keyed by the app's
+    client secret, base64-encoded. The vector is made with the library the same way; no custom header is sent."""
+    import base64
+    import datetime as dt
+
+    from standardwebhooks.webhooks import Webhook
+
+    at = dt.datetime.now(dt.UTC)
+    body = json.dumps({
+        "scope": "store/cart/created", "store_id": "1001005173", "data": {"type": "cart", "id": 7},
+        "hash": "0f1b5800def7b505369b08b4a3503a1db2c4b1a6", "created_at": int(at.timestamp()),
+        "producer": f"stores/{fake_store.store_hash}",
+    }).encode()  # fmt: skip
+    documented = Webhook(base64.b64encode(b"portal-app-secret-0123456789-abcdef").decode())
+    headers = {"webhook-id": "msg_doc", "webhook-timestamp": str(int(at.timestamp())),
+               "webhook-signature": documented.sign(msg_id="msg_doc", timestamp=at, data=body.decode())}  # fmt: skip
+    assert deliver(client, connection, body, headers).status_code == 200
+    other = Webhook(base64.b64encode(b"another-apps-client-secret").decode())
+    headers["webhook-signature"] = other.sign(msg_id="msg_doc", timestamp=at, data=body.decode())
+    assert deliver(client, connection, body, headers).status_code == 401

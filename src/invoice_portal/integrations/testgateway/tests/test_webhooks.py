@@ -65,7 +65,7 @@ def test_a_tampered_body_is_refused_and_nothing_is_stored(client, pending, tampe
     assert fresh(a).status == Status.OPEN
 
 
-@pytest.mark.parametrize("age", [301, 3600, -301])
+@pytest.mark.parametrize("age", [330, 3600, -330])  # well past the 300 s tolerance: a busy machine takes a second or two
 def test_a_stale_or_future_timestamp_is_refused(client, pending, age):
     _, session, a, _ = pending
     response = post_event(client, event_body("checkout.completed", session), timestamp=int(time.time()) - age)
