@@ -63,6 +63,7 @@ def documents(draw: Any) -> dict[str, Any]:
         quantity = Decimal(draw(st.integers(1, 100_000))).scaleb(-draw(st.integers(0, 4)))
         unit_price = Decimal(draw(st.integers(0, 10_000_000))).scaleb(-draw(st.integers(0, 4)))
         gross = (quantity * unit_price).quantize(Decimal(1).scaleb(-digits))
+        assume(gross <= Decimal(100_000_000))  # five such lines with VAT stay under the installation's maximum amount
         discount = Decimal(draw(st.integers(0, int(gross.scaleb(digits))))).scaleb(-digits) if draw(st.booleans()) else Decimal(0)
         lines.append({
             "kind": draw(st.sampled_from(["item", "cost"])), "description": draw(TEXT), "sku": draw(st.one_of(st.just(""), TEXT)),

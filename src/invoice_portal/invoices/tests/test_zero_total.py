@@ -56,7 +56,7 @@ def test_the_seller_and_the_buyer_read_nothing_to_pay_not_paid(personas, client)
     heading = seller[seller.index("<h1>") : seller.index("</h1>")]
     assert "Nothing to pay" in heading
     assert ">Paid<" not in heading
-    assert "line summary <strong>Nothing to pay</strong>" in seller
+    assert "sum it up: <strong>Nothing to pay</strong>" in seller
     client.force_login(personas.bob)
     portal = client.get(reverse("portal:invoice_detail", args=[invoice.pk])).content.decode()
     status = portal[portal.index("<dt>Status</dt>") :]
