@@ -200,3 +200,7 @@ def test_bob_finds_an_order_goes_to_its_invoice_and_back(books: Books, open_as: 
     assert layout(bob, "layout-portal-invoice-detail") == []
     bob.click(f"a[href='/portal/orders/{order.pk}/']")
     bob.wait_for_url(f"**/portal/orders/{order.pk}/")
+
+    bob.goto("/portal/payments/?sort=-amount&amount_min=1")  # the amount bounds beside the other filters
+    expect(bob.locator("table[aria-label=Payments]")).to_contain_text(books.check.reference)
+    assert layout(bob, "layout-portal-payments", fits=".table-wrap") == []

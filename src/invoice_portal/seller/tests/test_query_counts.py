@@ -40,8 +40,9 @@ def count(client, url: str) -> int:
 
 PAGES: list[tuple[str, int]] = [
     ("/seller/", 13),
-    ("/seller/invoices/", 5),
-    ("/seller/invoices/?overdue=no&disputed=yes&sort=customer", 5),
+    # One of them reads the Admin's words for the types and statuses, once per request (``invoices.wording``).
+    ("/seller/invoices/", 6),
+    ("/seller/invoices/?overdue=no&disputed=yes&sort=customer", 6),
     ("/seller/orders/", 7),
     ("/seller/orders/?flagged=on", 7),
     ("/seller/payments/", 5),
