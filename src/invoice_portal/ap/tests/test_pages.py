@@ -3,6 +3,7 @@ to login), and the flows a clerk and a requester go through."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -12,6 +13,7 @@ from django.urls import URLPattern, reverse
 
 from invoice_portal.accounts.permissions import BUILTIN_ROLES
 from invoice_portal.ap import urls as ap_urls
+from invoice_portal.documents.models import SentInvoiceResponse
 from invoice_portal.invoices.books import check_books
 from invoice_portal.invoices.models import Invoice, ReceivedStatus
 from invoice_portal.orders.models import Order, PurchaseOrderStatus, Receipt
@@ -55,12 +57,22 @@ def _client(user: object) -> Client:
     return client
 
 
+def _response(invoice: Invoice) -> SentInvoiceResponse:
+    """An Invoice Response to the supplier about ``invoice`` (written directly: who may download it is the point here)."""
+    response, _ = SentInvoiceResponse.objects.get_or_create(
+        invoice=invoice, response_id=f"IR-{invoice.pk}-pages",
+        defaults={"code": "AB", "issue_date": dt.date(2026, 12, 1), "ap_status": invoice.ap_status, "xml": b"<x/>"},
+    )  # fmt: skip
+    return response
+
+
 PAGES: list[tuple[str, str | None, Callable[[World], str]]] = [
     ("inbox", "ap.view", lambda w: reverse("ap:ap_inbox")),
     ("inbox filtered", "ap.view", lambda w: reverse("ap:ap_inbox") + "?status=pending_receiving&supplier=North&amount_min=1"),
     ("inbox export", "ap.view", lambda w: reverse("ap:ap_inbox_export")),
     ("invoice detail", "ap.view", lambda w: reverse("ap:ap_invoice_detail", args=[w.invoice.pk])),
     ("attachment", "ap.view", lambda w: reverse("ap:ap_attachment", args=[w.invoice.pk, w.invoice.received_attachments.get().pk])),
+    ("invoice response", "ap.view", lambda w: reverse("ap:ap_response", args=[w.invoice.pk, _response(w.invoice).pk])),
     ("orders", "ap.view", lambda w: reverse("ap:ap_orders")),
     ("order detail", "ap.view", lambda w: reverse("ap:ap_order_detail", args=[w.po.pk])),
     ("record receipt", "ap.receive", lambda w: reverse("ap:ap_order_receive", args=[w.po.pk])),

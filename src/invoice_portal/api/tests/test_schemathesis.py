@@ -49,7 +49,7 @@ def existing(personas: Personas, tokens: dict[str, str]) -> dict[str, int]:
     batch = ApiClient(tokens["finance"]).post("imports?dry_run=true", {"kind": "payments", "rows": rows}).body
     return {
         "company_id": personas.acme.pk, "order_id": order.pk, "invoice_id": invoice.pk, "payment_id": payment.pk,
-        "dispute_id": dispute["id"], "line_no": 1, "batch_id": batch["id"], "endpoint_id": webhook.pk, "run_id": 1,
+        "dispute_id": dispute["id"], "line_no": 1, "batch_id": batch["id"], "endpoint_id": webhook.pk, "run_id": 1, "response_id": 1,
         "delivery_id": webhook.deliveries.values_list("pk", flat=True)[0],
     }  # fmt: skip
 

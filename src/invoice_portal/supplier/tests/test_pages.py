@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -10,6 +11,7 @@ from django.test import Client
 from django.urls import URLPattern, resolve, reverse
 
 from invoice_portal.accounts.models import Role, User
+from invoice_portal.documents.models import SentInvoiceResponse
 from invoice_portal.invoices.books import check_books
 from invoice_portal.invoices.models import Invoice, ReceivedStatus
 from invoice_portal.orders.models import Order
@@ -48,6 +50,15 @@ def _client(user: object) -> Client:
     return client
 
 
+def _response(invoice: Invoice) -> SentInvoiceResponse:
+    """An Invoice Response to the supplier about ``invoice`` (written directly: who may download it is the point here)."""
+    response, _ = SentInvoiceResponse.objects.get_or_create(
+        invoice=invoice, response_id=f"IR-{invoice.pk}-pages",
+        defaults={"code": "AB", "issue_date": dt.date(2026, 12, 1), "ap_status": invoice.ap_status, "xml": b"<x/>"},
+    )  # fmt: skip
+    return response
+
+
 # (name, permission, url for a supplier key, scoped: another supplier's object is a 404)
 PAGES: list[tuple[str, str, Callable[[World, str], str], bool]] = [
     ("home", "supplier.view", lambda w, k: reverse("supplier:home"), False),
@@ -58,6 +69,8 @@ PAGES: list[tuple[str, str, Callable[[World, str], str], bool]] = [
     ("invoice detail", "supplier.view", lambda w, k: reverse("supplier:invoice_detail", args=[w.invoice[k].pk]), True),
     ("attachment", "supplier.view",
      lambda w, k: reverse("supplier:attachment", args=[w.invoice[k].pk, w.invoice[k].received_attachments.get().pk]), True),
+    ("invoice response", "supplier.view",
+     lambda w, k: reverse("supplier:response", args=[w.invoice[k].pk, _response(w.invoice[k]).pk]), True),
     ("users", "supplier.users", lambda w, k: reverse("supplier:users"), False),
     ("upload", "supplier.submit", lambda w, k: reverse("supplier:invoice_upload"), False),
     ("invoice PDF", "supplier.view", lambda w, k: reverse("supplier:invoice_pdf", args=[w.invoice[k].pk]), True),
