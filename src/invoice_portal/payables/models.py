@@ -75,7 +75,8 @@ class PayablesSettings(models.Model):
     )  # fmt: skip
     auto_accept_limit = models.DecimalField(
         max_digits=18, decimal_places=4, null=True, blank=True,
-        help_text="A matched invoice above this gross total goes to delegated approval; empty = never",
+        help_text="A matched invoice above this gross total (in the default currency) goes to delegated approval; empty = never. "
+                  "When set, an invoice in another currency always goes to an approver.",
     )  # fmt: skip
 
     class Meta:
@@ -169,17 +170,24 @@ class MatchLine(models.Model):
 
 
 class ApproverLimit(models.Model):
-    """How much a user may accept or approve alone (gross, in the operator's currency), and their delegation."""
+    """How much a user may accept or approve alone in one currency (the invoice's total), and their delegation.
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="approver_limit")
+    A limit applies in its own currency only, never converted: an invoice in another currency needs an
+    approver with a limit in that currency. A user has at most one limit per currency; their delegation
+    (to a colleague for a period) is the person's, written on each of their rows together.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="approver_limits")
+    currency = models.CharField(max_length=3)
     limit = models.DecimalField(max_digits=18, decimal_places=4)
     delegate = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     delegate_from = models.DateField(null=True, blank=True)
     delegate_until = models.DateField(null=True, blank=True)
 
     class Meta:
-        ordering = ["limit", "user_id"]
+        ordering = ["currency", "limit", "user_id"]
         constraints = [
+            models.UniqueConstraint(fields=["user", "currency"], name="approver_limit_one_per_currency"),
             models.CheckConstraint(condition=Q(limit__gte=0), name="approver_limit_not_negative"),
             models.CheckConstraint(
                 condition=Q(delegate__isnull=True) | (Q(delegate_from__isnull=False) & Q(delegate_until__gte=models.F("delegate_from"))),
@@ -188,7 +196,7 @@ class ApproverLimit(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user} up to {self.limit}"
+        return f"{self.user} up to {self.limit} {self.currency}"
 
 
 class ApprovalStep(models.Model):
