@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from invoice_portal.supplier import views
+from invoice_portal.supplier import views, views_payments
 
 app_name = "supplier"
 
@@ -18,4 +18,5 @@ urlpatterns: list[URLPattern] = [
     path("invoices/<int:pk>/cancel", views.invoice_cancel, name="invoice_cancel"),
     path("invoices/<int:pk>/attachments/<int:attachment_pk>", views.attachment_download, name="attachment"),
     path("users/", views.users, name="users"),
+    path("payments/", views_payments.payments, name="payments"),
 ]

@@ -60,6 +60,7 @@ PAGES: list[tuple[str, str, Callable[[World, str], str], bool]] = [
      lambda w, k: reverse("supplier:attachment", args=[w.invoice[k].pk, w.invoice[k].received_attachments.get().pk]), True),
     ("users", "supplier.users", lambda w, k: reverse("supplier:users"), False),
     ("upload", "supplier.submit", lambda w, k: reverse("supplier:invoice_upload"), False),
+    ("what was paid", "supplier.view", lambda w, k: reverse("supplier:payments"), False),
 ]  # fmt: skip
 
 
