@@ -36,6 +36,7 @@ TARGETS: list[tuple[str, str, float]] = [
     (r"export\.invoices_csv_rows_per_s", ">=", 100_000),
     (r"export\.invoices_csv_peak_rss", "<=", 150),
     (r"ubl\.export_docs_per_s", ">=", 1000),
+    (r"matching\.(pure|db_batched)_lines_per_s", ">=", 10_000),
     (r"pdf\.two_page_invoice\.first_render\.p95", "<=", 300),
     (r"pdf\.two_page_invoice\.cached\.p95", "<=", 20),
 ]
