@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from decimal import Decimal
+from typing import Any
 
+from django.db import connection
 from django.db.models import Sum
+from django.utils import timezone
 
 from invoice_portal.core.money import ZERO
 from invoice_portal.invoices.models import Direction, Invoice, InvoiceLine, Kind, ReceivedStatus
@@ -78,13 +81,17 @@ def invoices_match(invoices: list[Invoice]) -> dict[int, MatchResult]:
     if any(inv.order_id is None for inv in invoices):
         raise ValueError("matching needs a purchase order")
     order_ids = {inv.order_id for inv in invoices if inv.order_id is not None}
-    lines: dict[int, list[InvoiceLine]] = defaultdict(list)
-    for line in InvoiceLine.objects.filter(invoice_id__in=ids).order_by("invoice_id", "line_no"):
-        lines[line.invoice_id].append(line)
+    # Plain tuples, not model instances: at thousands of lines the ORM's objects cost more than the queries.
+    lines: dict[int, list[tuple[int, int, Decimal, Decimal, int | None]]] = defaultdict(list)
+    own_rows = InvoiceLine.objects.filter(invoice_id__in=ids).order_by("invoice_id", "line_no")
+    for pk, invoice_id, line_no, quantity, unit_price, order_line_id in own_rows.values_list(
+        "pk", "invoice_id", "line_no", "quantity", "unit_price", "order_line_id"
+    ):
+        lines[invoice_id].append((pk, line_no, quantity, unit_price, order_line_id))
     po_rows = OrderLine.objects.filter(order_id__in=order_ids).annotate(received=Sum("receipts__quantity"))
-    po_by_order: dict[int, list[OrderLine]] = defaultdict(list)
-    for row in po_rows:
-        po_by_order[row.order_id].append(row)
+    po_by_order: dict[int, list[tuple[int, Decimal, Decimal, Decimal]]] = defaultdict(list)
+    for pk, order_id, quantity, unit_price, received in po_rows.values_list("pk", "order_id", "quantity", "unit_price", "received"):
+        po_by_order[order_id].append((pk, quantity, unit_price, received or ZERO))
     billed = (
         InvoiceLine.objects.filter(
             order_line__order_id__in=order_ids, invoice__direction=Direction.RECEIVED, invoice__kind=Kind.INVOICE,
@@ -100,27 +107,38 @@ def invoices_match(invoices: list[Invoice]) -> dict[int, MatchResult]:
         billed_by[(line_id, invoice_id)] = quantity or ZERO
     tolerances = _tolerances_by_supplier({inv.company_id for inv in invoices})
     results: dict[int, MatchResult] = {}
-    rows: list[MatchLine] = []
+    now = timezone.now()
+    rows: list[tuple[Any, ...]] = []
     for invoice in invoices:
         own = lines[invoice.pk]
-        po_lines = {}
-        for ln in po_by_order[invoice.order_id]:  # type: ignore[index]
-            before = billed_total[ln.pk] - billed_by.get((ln.pk, invoice.pk), ZERO)
-            po_lines[ln.pk] = PoLine(ln.pk, ln.quantity, ln.unit_price, getattr(ln, "received", None) or ZERO, before)
-        result = match_invoice(
-            [InvoiceLineIn(ln.line_no, ln.quantity, ln.unit_price, ln.order_line_id) for ln in own],
-            po_lines,
-            tolerances[invoice.company_id],
-        )
+        po_lines = {
+            pk: PoLine(pk, quantity, unit_price, received, billed_total[pk] - billed_by.get((pk, invoice.pk), ZERO))
+            for pk, quantity, unit_price, received in po_by_order[invoice.order_id]  # type: ignore[index]
+        }
+        result = match_invoice([InvoiceLineIn(no, q, price, po) for _, no, q, price, po in own], po_lines, tolerances[invoice.company_id])
         results[invoice.pk] = result
-        by_no = {ln.line_no: ln for ln in own}
+        line_pk = {no: pk for pk, no, *_ in own}
         rows.extend(
-            MatchLine(
-                invoice=invoice, invoice_line=by_no.get(r.line_no) if r.line_no is not None else None, line_no=r.line_no, reason=r.reason,
-                passed=r.passed, expected=r.expected, actual=r.actual, tolerance=r.tolerance, message=r.message[:300],
-            )
+            (invoice.pk, line_pk.get(r.line_no) if r.line_no is not None else None, r.line_no, r.reason, r.passed, r.expected, r.actual,
+             r.tolerance, r.message[:300], now)
             for r in result.lines
         )  # fmt: skip
     MatchLine.objects.filter(invoice_id__in=ids).delete()
-    MatchLine.objects.bulk_create(rows)
+    _insert_match_lines(rows)
     return results
+
+
+_MATCH_LINE_COLUMNS = ("invoice_id", "invoice_line_id", "line_no", "reason", "passed", "expected", "actual", "tolerance", "message",
+                       "matched_at")  # fmt: skip
+
+
+def _insert_match_lines(rows: list[tuple[Any, ...]]) -> None:
+    """One parameterized INSERT run over every row (``executemany``, pipelined on PostgreSQL); the same columns as
+    ``MatchLine`` (the tests read them back), without building a model object per row."""
+    if not rows:
+        return
+    table = connection.ops.quote_name(MatchLine._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(c) for c in _MATCH_LINE_COLUMNS)
+    placeholders = ", ".join(["%s"] * len(_MATCH_LINE_COLUMNS))
+    with connection.cursor() as cursor:
+        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", rows)
