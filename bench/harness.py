@@ -37,6 +37,7 @@ TARGETS: list[tuple[str, str, float]] = [
     (r"export\.invoices_csv_peak_rss", "<=", 150),
     (r"ubl\.export_docs_per_s", ">=", 1000),
     (r"einvoice\.import_docs_per_s", ">=", 1000),
+    (r"matching\.(pure|db_batched)_lines_per_s", ">=", 10_000),
     (r"pdf\.two_page_invoice\.first_render\.p95", "<=", 300),
     (r"pdf\.two_page_invoice\.cached\.p95", "<=", 20),
 ]

@@ -94,6 +94,7 @@ PERMISSIONS: tuple[Perm, ...] = (
     Perm("ap.approve", "Approve received invoices", Audience.SELLER),
     Perm("ap.export", "Export accepted invoices to the ERP", Audience.SELLER),
     Perm("ap.receive", "Record receipts against purchase orders", Audience.SELLER),
+    Perm("ap.pay", "Record payments to suppliers", Audience.SELLER),
     Perm("portal.view", "See invoices in the list", Audience.BUYER),
     Perm("portal.detail", "Open invoice details", Audience.BUYER),
     Perm("portal.pdf", "Download PDF and e-invoice files", Audience.BUYER),
@@ -113,8 +114,8 @@ _SALES = (
     "invoices.delete", "invoices.issue", "invoices.send", "invoices.export", "payments.view", "customers.view",
 )  # fmt: skip
 _FINANCE = (*_SALES, "payments.record", "payments.refund", "memos.create", "disputes.resolve", "reports.view", "customers.edit")
-_ADMIN = (*_FINANCE, "users.manage", "roles.manage", "settings.manage", "integrations.manage", "ap.view", "ap.export")
-_AP_CLERK = ("ap.view", "ap.enter", "ap.receive", "ap.export", "customers.view")
+_ADMIN = (*_FINANCE, "users.manage", "roles.manage", "settings.manage", "integrations.manage", "ap.view", "ap.export", "ap.pay")
+_AP_CLERK = ("ap.view", "ap.enter", "ap.receive", "ap.export", "ap.pay", "customers.view")
 _APPROVER = ("ap.view", "ap.approve", "customers.view")
 _BUYER_ALL = ("portal.view", "portal.detail", "portal.pdf", "portal.export", "portal.payment_history", "portal.pay", "portal.dispute")
 

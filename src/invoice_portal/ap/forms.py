@@ -62,6 +62,10 @@ class SupplierToleranceForm(ToleranceForm):
 class ApproverLimitForm(forms.Form):
     user: forms.ModelChoiceField[Any] = forms.ModelChoiceField(label="Staff member", queryset=User.objects.none())
     limit = forms.DecimalField(label="Approval limit", min_value=0, max_digits=16, decimal_places=4)
+    currency = forms.CharField(
+        label="Currency", max_length=3, required=False,
+        help_text="The limit applies to invoices in this currency only (empty: the default currency)",
+    )  # fmt: skip
     delegate: forms.ModelChoiceField[Any] = forms.ModelChoiceField(label="Delegate to", queryset=User.objects.none(), required=False)
     delegate_from = forms.DateField(label="Delegate from", required=False, widget=DateInput())
     delegate_until = forms.DateField(label="Delegate until", required=False, widget=DateInput())

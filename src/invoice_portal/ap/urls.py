@@ -2,7 +2,18 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from invoice_portal.ap.views import ap_settings, inbox, intake, invoice_pdf, matching, orders, purchase_orders, responses, runs
+from invoice_portal.ap.views import (
+    ap_settings,
+    inbox,
+    intake,
+    invoice_pdf,
+    matching,
+    orders,
+    payments,
+    purchase_orders,
+    responses,
+    runs,
+)
 
 app_name = "ap"
 
@@ -41,4 +52,9 @@ urlpatterns: list[URLPattern] = [
     path("runs/", runs.runs, name="ap_runs"),
     path("runs/start", runs.run_start, name="ap_run_start"),
     path("runs/<int:pk>/<str:fmt>", runs.run_download, name="ap_run_download"),
+    # Payments to suppliers (ap/views/payments.py).
+    path("payments/", payments.payment_list, name="ap_payments"),
+    path("payments/new", payments.payment_new, name="ap_payment_new"),
+    path("payments/<int:pk>/", payments.payment_detail, name="ap_payment_detail"),
+    path("payments/<int:pk>/allocate", payments.payment_allocate, name="ap_payment_allocate"),
 ]

@@ -1,6 +1,6 @@
 """AP part 2 demo: tolerances, approver limits, and received invoices in the states matching and approval
 add (on hold with reasons, pending order acceptance, pending delegated approval, rejected, downloaded
-in a transaction run, accepted after approval). Written only through the services."""
+in a transaction run, accepted after approval) and a payment to a supplier. Written only through the services."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from invoice_portal.payables.services.approval import (
     received_invoice_reject,
     received_invoice_send_to_buyer,
 )
+from invoice_portal.payables.services.supplier_payments import supplier_payment_record
 from invoice_portal.payables.services.transaction_runs import transaction_run_create
 
 
@@ -58,7 +59,7 @@ def build_ap_matching_demo(*, today: dt.date, users: dict[str, User], suppliers:
                        delegate_from=today + dt.timedelta(days=14), delegate_until=today + dt.timedelta(days=28))  # fmt: skip
     desks = [("Standing desk", "4", "520.00"), ("Monitor arm", "4", "79.00")]
     # Within tolerance (1.00 over on a 79.00 line: 1.3 %, under 5.00): accepted at once — exported below.
-    _flip(_po(clerk, buyer, suppliers["northwind"], 1, desks, day(30)), sue, "NW-24-0401", day(25), {2: "80.00"})
+    first = _flip(_po(clerk, buyer, suppliers["northwind"], 1, desks, day(30)), sue, "NW-24-0401", day(25), {2: "80.00"})
     # Over tolerance: on hold, then the requester was asked (Pending Order Acceptance).
     asked = _flip(_po(clerk, buyer, suppliers["northwind"], 2, desks, day(20)), sue, "NW-24-0412", day(12), {1: "560.00"})
     received_invoice_send_to_buyer(actor=clerk, invoice=asked, comment="Desks billed at 560, ordered at 520: did you agree?")
@@ -77,4 +78,11 @@ def build_ap_matching_demo(*, today: dt.date, users: dict[str, User], suppliers:
     # The transaction run exports everything accepted so far (Downloaded) ...
     transaction_run_create(actor=clerk)
     # ... and one accepted since waits for the next run.
-    _flip(_po(clerk, buyer, suppliers["northwind"], 6, [("Cable tray", "10", "18.00")], day(6)), sue, "NW-24-0420", day(4))
+    trays = _flip(_po(clerk, buyer, suppliers["northwind"], 6, [("Cable tray", "10", "18.00")], day(6)), sue, "NW-24-0420", day(4))
+    # Paid: the exported desks invoice in full and half of the cable trays; 100.00 stays on account.
+    # Northwind's users see it under "What was paid".
+    half = (trays.total / 2).quantize(Decimal("0.01"))
+    supplier_payment_record(
+        actor=clerk, supplier=suppliers["northwind"], amount=first.total + half + Decimal("100.00"), method="wire",
+        reference="TRF-2026-0412", paid_on=day(2), allocations=[(first, first.total), (trays, half)],
+    )  # fmt: skip

@@ -21,6 +21,15 @@ from invoice_portal.invoices.services.documents import invoice_content, settled_
 from invoice_portal.invoices.totals import LineInput, compute_totals
 from invoice_portal.payments.models import SETTLED_STATUSES, Allocation, Payment, Refund
 
+
+def supplier_allocation_sums(invoice_ids: list[int]) -> dict[int, Decimal]:
+    """What payments to suppliers allocated to each of these (received) invoices."""
+    from invoice_portal.payables.models import SupplierAllocation
+
+    rows = SupplierAllocation.objects.filter(invoice_id__in=invoice_ids).values_list("invoice_id").annotate(s=Sum("amount"))
+    return dict(rows)
+
+
 BATCH = 2000
 
 
@@ -59,6 +68,8 @@ def _check_invoices() -> Iterator[Violation]:
         allocated_to: dict[int, Decimal] = defaultdict(lambda: ZERO)
         for inv_id, amount in Allocation.objects.filter(invoice_id__in=ids).values_list("invoice_id").annotate(s=Sum("amount")):
             allocated_to[inv_id] = amount
+        for inv_id, amount in supplier_allocation_sums(ids).items():
+            allocated_to[inv_id] += amount
         applied_from: dict[int, Decimal] = defaultdict(lambda: ZERO)
         for inv_id, amount in Allocation.objects.filter(credit_note_id__in=ids).values_list("credit_note_id").annotate(s=Sum("amount")):
             applied_from[inv_id] = amount
@@ -86,7 +97,7 @@ def _check_invoices() -> Iterator[Violation]:
             if inv.status in (Status.DRAFT, Status.CANCELED):
                 if allocated:
                     yield Violation(label, "allocation_to_dead_document", f"{allocated} allocated while {inv.status}")
-            elif inv.direction == Direction.ISSUED:
+            elif inv.direction == Direction.ISSUED or inv.ap_status:
                 expected = settled_status(total=inv.total, allocated=inv.allocated_total)
                 if inv.status != expected:
                     yield Violation(label, "status", f"is {inv.status}, its allocations make it {expected}")
@@ -205,4 +216,6 @@ def _check_seals() -> Iterator[Violation]:
 
 
 def check_books() -> list[Violation]:
-    return [*_check_invoices(), *_check_payments(), *_check_seals(), *_check_receipts()]
+    from invoice_portal.payables.books import check_supplier_payments
+
+    return [*_check_invoices(), *_check_payments(), *check_supplier_payments(), *_check_seals(), *_check_receipts()]

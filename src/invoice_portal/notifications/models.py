@@ -22,6 +22,9 @@ class MessageKind(models.TextChoices):
     DISPUTE_CLOSED = "dispute_closed", "Dispute closed"
     INVITATION = "invitation", "Invitation"
     WEBHOOK_DISABLED = "webhook_disabled", "Webhook endpoint disabled"
+    AP_REVIEW = "ap_review", "Received invoice to review"
+    AP_APPROVAL = "ap_approval", "Received invoice to approve"
+    AP_REJECTED = "ap_rejected", "Received invoice rejected"
 
 
 class MessageStatus(models.TextChoices):

@@ -8,6 +8,8 @@ arrived with.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -75,7 +77,8 @@ class PayablesSettings(models.Model):
     )  # fmt: skip
     auto_accept_limit = models.DecimalField(
         max_digits=18, decimal_places=4, null=True, blank=True,
-        help_text="A matched invoice above this gross total goes to delegated approval; empty = never",
+        help_text="A matched invoice above this gross total (in the default currency) goes to delegated approval; empty = never. "
+                  "When set, an invoice in another currency always goes to an approver.",
     )  # fmt: skip
 
     class Meta:
@@ -169,17 +172,24 @@ class MatchLine(models.Model):
 
 
 class ApproverLimit(models.Model):
-    """How much a user may accept or approve alone (gross, in the operator's currency), and their delegation."""
+    """How much a user may accept or approve alone in one currency (the invoice's total), and their delegation.
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="approver_limit")
+    A limit applies in its own currency only, never converted: an invoice in another currency needs an
+    approver with a limit in that currency. A user has at most one limit per currency; their delegation
+    (to a colleague for a period) is the person's, written on each of their rows together.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="approver_limits")
+    currency = models.CharField(max_length=3)
     limit = models.DecimalField(max_digits=18, decimal_places=4)
     delegate = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     delegate_from = models.DateField(null=True, blank=True)
     delegate_until = models.DateField(null=True, blank=True)
 
     class Meta:
-        ordering = ["limit", "user_id"]
+        ordering = ["currency", "limit", "user_id"]
         constraints = [
+            models.UniqueConstraint(fields=["user", "currency"], name="approver_limit_one_per_currency"),
             models.CheckConstraint(condition=Q(limit__gte=0), name="approver_limit_not_negative"),
             models.CheckConstraint(
                 condition=Q(delegate__isnull=True) | (Q(delegate_from__isnull=False) & Q(delegate_until__gte=models.F("delegate_from"))),
@@ -188,7 +198,7 @@ class ApproverLimit(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user} up to {self.limit}"
+        return f"{self.user} up to {self.limit} {self.currency}"
 
 
 class ApprovalStep(models.Model):
@@ -254,3 +264,60 @@ class TransactionRunInvoice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.invoice_id} in run {self.run_id}"
+
+
+class SupplierPayment(models.Model):
+    """Money we paid a supplier, allocated to its accepted received invoices (what it does not allocate is paid on account).
+
+    The outgoing twin of ``payments.Payment``: allocated like it (``payables.services.supplier_payments``,
+    on the rules of ``payments.rules``), kept apart so that customer pages, statements, receipts and events
+    about money received never see money paid out.
+    """
+
+    supplier = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="supplier_payments")
+    amount = models.DecimalField(max_digits=18, decimal_places=4)
+    currency = models.CharField(max_length=3)
+    method = models.CharField(max_length=8)
+    reference = models.CharField(max_length=200, blank=True, help_text="Our bank transfer or check reference; shown to the supplier")
+    paid_on = models.DateField()
+    allocated_total = models.DecimalField(max_digits=18, decimal_places=4, default=Decimal(0))
+    notes = models.TextField(blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-paid_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="supplier_payment_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(allocated_total__gte=0) & Q(allocated_total__lte=models.F("amount")),
+                name="supplier_payment_allocated_within_amount",
+            ),
+        ]
+        indexes = [models.Index(fields=["supplier", "-paid_on"], name="supplier_payment_supplier")]
+
+    def __str__(self) -> str:
+        return f"Supplier payment #{self.pk} {self.amount} {self.currency}"
+
+    @property
+    def unallocated(self) -> Decimal:
+        return self.amount - self.allocated_total
+
+
+class SupplierAllocation(models.Model):
+    """Part of a supplier payment settling one received invoice (one row per payment and invoice; it grows with later allocations)."""
+
+    payment = models.ForeignKey(SupplierPayment, on_delete=models.PROTECT, related_name="allocations")
+    invoice = models.ForeignKey("invoices.Invoice", on_delete=models.PROTECT, related_name="supplier_allocations")
+    amount = models.DecimalField(max_digits=18, decimal_places=4)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["payment", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="supplier_allocation_amount_positive"),
+            models.UniqueConstraint(fields=["payment", "invoice"], name="supplier_allocation_unique_invoice"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount} from supplier payment {self.payment_id} to invoice {self.invoice_id}"

@@ -78,3 +78,14 @@ def flip(order: Order, *, actor: Any, number: str | None = None, quantities: lis
     return received_invoice_create(
         actor=actor, supplier=order.company, number=number or f"SI-{next(_seq)}", lines=lines, order=order, **extra
     )
+
+
+def make_held(ap: ApPersonas) -> Invoice:
+    """10 × 5.00 + 2 × 100.00 ordered (requested by ``ap.requester``), received, billed by Sue at 5.60 on line 1: on hold."""
+    from invoice_portal.invoices.models import ReceivedStatus
+
+    po = make_po(supplier=ap.northwind, requester=ap.requester)
+    receive_all(po)
+    invoice = flip(po, actor=ap.sue, prices=["5.60", "100.00"])
+    assert invoice.ap_status == ReceivedStatus.ON_HOLD
+    return invoice

@@ -50,7 +50,7 @@ class AllocationRequest:
     amount: Decimal
 
 
-def _requests(allocations: Iterable[Any], currency: str) -> list[AllocationRequest]:
+def allocation_requests(allocations: Iterable[Any], currency: str) -> list[AllocationRequest]:
     """Accept (invoice, amount) pairs or {"invoice": …, "amount": …} dicts; merge repeats of one invoice."""
     if isinstance(allocations, (str, bytes, dict)) or not isinstance(allocations, Iterable):
         raise ValidationFailed("allocations: a list of (invoice, amount) pairs is expected.", field="allocations")
@@ -72,6 +72,34 @@ def _requests(allocations: Iterable[Any], currency: str) -> list[AllocationReque
     return [AllocationRequest(k, v) for k, v in merged.items()]
 
 
+def check_within_source(
+    wanted: Decimal, available: Decimal, currency: str, *, source: str | None = None, verb: str = "allocate", field: str | None = None
+) -> None:
+    """THE over-allocation rule for the money's side: what is allocated from a source (a payment received or made,
+    a credit note) never exceeds what it has left. ``source`` None: a new payment, whose whole amount is ``available``."""
+    if wanted <= available:
+        return
+    if source is None:
+        raise AllocationExceedsPayment(
+            f"The allocations add up to {as_str(wanted, currency)}, more than the payment of {as_str(available, currency)} {currency}.",
+            field=field,
+        )
+    raise AllocationExceedsPayment(
+        f"{source} has {as_str(available, currency)} {currency} left to {verb}, not {as_str(wanted, currency)}.", field=field
+    )
+
+
+def check_within_balance(amount: Decimal, invoice: Invoice, *, field: str | None = None) -> None:
+    """THE over-allocation rule for the invoice's side: read on the locked row, an allocation never exceeds what is
+    still due (a customer's invoice, or a supplier's invoice we pay)."""
+    if amount > invoice.balance:
+        raise AllocationExceedsBalance(
+            f"{as_str(amount, invoice.currency)} is more than the {as_str(invoice.balance, invoice.currency)} {invoice.currency} "
+            f"still due on {invoice}.",
+            field=field,
+        )
+
+
 def _check_targets(
     requests: Sequence[AllocationRequest], invoices: dict[int, Invoice], *, company: Company, currency: str, allowed_companies: set[int]
 ) -> None:
@@ -88,11 +116,7 @@ def _check_targets(
             raise AllocationNotAllowed(f"{invoice} is {invoice.get_status_display().lower()}; nothing can be allocated to it.", field=where)
         if invoice.currency != currency:
             raise CurrencyMismatch(f"{invoice} is in {invoice.currency}, the money is in {currency}.", field=where)
-        if req.amount > invoice.balance:
-            raise AllocationExceedsBalance(
-                f"{as_str(req.amount, currency)} is more than the {as_str(invoice.balance, currency)} {currency} still due on {invoice}.",
-                field=where,
-            )
+        check_within_balance(req.amount, invoice, field=where)
 
 
 def _apply(
@@ -143,15 +167,11 @@ def payment_record(
         raise ValidationFailed("status: a new payment is succeeded or pending.", field="status")
     if len(reference) > 200:
         raise ValidationFailed("reference: at most 200 characters.", field="reference")
-    requests = _requests(allocations, currency)
+    requests = allocation_requests(allocations, currency)
     if requests and status != PaymentStatus.SUCCEEDED:
         raise ValidationFailed("allocations: a pending payment is allocated when it succeeds.", field="allocations")
     wanted = sum((r.amount for r in requests), ZERO)
-    if wanted > value:
-        raise AllocationExceedsPayment(
-            f"The allocations add up to {as_str(wanted, currency)}, more than the payment of {as_str(value, currency)} {currency}.",
-            field="amount",
-        )
+    check_within_source(wanted, value, currency, field="amount")
     if external_id and Payment.objects.filter(external_id=external_id).exists():
         raise ValidationFailed(f"external_id: a payment '{external_id}' exists already.", field="external_id")
     # Reads and writes that do not depend on the invoices' balances come first, nothing locked: the
@@ -204,13 +224,9 @@ def payment_allocate(*, actor: Any, payment: Payment, allocations: Iterable[Any]
     payment = lock_one(Payment, payment.pk)
     if payment.status not in SETTLED_STATUSES:
         raise AllocationNotAllowed(f"Payment #{payment.pk} is {payment.get_status_display().lower()}; it has nothing to allocate.")
-    requests = _requests(allocations, payment.currency)
+    requests = allocation_requests(allocations, payment.currency)
     wanted = sum((r.amount for r in requests), ZERO)
-    if wanted > payment.unallocated:
-        raise AllocationExceedsPayment(
-            f"Payment #{payment.pk} has {as_str(payment.unallocated, payment.currency)} {payment.currency} left to allocate, "
-            f"not {as_str(wanted, payment.currency)}."
-        )
+    check_within_source(wanted, payment.unallocated, payment.currency, source=f"Payment #{payment.pk}")
     invoices = lock_rows(Invoice, (r.invoice_id for r in requests))
     _check_targets(
         requests, invoices, company=payment.company, currency=payment.currency, allowed_companies=company_tree_ids(payment.company_id)
@@ -229,7 +245,7 @@ def payment_allocate(*, actor: Any, payment: Payment, allocations: Iterable[Any]
 @transaction.atomic
 def credit_note_apply(*, actor: Any, credit_note: Invoice, allocations: Iterable[Any]) -> Invoice:
     """Apply an issued credit note to open invoices of the same company; the rest stays on account."""
-    requests = _requests(allocations, credit_note.currency)
+    requests = allocation_requests(allocations, credit_note.currency)
     invoices = lock_rows(Invoice, [credit_note.pk, *(r.invoice_id for r in requests)])
     credit = invoices.pop(credit_note.pk)
     if credit.kind != Kind.CREDIT_NOTE or credit.direction != Direction.ISSUED:
@@ -237,11 +253,7 @@ def credit_note_apply(*, actor: Any, credit_note: Invoice, allocations: Iterable
     if credit.status in (Status.DRAFT, Status.CANCELED):
         raise AllocationNotAllowed(f"{credit} is {credit.get_status_display().lower()}; issue it before applying it.")
     wanted = sum((r.amount for r in requests), ZERO)
-    if wanted > credit.balance:
-        raise AllocationExceedsPayment(
-            f"{credit} has {as_str(credit.balance, credit.currency)} {credit.currency} left to apply, "
-            f"not {as_str(wanted, credit.currency)}."
-        )
+    check_within_source(wanted, credit.balance, credit.currency, source=str(credit), verb="apply")
     if any(r.invoice_id == credit.pk for r in requests):
         raise AllocationNotAllowed("A credit note cannot be applied to itself.")
     _check_targets(

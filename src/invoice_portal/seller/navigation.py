@@ -40,6 +40,7 @@ NAV: tuple[NavEntry, ...] = (
     NavEntry("On hold", "ap:ap_holds", "ap.view", "ap_hold"),
     NavEntry("Approvals", "ap:ap_approvals", "ap.view", "ap_approval"),
     NavEntry("Transaction runs", "ap:ap_runs", "ap.export", "ap_run"),
+    NavEntry("Supplier payments", "ap:ap_payments", "ap.view", "ap_payment"),
     NavEntry("AP tolerances", "ap:ap_tolerances", "settings.manage", "ap_tolerance"),
     NavEntry("Approver limits", "ap:ap_approvers", "settings.manage", "ap_approver"),
     NavEntry("AP discounts", "ap:ap_discounts", "settings.manage", "ap_discount"),

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from invoice_portal.supplier import views, views_pdf, views_responses, views_retrofit
+from invoice_portal.supplier import views, views_payments, views_pdf, views_responses, views_retrofit
 
 app_name = "supplier"
 
@@ -21,4 +21,5 @@ urlpatterns: list[URLPattern] = [
     path("invoices/<int:pk>/attachments/<int:attachment_pk>", views.attachment_download, name="attachment"),
     path("invoices/<int:pk>/responses/<int:response_pk>.xml", views_responses.response_download, name="response"),
     path("users/", views.users, name="users"),
+    path("payments/", views_payments.payments, name="payments"),
 ]

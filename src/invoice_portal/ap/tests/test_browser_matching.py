@@ -48,8 +48,8 @@ def open_as(browser: Any, live_server: Any) -> Iterator[Callable[[Any], Any]]:
 
 
 def test_over_tolerance_hold_requester_approver_run(people: ApPersonas, open_as: Callable[[Any], Any]) -> None:
-    ApproverLimit.objects.create(user=people.requester, limit=Decimal("100"))
-    ApproverLimit.objects.create(user=people.approver, limit=Decimal("10000"))
+    ApproverLimit.objects.create(user=people.requester, currency="USD", limit=Decimal("100"))
+    ApproverLimit.objects.create(user=people.approver, currency="USD", limit=Decimal("10000"))
     po = make_po(supplier=people.northwind, requester=people.requester, external_id="PO-MATCH")
     receive_all(po)
     invoice = flip(po, actor=people.sue, number="NW-OVER-1", prices=["5.60", "100.00"])

@@ -23,7 +23,7 @@ def _client(user: object) -> Client:
 
 
 def test_hold_to_requester_to_approver_to_run_through_the_pages(ap: ApPersonas) -> None:
-    ApproverLimit.objects.create(user=ap.approver, limit=Decimal("10000"))
+    ApproverLimit.objects.create(user=ap.approver, currency="USD", limit=Decimal("10000"))
     po = make_po(supplier=ap.northwind, requester=ap.requester)
     receive_all(po)
     invoice = flip(po, actor=ap.sue, prices=["5.60", "100.00"])

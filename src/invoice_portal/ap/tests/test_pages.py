@@ -17,7 +17,7 @@ from invoice_portal.documents.models import SentInvoiceResponse
 from invoice_portal.invoices.books import check_books
 from invoice_portal.invoices.models import Invoice, ReceivedStatus
 from invoice_portal.orders.models import Order, PurchaseOrderStatus, Receipt
-from invoice_portal.payables.models import ReceivedAttachment, TransactionRun
+from invoice_portal.payables.models import ReceivedAttachment, SupplierPayment, TransactionRun
 from invoice_portal.payables.services import received_attachment_add, retrofit_invoice_create
 from invoice_portal.payables.services.transaction_runs import transaction_run_create
 from invoice_portal.payables.testing import ApPersonas, flip, make_po, receive_all
@@ -49,6 +49,13 @@ def world(ap: ApPersonas, personas: Personas) -> World:
     receive_all(accepted_po)
     flip(accepted_po, actor=ap.clerk)
     return World(ap, personas, po, invoice, retrofit, transaction_run_create(actor=ap.clerk))
+
+
+def _supplier_payment(w: World) -> SupplierPayment:
+    from invoice_portal.payables.services.supplier_payments import supplier_payment_record
+
+    return SupplierPayment.objects.first() or supplier_payment_record(actor=w.ap.clerk, supplier=w.ap.northwind, amount="10",
+                                                                      method="wire")  # fmt: skip
 
 
 def _client(user: object) -> Client:
@@ -89,6 +96,9 @@ PAGES: list[tuple[str, str | None, Callable[[World], str]]] = [
     ("invoice PDF", "ap.view", lambda w: reverse("ap:ap_invoice_pdf", args=[w.invoice.pk])),
     ("transaction runs", "ap.export", lambda w: reverse("ap:ap_runs")),
     ("transaction run file", "ap.export", lambda w: reverse("ap:ap_run_download", args=[w.run.pk, "csv"])),
+    ("supplier payments", "ap.view", lambda w: reverse("ap:ap_payments")),
+    ("record supplier payment", "ap.pay", lambda w: reverse("ap:ap_payment_new") + f"?supplier={w.ap.northwind.pk}"),
+    ("supplier payment", "ap.view", lambda w: reverse("ap:ap_payment_detail", args=[_supplier_payment(w).pk])),
 ]
 STAFF_ROLES = ["admin", "finance", "sales", "ap_clerk", "approver"]
 
@@ -107,6 +117,7 @@ def test_every_get_page_of_the_ap_app_is_in_the_matrix(world: World) -> None:
         "ap_run_start",
         "ap_order_close",
         "ap_order_cancel",
+        "ap_payment_allocate",
     }
     names = {p.name for p in ap_urls.urlpatterns if isinstance(p, URLPattern)} - posts
     from django.urls import resolve

@@ -146,7 +146,7 @@ def approvers(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"Approval limit of {form.cleaned_data['user']} saved.")
             return redirect("ap:ap_approvers")
-    rows = ApproverLimit.objects.select_related("user", "delegate").order_by("limit", "user__email")
+    rows = ApproverLimit.objects.select_related("user", "delegate").order_by("currency", "limit", "user__email")
     return render(request, "ap/approvers.html", {"form": form, "rows": rows}, status=422 if form.errors else 200)
 
 

@@ -196,3 +196,13 @@ def test_demo_has_accounts_payable_in_every_intake_path_and_po_state() -> None:
     sue = authenticate(email="sue@northwind.test", password=settings.DEMO_PASSWORD)
     assert sue is not None
     assert Company.objects.get(users=sue).is_supplier
+
+
+def test_demo_has_a_payment_to_a_supplier_its_users_see() -> None:
+    from invoice_portal.payables.selectors_payments import supplier_payments_visible_to
+
+    sue = authenticate(email="sue@northwind.test", password=settings.DEMO_PASSWORD)
+    payments = list(supplier_payments_visible_to(sue))
+    assert payments
+    assert any(p.allocations.exists() and p.unallocated > 0 for p in payments)
+    assert Invoice.objects.filter(direction="received", status="paid").exists()

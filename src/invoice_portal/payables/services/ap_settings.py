@@ -13,6 +13,8 @@ from invoice_portal.audit.services import audit_record
 from invoice_portal.companies.models import Company
 from invoice_portal.core.errors import ValidationFailed
 from invoice_portal.core.locks import lock_one
+from invoice_portal.core.money import check_currency
+from invoice_portal.core.settings_store import portal_settings
 from invoice_portal.payables.models import ApproverLimit, PayablesSettings, SupplierTolerance
 
 TOLERANCE_FIELDS = ("price_tolerance_percent", "price_tolerance_amount", "quantity_tolerance_percent", "quantity_tolerance_amount",
@@ -97,13 +99,19 @@ def approver_limit_set(
     actor: Any,
     user: Any,
     limit: Any,
+    currency: str | None = None,
     delegate: Any = None,
     delegate_from: dt.date | None = None,
     delegate_until: dt.date | None = None,
 ) -> ApproverLimit:
-    """How much ``user`` may accept or approve alone, and (optionally) the colleague who acts for them over a date range."""
+    """How much ``user`` may accept or approve alone in ``currency`` (default: the portal's default currency), and
+    (optionally) the colleague who acts for them over a date range.
+
+    A limit applies in its own currency only; the delegation is the person's and is written on each of their limits.
+    """
     if user.company_id is not None:
         raise ValidationFailed("user: only our own staff approve invoices.", field="user")
+    currency = check_currency(str(currency or portal_settings().default_currency).strip().upper())
     try:
         amount = Decimal(str(limit))
     except ArithmeticError:
@@ -118,13 +126,16 @@ def approver_limit_set(
                                    field="delegate_until")  # fmt: skip
     else:
         delegate_from = delegate_until = None
-    row = ApproverLimit.objects.select_for_update().filter(user=user).first()
-    before = None if row is None else {"limit": f"{row.limit.normalize():f}", "delegate": row.delegate_id}
-    row = row or ApproverLimit(user=user)
-    row.limit, row.delegate, row.delegate_from, row.delegate_until = amount, delegate, delegate_from, delegate_until
-    row.save()
+    rows = {r.currency: r for r in ApproverLimit.objects.select_for_update().filter(user=user)}
+    row = rows.get(currency)
+    before = None if row is None else {"limit": f"{row.limit.normalize():f}", "currency": currency, "delegate": row.delegate_id}
+    row = row or ApproverLimit(user=user, currency=currency)
+    row.limit = amount
+    for each in [row, *(r for c, r in rows.items() if c != currency)]:
+        each.delegate, each.delegate_from, each.delegate_until = delegate, delegate_from, delegate_until
+        each.save()
     after = {
-        "limit": f"{amount.normalize():f}", "delegate": getattr(delegate, "pk", None),
+        "limit": f"{amount.normalize():f}", "currency": currency, "delegate": getattr(delegate, "pk", None),
         "from": delegate_from.isoformat() if delegate_from else None, "until": delegate_until.isoformat() if delegate_until else None,
     }  # fmt: skip
     audit_record(actor=actor, obj=user, action="approver_limit.set", before=before, after=after)

@@ -11,8 +11,9 @@
 - Rejected is final: the service refuses any further move (``check_transition``) and a database
   trigger refuses any change of a rejected invoice's AP status or reason (migration 0004).
 
-Limits compare with the invoice's total (what would be paid); an approver's delegation hands their
-approvals, with their limit, to a colleague for a date range.
+Limits compare with the invoice's total (what would be paid) in the invoice's own currency: a limit is
+never converted, an invoice in another currency needs an approver with a limit in that currency. An
+approver's delegation hands their approvals, with their limits, to a colleague for a date range.
 """
 
 from __future__ import annotations
@@ -30,63 +31,82 @@ from invoice_portal.accounts.selectors import user_has_perm
 from invoice_portal.audit.services import audit_record
 from invoice_portal.core.errors import Conflict, PermissionDenied, ValidationFailed
 from invoice_portal.core.locks import lock_one
+from invoice_portal.core.settings_store import portal_settings
 from invoice_portal.invoices.models import Direction, Invoice, ReceivedStatus, Status
 from invoice_portal.invoices.services.documents import invoice_update
 from invoice_portal.payables.models import ApprovalStep, ApproverLimit, payables_settings
+from invoice_portal.payables.services.emails import notify_step_opened
 from invoice_portal.payables.services.received import Route, _apply_route, received_invoice_reroute, received_view
 from invoice_portal.payables.statuses import check_transition
 
 Stage, Decision = ApprovalStep.Stage, ApprovalStep.Decision
 
 
-def user_limit(user: Any) -> Decimal | None:
+def user_limit(user: Any, currency: str) -> Decimal | None:
+    """``user``'s approval limit in ``currency`` (None: they have none in it; a limit in another currency never counts)."""
     if getattr(user, "pk", None) is None:
         return None
-    row = ApproverLimit.objects.filter(user_id=user.pk).first()
+    row = ApproverLimit.objects.filter(user_id=user.pk, currency=currency).first()
     return row.limit if row is not None else None
 
 
-def approver_for(amount: Decimal) -> User | None:
-    """The active approver with the smallest limit that still covers ``amount`` (``ap.approve`` required)."""
-    for row in ApproverLimit.objects.filter(limit__gte=amount, user__is_active=True).select_related("user").order_by("limit", "user_id"):
+def approver_for(amount: Decimal, currency: str) -> User | None:
+    """The active approver with the smallest limit in ``currency`` that still covers ``amount`` (``ap.approve`` required)."""
+    rows = ApproverLimit.objects.filter(currency=currency, limit__gte=amount, user__is_active=True, user__company__isnull=True)
+    for row in rows.select_related("user").order_by("limit", "user_id"):
         if user_has_perm(row.user, "ap.approve"):
             return row.user
     return None
+
+
+def auto_accepts(invoice: Invoice) -> bool:
+    """Whether a matched invoice is accepted without a person: no auto-accept limit set, or its total within it.
+
+    The limit is in the operator's default currency and never converted: when it is set, an invoice in
+    any other currency goes to an approver with a limit in that currency.
+    """
+    limit = payables_settings().auto_accept_limit
+    if limit is None:
+        return True
+    return invoice.currency == portal_settings().default_currency and invoice.total <= limit
 
 
 def acting_for(user: Any, *, on: dt.date | None = None) -> list[int]:
     """The users ``user`` may act for today: themself, and everyone who delegated to them for a period covering today."""
     on = on or timezone.localdate()
     delegators = ApproverLimit.objects.filter(delegate_id=user.pk, delegate_from__lte=on, delegate_until__gte=on)
-    return [user.pk, *delegators.values_list("user_id", flat=True)]
+    return list(dict.fromkeys([user.pk, *delegators.values_list("user_id", flat=True)]))
 
 
 def approval_route(invoice: Invoice, *, accepted_by: Any, reason: str) -> Route:
     """A matched (or buyer-accepted) invoice: accepted within the limit that applies, else to an approver whose limit covers it.
 
     Matched automatically (``accepted_by`` None) the limit is the organization's auto-accept limit
-    (none set: always accepted); accepted by a person it is that person's approver limit (none: 0).
+    (``auto_accepts``); accepted by a person it is that person's approver limit in the invoice's currency
+    (none in it: 0). The approver is found among the limits in the invoice's currency.
     """
     if accepted_by is None:
-        limit = payables_settings().auto_accept_limit
-        if limit is None or invoice.total <= limit:
+        if auto_accepts(invoice):
             return Route(ReceivedStatus.ACCEPTED, reason)
-    else:
-        limit = user_limit(accepted_by) or Decimal(0)
-        if invoice.total <= limit:
-            return Route(ReceivedStatus.ACCEPTED, reason)
-    approver = approver_for(invoice.total)
+    elif invoice.total <= (user_limit(accepted_by, invoice.currency) or Decimal(0)):
+        return Route(ReceivedStatus.ACCEPTED, reason)
+    approver = approver_for(invoice.total, invoice.currency)
     if approver is None:
         if accepted_by is None:
-            return Route(ReceivedStatus.ON_HOLD, f"Matched, but no approver's limit covers {invoice.total.normalize():f}.")
+            return Route(
+                ReceivedStatus.ON_HOLD, f"Matched, but no approver's limit covers {invoice.total.normalize():f} {invoice.currency}."
+            )
         raise Conflict(f"No approver's limit covers {invoice.total.normalize():f} {invoice.currency}.", code="no_approver")
     return Route(ReceivedStatus.PENDING_DELEGATED_APPROVAL, f"Waiting for approval by {approver.email}.", approver=approver)
 
 
-def approval_step_open(*, invoice: Invoice, assignee: Any, stage: str = Stage.APPROVAL) -> ApprovalStep:
+def approval_step_open(*, invoice: Invoice, assignee: Any, stage: str = Stage.APPROVAL, comment: str = "") -> ApprovalStep:
+    """The step that waits for ``assignee``; they (or their delegate for today) get an email saying so."""
     if assignee is None:
         raise ValidationFailed("Nobody to send the invoice to.")
-    return ApprovalStep.objects.create(invoice=invoice, stage=stage, assignee=assignee)
+    step = ApprovalStep.objects.create(invoice=invoice, stage=stage, assignee=assignee)
+    notify_step_opened(invoice, assignee=assignee, stage=stage, comment=comment)
+    return step
 
 
 def pending_step(invoice: Invoice) -> ApprovalStep | None:
@@ -150,7 +170,7 @@ def received_invoice_send_to_buyer(*, actor: Any, invoice: Invoice, comment: str
     reason = f"Sent to {requester.email} for review: {invoice.ap_reason}"
     moved = _move(invoice, actor=actor, action="send_to_buyer", route=Route(ReceivedStatus.PENDING_ORDER_ACCEPTANCE, reason),
                   extra={"comment": comment})  # fmt: skip
-    approval_step_open(invoice=moved, assignee=requester, stage=Stage.BUYER)
+    approval_step_open(invoice=moved, assignee=requester, stage=Stage.BUYER, comment=comment)
     return moved
 
 

@@ -26,6 +26,7 @@ from invoice_portal.orders.models import Direction as OrderDirection
 from invoice_portal.orders.models import Order, OrderLine, OrderSource, PurchaseOrderStatus
 from invoice_portal.payables.matching import Outcome
 from invoice_portal.payables.models import ApprovalStep, payables_settings
+from invoice_portal.payables.services.emails import notify_on_hold, notify_rejected
 from invoice_portal.payables.services.matching import invoice_match
 from invoice_portal.payables.services.matching import invoiced_by_line as matching_invoiced_by_line
 from invoice_portal.payables.services.purchase_orders import check_supplier
@@ -200,11 +201,21 @@ def received_invoice_create(
 
 
 def _apply_route(invoice: Invoice, route: Route) -> None:
+    """Put ``invoice`` where ``route`` says, open the approval step it needs, and email the next person.
+
+    Arriving on hold emails the reviewers (not again while it stays on hold); an approval step emails
+    its assignee (``approval_step_open``); a rejection emails the supplier (``payables.services.emails``).
+    """
     from invoice_portal.payables.services.approval import approval_step_open
 
+    previous = invoice.ap_status
     invoice.ap_status, invoice.ap_reason = route.status, route.reason[:500]
     if route.status == ReceivedStatus.PENDING_DELEGATED_APPROVAL:
         approval_step_open(invoice=invoice, assignee=route.approver)
+    elif route.status == ReceivedStatus.ON_HOLD and previous != ReceivedStatus.ON_HOLD:
+        notify_on_hold(invoice)
+    elif route.status == ReceivedStatus.REJECTED:
+        notify_rejected(invoice)
 
 
 @transaction.atomic

@@ -21,6 +21,7 @@ from invoice_portal.core.locks import lock_one
 from invoice_portal.invoices.lines import parse_lines
 from invoice_portal.invoices.models import Direction, Invoice, Kind, ReceivedStatus, Source, Status
 from invoice_portal.orders.models import Order, OrderSource, PurchaseOrderStatus
+from invoice_portal.payables.services.emails import notify_rejected
 from invoice_portal.payables.services.purchase_orders import check_requester, check_supplier, purchase_order_upsert
 from invoice_portal.payables.services.receipts import receipt_record
 from invoice_portal.payables.services.received import received_invoice_create, received_invoice_reroute, received_view
@@ -128,6 +129,7 @@ def retrofit_order_reject(*, actor: Any, order: Order, comment: str) -> list[Inv
         invoice.status, invoice.canceled_at = Status.CANCELED, timezone.now()
         invoice.save(update_fields=["ap_status", "ap_reason", "status", "canceled_at", "updated_at"])
         audit_record(actor=actor, obj=invoice, action="received_invoice.retrofit_reject", before=before, after=received_view(invoice))
+        notify_rejected(invoice)
         rejected.append(invoice)
     order.po_status, order.is_canceled = PurchaseOrderStatus.CANCELED, True
     order.save(update_fields=["po_status", "is_canceled", "updated_at"])

@@ -92,3 +92,28 @@ def test_two_clerks_keying_one_po_number_at_once_make_one_po() -> None:
     assert sum(isinstance(r, Order) for r in results) == 1, results
     assert all(isinstance(r, (Order, Conflict)) for r in results), results
     assert Order.objects.filter(po_number="PO-SAME").count() == 1
+
+
+def test_two_supplier_payments_at_once_never_over_pay_a_received_invoice() -> None:
+    from invoice_portal.core.errors import AllocationExceedsBalance
+    from invoice_portal.invoices.models import Invoice, Status
+    from invoice_portal.payables.models import SupplierAllocation
+    from invoice_portal.payables.services.supplier_payments import supplier_payment_record
+    from invoice_portal.payables.testing import flip, receive_all
+
+    roles_ensure_builtin()
+    ap = make_ap_personas()
+    po = make_po(supplier=ap.northwind)
+    receive_all(po)
+    invoice = flip(po, actor=ap.clerk)
+    share = invoice.total * Decimal("0.6")  # two of these are more than the invoice
+    pay = lambda: supplier_payment_record(  # noqa: E731
+        actor=ap.clerk, supplier=ap.northwind, amount=share, method="wire", allocations=[(invoice.pk, share)]
+    )
+    results = at_once([pay, pay, pay])
+    assert sum(not isinstance(r, Exception) for r in results) == 1, results
+    assert all(isinstance(r, AllocationExceedsBalance) for r in results if isinstance(r, Exception)), results
+    invoice = Invoice.objects.get(pk=invoice.pk)
+    assert invoice.allocated_total == share == SupplierAllocation.objects.aggregate(s=Sum("amount"))["s"]
+    assert invoice.status == Status.PARTIALLY_PAID
+    assert check_books() == []

@@ -24,7 +24,7 @@ from invoice_portal.payables.services.approval import (
     received_invoice_reject,
     received_invoice_send_to_buyer,
 )
-from invoice_portal.payables.testing import ApPersonas, flip, make_po, receive_all
+from invoice_portal.payables.testing import ApPersonas, flip, make_held, make_po, receive_all
 from invoice_portal.testing import make_user, refused
 
 pytestmark = pytest.mark.django_db
@@ -35,12 +35,7 @@ def _settings(**fields: object) -> None:
 
 
 def _held(ap: ApPersonas) -> Invoice:
-    """10 × 5.00 + 2 × 100.00 ordered, received, billed at 5.60 on line 1: on hold (no tolerance set)."""
-    po = make_po(supplier=ap.northwind, requester=ap.requester)
-    receive_all(po)
-    invoice = flip(po, actor=ap.sue, prices=["5.60", "100.00"])
-    assert invoice.ap_status == ReceivedStatus.ON_HOLD
-    return invoice
+    return make_held(ap)
 
 
 def test_match_results_are_stored_per_line_with_the_numbers(ap: ApPersonas) -> None:
@@ -92,8 +87,8 @@ def test_a_receipt_rematches_the_invoices_waiting_on_the_po(ap: ApPersonas) -> N
 def test_auto_accept_limit_routes_a_matched_invoice_to_the_approver_whose_limit_covers_it(ap: ApPersonas) -> None:
     _settings(auto_accept_limit=Decimal("100"))
     big = make_user(email="cfo@demo.test", role="approver")
-    ApproverLimit.objects.create(user=big, limit=Decimal("100000"))
-    ApproverLimit.objects.create(user=ap.approver, limit=Decimal("1000"))
+    ApproverLimit.objects.create(user=big, currency="USD", limit=Decimal("100000"))
+    ApproverLimit.objects.create(user=ap.approver, currency="USD", limit=Decimal("1000"))
     po = make_po(supplier=ap.northwind)
     receive_all(po)
     invoice = flip(po, actor=ap.sue)
@@ -114,8 +109,8 @@ def test_matched_without_an_approver_who_covers_it_goes_on_hold(ap: ApPersonas) 
 
 
 def test_hold_to_buyer_to_approver_to_accepted(ap: ApPersonas) -> None:
-    ApproverLimit.objects.create(user=ap.requester, limit=Decimal("100"))
-    ApproverLimit.objects.create(user=ap.approver, limit=Decimal("10000"))
+    ApproverLimit.objects.create(user=ap.requester, currency="USD", limit=Decimal("100"))
+    ApproverLimit.objects.create(user=ap.approver, currency="USD", limit=Decimal("10000"))
     invoice = _held(ap)
     with refused(PermissionDenied, "may not send invoices to the buyer"):
         received_invoice_send_to_buyer(actor=ap.approver, invoice=invoice)
@@ -137,7 +132,7 @@ def test_hold_to_buyer_to_approver_to_accepted(ap: ApPersonas) -> None:
 
 
 def test_buyer_within_own_limit_accepts_directly(ap: ApPersonas) -> None:
-    ApproverLimit.objects.create(user=ap.requester, limit=Decimal("100000"))
+    ApproverLimit.objects.create(user=ap.requester, currency="USD", limit=Decimal("100000"))
     invoice = received_invoice_send_to_buyer(actor=ap.clerk, invoice=_held(ap))
     invoice = received_invoice_buyer_accept(actor=ap.requester, invoice=invoice, comment="Yes")
     assert invoice.ap_status == ReceivedStatus.ACCEPTED
@@ -152,7 +147,7 @@ def test_buyer_without_limit_and_no_covering_approver_is_refused(ap: ApPersonas)
 
 
 def test_a_delegate_approves_within_the_period_only(ap: ApPersonas) -> None:
-    ApproverLimit.objects.create(user=ap.approver, limit=Decimal("10000"))
+    ApproverLimit.objects.create(user=ap.approver, currency="USD", limit=Decimal("10000"))
     colleague = make_user(email="colleague@demo.test", role="approver")
     today = timezone.localdate()
     row = ApproverLimit.objects.get(user=ap.approver)
@@ -170,7 +165,7 @@ def test_a_delegate_approves_within_the_period_only(ap: ApPersonas) -> None:
 
 @pytest.mark.parametrize("stage", ["hold", "buyer", "approval"])
 def test_rejection_is_final_with_the_comment_for_the_supplier(ap: ApPersonas, stage: str) -> None:
-    ApproverLimit.objects.create(user=ap.approver, limit=Decimal("10000"))
+    ApproverLimit.objects.create(user=ap.approver, currency="USD", limit=Decimal("10000"))
     invoice = _held(ap)
     actor = ap.clerk
     if stage in ("buyer", "approval"):

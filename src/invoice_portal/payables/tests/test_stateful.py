@@ -48,8 +48,8 @@ class ApMachine(RuleBasedStateMachine):
         self._example = transaction.atomic()
         self._example.__enter__()
         self.ap = make_ap_personas()
-        ApproverLimit.objects.create(user=self.ap.approver, limit=Decimal("100000"))
-        ApproverLimit.objects.create(user=self.ap.requester, limit=Decimal("0"))
+        ApproverLimit.objects.create(user=self.ap.approver, currency="USD", limit=Decimal("100000"))
+        ApproverLimit.objects.create(user=self.ap.requester, currency="USD", limit=Decimal("0"))
         PayablesSettings.objects.update_or_create(pk=1, defaults={"price_tolerance_percent": Decimal("5"), "no_po_line_limit": None})
         self.orders: list[int] = []
         self.invoices: list[int] = []
@@ -183,7 +183,9 @@ class ApMachine(RuleBasedStateMachine):
             steps = ApprovalStep.objects.filter(invoice=invoice, decision=ApprovalStep.Decision.ACCEPTED)
             buyer = steps.filter(stage=ApprovalStep.Stage.BUYER).exclude(comment="").first()
             assert buyer is not None, f"{invoice} is {invoice.ap_status} with failed match lines and nobody accepted them"
-            limit = ApproverLimit.objects.filter(user=buyer.decided_by).values_list("limit", flat=True).first() or Decimal(0)
+            limit = ApproverLimit.objects.filter(user=buyer.decided_by, currency=invoice.currency).values_list(
+                "limit", flat=True
+            ).first() or Decimal(0)
             if invoice.total > limit:
                 assert steps.filter(stage=ApprovalStep.Stage.APPROVAL).exists(), f"{invoice} above the buyer's limit, not approved"
 

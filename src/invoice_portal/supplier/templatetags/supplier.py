@@ -9,7 +9,8 @@ from invoice_portal.supplier.permissions import supplier_can
 register = template.Library()
 
 NAV = (("Home", "supplier:home", "supplier.view", "home"), ("Purchase orders", "supplier:orders", "supplier.view", "order"),
-       ("Invoices", "supplier:invoices", "supplier.view", "invoice"), ("Users", "supplier:users", "supplier.users", "users"))  # fmt: skip
+       ("Invoices", "supplier:invoices", "supplier.view", "invoice"), ("What was paid", "supplier:payments", "supplier.view", "payments"),
+       ("Users", "supplier:users", "supplier.users", "users"))  # fmt: skip
 
 
 @register.simple_tag(takes_context=True)

@@ -75,6 +75,7 @@ PAGES: list[tuple[str, str, Callable[[World, str], str], bool]] = [
     ("upload", "supplier.submit", lambda w, k: reverse("supplier:invoice_upload"), False),
     ("invoice PDF", "supplier.view", lambda w, k: reverse("supplier:invoice_pdf", args=[w.invoice[k].pk]), True),
     ("invoice without a PO", "supplier.submit", lambda w, k: reverse("supplier:invoice_without_po"), False),
+    ("what was paid", "supplier.view", lambda w, k: reverse("supplier:payments"), False),
 ]  # fmt: skip
 
 
