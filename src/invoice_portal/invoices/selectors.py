@@ -170,7 +170,11 @@ SORTS = {
 
 
 def invoice_filter(invoices: QuerySet[Invoice], filters: InvoiceFilters) -> QuerySet[Invoice]:
-    """Apply the dashboard filters to an already scoped queryset (see ``invoices_visible_to``)."""
+    """Apply the dashboard filters and sort to an already scoped queryset (see ``invoices_visible_to``)."""
+    return _sorted(invoice_filter_unsorted(invoices, filters), filters)[0]
+
+
+def invoice_filter_unsorted(invoices: QuerySet[Invoice], filters: InvoiceFilters) -> QuerySet[Invoice]:
     f = filters
     if f.number:
         invoices = invoices.filter(number__istartswith=f.number.strip())
@@ -213,14 +217,19 @@ def invoice_filter(invoices: QuerySet[Invoice], filters: InvoiceFilters) -> Quer
         invoices = invoices.exclude(on_hold=True, status__in=[Status.OPEN, Status.PARTIALLY_PAID])
     if f.tab in TABS:
         invoices = invoices.filter(TABS[f.tab])
+    return invoices
+
+
+def _sorted(invoices: QuerySet[Invoice], f: InvoiceFilters) -> tuple[QuerySet[Invoice], bool]:
+    """The filtered rows in the requested order, and whether they are a narrow number search (see below)."""
     order = SORTS.get(f.sort, SORTS["-issue_date"])
     if f.number and invoices.order_by()[NARROW_MATCHES:].exists() is False:
         # Numbers rise with issue dates, so a prefix's matches sit together in date order; offered the
         # date index, the planner walks it under the page's LIMIT hoping to meet them early (seconds at
         # 1M rows). A prefix that matches few documents is found by the number index and sorted
         # instead (milliseconds); a broad one is left to the planner.
-        return invoices.order_by(*_unindexed(order))
-    return invoices.order_by(*order)
+        return invoices.order_by(*_unindexed(order)), True
+    return invoices.order_by(*order), False
 
 
 NARROW_MATCHES = 10_000
@@ -241,5 +250,11 @@ def _unindexed(order: tuple[str, ...]) -> list[OrderBy]:
 
 
 def invoice_list(invoices: QuerySet[Invoice], filters: InvoiceFilters) -> QuerySet[Invoice]:
-    """Filtered, sorted rows ready for a list page: company and order joined, dispute badge annotated."""
-    return with_flags(invoice_filter(invoices, filters)).select_related("company", "order")
+    """Filtered, sorted rows ready for a list page: company and order loaded, dispute badge annotated."""
+    rows, narrow = _sorted(invoice_filter_unsorted(invoices, filters), filters)
+    if narrow:
+        # A narrow number search sorts all its matches: joined first, the planner would join every match
+        # (hashing the whole company table) before the sort and the page's LIMIT, a cost that grows with the
+        # tables. The page's companies and orders are read afterwards instead (two queries of ≤ 50 ids).
+        return with_flags(rows).prefetch_related("company", "order")
+    return with_flags(rows).select_related("company", "order")

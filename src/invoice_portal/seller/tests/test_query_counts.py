@@ -43,6 +43,8 @@ PAGES: list[tuple[str, int]] = [
     # One of them reads the Admin's words for the types and statuses, once per request (``invoices.wording``).
     ("/seller/invoices/", 6),
     ("/seller/invoices/?overdue=no&disputed=yes&sort=customer", 6),
+    # A narrow number search reads the page's companies and orders after the sort (invoices.selectors.invoice_list).
+    ("/seller/invoices/?number=inv", 9),
     ("/seller/orders/", 7),
     ("/seller/orders/?flagged=on", 7),
     ("/seller/payments/", 5),
@@ -84,3 +86,15 @@ def test_the_offline_payment_form_does_not_grow_with_open_invoices(personas: Per
     for _ in range(10):
         make_invoice(company=personas.acme, status="open")
     assert count(client, f"/seller/payments/new/?company={personas.acme.pk}") == few
+
+
+def test_a_number_search_shows_each_documents_customer_and_order(personas: Personas, client) -> None:
+    client.force_login(personas.admin)
+    company = make_company(name="Prefix Customer")
+    order = make_order(company=company)
+    invoice = make_invoice(company=company, status="open", order=order)
+    response = client.get(f"/seller/invoices/?number={invoice.number[:-1].lower()}")
+    assert response.status_code == 200
+    assert "Prefix Customer" in response.text
+    assert order.external_id
+    assert order.external_id in response.text
