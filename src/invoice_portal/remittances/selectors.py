@@ -19,7 +19,7 @@ from invoice_portal.accounts.permissions import Level
 from invoice_portal.accounts.selectors import user_perm_level
 from invoice_portal.core.money import ZERO, quantize
 from invoice_portal.invoices.models import Invoice
-from invoice_portal.payments.models import Allocation
+from invoice_portal.payments.selectors import allocations_by_invoice
 from invoice_portal.remittances.models import PromiseStatus, PromiseToPay, RemittanceAdvice, RemittanceLine, RemittanceStatus
 
 
@@ -80,37 +80,16 @@ def promise_views(invoice: Invoice, *, today: dt.date | None = None) -> list[Pro
 
 
 def promise_views_of(promises: Iterable[PromiseToPay], *, today: dt.date | None = None) -> list[PromiseView]:
-    """``promise_status`` of many promises at once: their invoices' allocations in one query."""
+    """``promise_status`` of promises the caller has read (in its scope): their invoices' allocations in one query."""
     promises = list(promises)
-    allocations: dict[int, list[tuple[dt.datetime, Decimal]]] = defaultdict(list)
-    rows = Allocation.objects.filter(invoice_id__in={p.invoice_id for p in promises}, amount__gt=0)
-    for invoice_id, at, amount in rows.values_list("invoice_id", "created_at", "amount"):
-        allocations[invoice_id].append((at, amount))
-    return [promise_status(p, allocations[p.invoice_id], today=today) for p in promises]
+    allocations = allocations_by_invoice(p.invoice_id for p in promises)
+    return [promise_status(p, allocations.get(p.invoice_id, []), today=today) for p in promises]
 
 
 class PromiseDue(TextChoices):
     TODAY = "today", "Due today"
     OVERDUE = "overdue", "Date passed"
     UPCOMING = "upcoming", "Upcoming"
-
-
-def promises_for_seller(
-    *, company_id: int | None = None, due: str = "", status: str = "", today: dt.date | None = None
-) -> list[PromiseView]:
-    """The buyers' promises for the seller app, by promised day (soonest first); ``due`` and ``status`` filter."""
-    today = today or timezone.localdate()
-    promises = PromiseToPay.objects.select_related("invoice__company", "user").order_by("date", "pk")
-    if company_id is not None:
-        promises = promises.filter(invoice__company_id=company_id)
-    if due == PromiseDue.TODAY:
-        promises = promises.filter(date=today)
-    elif due == PromiseDue.OVERDUE:
-        promises = promises.filter(date__lt=today)
-    elif due == PromiseDue.UPCOMING:
-        promises = promises.filter(date__gt=today)
-    views = promise_views_of(promises, today=today)
-    return [v for v in views if v.status == status] if status in PromiseStatus.values else views
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ NAV: tuple[NavEntry, ...] = (
     NavEntry("Payments", "seller:payments", "payments.view", "payment"),
     NavEntry("Remittances", "seller:remittances", "payments.view", "remittance"),
     NavEntry("Promises", "seller:promises", "payments.view", "promise"),
+    NavEntry("Import", "seller:imports", "invoices.view", "import"),
     NavEntry("Customers", "seller:customers", "customers.view", "customer"),
     NavEntry("Reports", "seller:reports", "reports.view", "report"),
     NavEntry("Emails", "seller:messages", "invoices.view", "message"),

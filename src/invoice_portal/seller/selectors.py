@@ -36,7 +36,8 @@ from invoice_portal.invoices.models import Direction, Dispute, DisputeStatus, In
 from invoice_portal.orders.models import Order
 from invoice_portal.payments.models import SETTLED_STATUSES, Payment
 from invoice_portal.payments.statements import AGING_BUCKETS, Statement, account_statement, aging_sums
-from invoice_portal.remittances.models import RemittanceAdvice, RemittanceLine, RemittanceStatus
+from invoice_portal.remittances.models import PromiseStatus, PromiseToPay, RemittanceAdvice, RemittanceLine, RemittanceStatus
+from invoice_portal.remittances.selectors import PromiseDue, PromiseView, promise_views_of
 
 LIVE = (Status.OPEN, Status.PARTIALLY_PAID)
 _MONEY = DecimalField(max_digits=18, decimal_places=4)
@@ -458,3 +459,24 @@ def role_list() -> QuerySet[Role]:
 
 def role_grants(role: Role) -> dict[str, str | None]:
     return dict(role.grants.values_list("permission", "level"))
+
+
+# --- Promises to pay --------------------------------------------------------------------------------
+
+
+def promises_for_seller(
+    *, company_id: int | None = None, due: str = "", status: str = "", today: dt.date | None = None
+) -> list[PromiseView]:
+    """The buyers' promises for the seller app, by promised day (soonest first); ``due`` and ``status`` filter."""
+    today = today or timezone.localdate()
+    promises = PromiseToPay.objects.select_related("invoice__company", "user").order_by("date", "pk")
+    if company_id is not None:
+        promises = promises.filter(invoice__company_id=company_id)
+    if due == PromiseDue.TODAY:
+        promises = promises.filter(date=today)
+    elif due == PromiseDue.OVERDUE:
+        promises = promises.filter(date__lt=today)
+    elif due == PromiseDue.UPCOMING:
+        promises = promises.filter(date__gt=today)
+    views = promise_views_of(promises, today=today)
+    return [v for v in views if v.status == status] if status in PromiseStatus.values else views

@@ -6,6 +6,7 @@ from invoice_portal.seller.views import (
     admin,
     customers,
     home,
+    imports,
     invoice_actions,
     invoice_responses,
     invoices,
@@ -65,6 +66,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("payments/<int:pk>/reverse", payments.payment_reverse_view, name="payment_reverse"),
     path("payments/<int:pk>/allocate", payments.payment_allocate_view, name="payment_allocate"),
     # Remittance advice from buyers
+    path("imports/", imports.import_upload, name="imports"),
+    path("imports/<int:pk>/", imports.import_detail, name="import_detail"),
+    path("imports/<int:pk>/commit", imports.import_commit, name="import_commit"),
     path("promises/", promises.promise_list, name="promises"),
     path("promises/export.csv", promises.promise_export, name="promise_export"),
     path("remittances/", remittances.remittance_list, name="remittances"),

@@ -11,8 +11,9 @@ from django.utils import timezone
 from invoice_portal.invoices.services import credit_note_create
 from invoice_portal.payments.services import payment_reverse
 from invoice_portal.remittances.models import PromiseToPay
-from invoice_portal.remittances.selectors import promise_report, promise_status, promise_views, promises_for_seller
+from invoice_portal.remittances.selectors import promise_report, promise_status, promise_views
 from invoice_portal.remittances.services import promise_to_pay_create
+from invoice_portal.seller.selectors import promises_for_seller
 from invoice_portal.testing import make_invoice, pay
 
 pytestmark = pytest.mark.django_db

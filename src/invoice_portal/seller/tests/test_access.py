@@ -44,6 +44,7 @@ PAGES: list[tuple[str, str | tuple[str, ...], Callable[[World], str]]] = [
     ("customer detail", "customers.view", lambda w: reverse("seller:customer_detail", args=[w.p.acme.pk])),
     ("statement pdf", ("customers.view", "invoices.view"), lambda w: reverse("seller:customer_statement_pdf", args=[w.p.acme.pk])),
     ("statement csv", ("customers.view", "invoices.view"), lambda w: reverse("seller:customer_statement_csv", args=[w.p.acme.pk])),
+    ("import", "invoices.view", lambda w: reverse("seller:imports")),
     ("promises", "payments.view", lambda w: reverse("seller:promises")),
     ("promises due today", "payments.view", lambda w: reverse("seller:promises") + "?due=today&status=pending"),
     ("promise export", ("payments.view", "invoices.export"), lambda w: reverse("seller:promise_export")),

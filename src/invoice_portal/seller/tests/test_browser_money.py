@@ -126,3 +126,29 @@ def test_promises_and_the_audit_trail_read_in_words(world: World, open_as: Calla
     page.goto(reverse("seller:payment_detail", args=[payment.pk]))
     assert layout_problems_at_each_size(page, name="13-payment-audit", shots=SHOTS) == []
     sync_api.expect(page.locator("table.audit")).to_contain_text(f"allocated $1,000.00 to {kept.number}")
+
+
+def test_an_import_is_checked_then_imported(world: World, open_as: Callable[[Any], Any], tmp_path: Path) -> None:
+    bad = tmp_path / "payments-bad.csv"
+    bad.write_text("external_id,company_external_id,amount,method\nPAY-B-1,ACME,1e9,wire\nPAY-B-2,NOBODY,10.00,wire\n")
+    good = tmp_path / "payments.csv"
+    good.write_text('external_id,company_external_id,amount,method\nPAY-G-1,ACME,"1,250.00",wire\n')
+    page = open_as(world.p.finance)
+
+    def check(path: Path) -> Callable[[], None]:
+        def run() -> None:
+            page.goto(reverse("seller:imports"))
+            page.select_option("#id_kind", "payments")
+            page.set_input_files("#id_file", str(path))
+            page.get_by_role("button", name="Check the file").click()
+            sync_api.expect(page.locator("h1")).to_contain_text("Checking")
+
+        return run
+
+    assert _at_each_size(page, "13-import-errors", check(bad)) == []
+    sync_api.expect(page.locator("table[aria-label='Problems by row']")).to_contain_text("scientific notation")
+    assert _at_each_size(page, "13-import-checked", check(good)) == []
+    page.get_by_role("button", name="Import this row").click()
+    sync_api.expect(page.locator(".msg-success")).to_contain_text("Imported 1 document: 1 created, 0 updated, 0 unchanged.")
+    page.set_viewport_size(VIEWPORTS["desktop"])
+    screenshot(page, "13-import-done-1366", default_dir=SHOTS)

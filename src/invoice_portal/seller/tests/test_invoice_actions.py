@@ -226,7 +226,16 @@ def test_bulk_issue_numbers_the_ticked_drafts_in_order(world: World, client) -> 
     second = make_invoice(company=world.p.globex, status="draft")
     client.force_login(world.p.sales)
     data = {"invoice": [str(second.pk), str(world.draft.pk), str(world.open.pk)], "next": "/seller/invoices/?status=draft"}
-    response = client.post(reverse("seller:invoices_bulk"), {**data, "action": "issue"})
+    asked = client.post(reverse("seller:invoices_bulk"), {**data, "action": "issue"})
+    assert asked.status_code == 200  # first what will happen, nothing issued yet
+    html = asked.content.decode()
+    assert "Issue 2 drafts?" in html
+    assert f"Not drafts, left as they are: {world.open}" in html
+    assert html.count('name="invoice"') == 2
+    assert 'name="confirm" value="yes"' in html
+    world.draft.refresh_from_db()
+    assert world.draft.status == "draft"
+    response = client.post(reverse("seller:invoices_bulk"), {**data, "action": "issue", "confirm": "yes"})
     assert response["Location"] == "/seller/invoices/?status=draft"
     world.draft.refresh_from_db()
     second.refresh_from_db()

@@ -20,7 +20,6 @@ from invoice_portal.documents.pdf import statement_pdf
 from invoice_portal.payments.exports import STATEMENT_HEADER, statement_rows
 from invoice_portal.payments.selectors import company_position
 from invoice_portal.payments.statements import Statement
-from invoice_portal.remittances.selectors import promises_for_seller
 from invoice_portal.seller import charts, selectors
 from invoice_portal.seller.forms import CustomerEInvoicingForm, CustomerFilterForm, StatementForm
 from invoice_portal.seller.permissions import seller_can, seller_required
@@ -83,7 +82,7 @@ def _detail_page(request: HttpRequest, company: Company, einvoicing: CustomerEIn
         "aging": [charts.aging_chart(b) for b in selectors.aging_totals(company_id=company.pk)] if sees_money else [],
         "invoices": selectors.recent_invoices(company.pk) if sees_money else [],
         "payments": selectors.recent_payments(company.pk) if seller_can(user, "payments.view") else [],
-        "promises": promises_for_seller(company_id=company.pk) if seller_can(user, "payments.view") else [],
+        "promises": selectors.promises_for_seller(company_id=company.pk) if seller_can(user, "payments.view") else [],
         "statement": selectors.customer_statement(company, currency, start=start, end=end) if sees_money else None,
         "statement_form": statement_form,
         "statement_query": urlencode({"start": start.isoformat(), "end": end.isoformat(), "currency": currency}),

@@ -61,6 +61,8 @@ def bulk_action(request: HttpRequest) -> HttpResponse:
     if not seller_can(request.user, BULK_PERMISSIONS[action]):
         raise PermissionDenied(f"Needs the '{BULK_PERMISSIONS[action]}' permission.")
     ids = sorted({pk for v in request.POST.getlist("invoice") if (pk := parse_id(v)) is not None})[:MAX_BULK]
+    if action == "issue" and ids and request.POST.get("confirm") != "yes":
+        return _bulk_issue_confirm(request, ids)
     done: list[str] = []
     for invoice in invoices_visible_to(request.user).filter(pk__in=ids).order_by("pk"):
         try:
@@ -77,6 +79,22 @@ def bulk_action(request: HttpRequest) -> HttpResponse:
     elif not ids:
         messages.error(request, "Tick the documents first.")
     return redirect(safe_next(request, "seller:invoices"))
+
+
+def _bulk_issue_confirm(request: HttpRequest, ids: list[int]) -> HttpResponse:
+    """What issuing the ticked drafts will do, before anything is issued: each draft's customer and total; the
+    documents that are not drafts are named as skipped. The form posts the same ids back with ``confirm``."""
+    chosen = list(invoices_visible_to(request.user).filter(pk__in=ids).select_related("company").order_by("pk"))
+    drafts = [inv for inv in chosen if inv.status == Status.DRAFT]
+    if not drafts:
+        messages.error(request, "None of the ticked documents is a draft: nothing to issue.")
+        return redirect(safe_next(request, "seller:invoices"))
+    context = {
+        "drafts": drafts,
+        "skipped": [inv for inv in chosen if inv.status != Status.DRAFT],
+        "next": safe_next(request, "seller:invoices"),
+    }
+    return render_page(request, "seller/invoices/bulk_issue_confirm.html", context)
 
 
 def _back(pk: int) -> HttpResponse:

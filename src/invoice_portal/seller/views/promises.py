@@ -6,11 +6,12 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.views.decorators.http import require_GET
 
-from invoice_portal.remittances.selectors import promise_report, promises_for_seller
+from invoice_portal.remittances.selectors import promise_report
 from invoice_portal.seller.exports import PROMISE_HEADER, csv_response, export_filename, promise_rows
 from invoice_portal.seller.forms import PromiseFilterForm
 from invoice_portal.seller.permissions import seller_can, seller_required
 from invoice_portal.seller.rendering import render_page
+from invoice_portal.seller.selectors import promises_for_seller
 from invoice_portal.seller.views.common import paginate
 
 
