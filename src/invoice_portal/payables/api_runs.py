@@ -19,6 +19,13 @@ from invoice_portal.payables.services.transaction_runs import run_file, transact
 transaction_runs_router = Router()
 
 
+class UblLeftOut(Schema):
+    invoice_id: int
+    supplier: str
+    supplier_invoice_number: str | None
+    reason: str
+
+
 class TransactionRunOut(Schema):
     id: int
     created_at: dt.datetime
@@ -31,6 +38,7 @@ class TransactionRunOut(Schema):
     json_url: str
     ubl_sha256: str | None
     ubl_url: str | None
+    ubl_left_out: list[UblLeftOut]
 
 
 class RunQuery(Schema):
@@ -45,6 +53,7 @@ def run_out(run: TransactionRun) -> dict[str, Any]:
         "csv_sha256": run.csv_sha256, "json_sha256": run.json_sha256,
         "csv_url": f"/api/v1/transaction-runs/{run.pk}/csv", "json_url": f"/api/v1/transaction-runs/{run.pk}/json",
         "ubl_sha256": run.ubl_sha256 or None, "ubl_url": f"/api/v1/transaction-runs/{run.pk}/ubl" if run.ubl_sha256 else None,
+        "ubl_left_out": run.ubl_left_out,
     }  # fmt: skip
 
 

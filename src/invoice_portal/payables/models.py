@@ -251,6 +251,8 @@ class TransactionRun(models.Model):
     # (``transaction_runs.ubl_zip``); empty on runs made before UBL was exported.
     ubl_content = models.BinaryField(null=True, blank=True)
     ubl_sha256 = models.CharField(max_length=64, blank=True, default="")
+    # The invoices of the run that are not in the zip, each with why: [{"invoice_id", "number", "supplier", "reason"}]
+    ubl_left_out = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-pk"]

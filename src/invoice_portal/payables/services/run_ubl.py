@@ -47,6 +47,7 @@ class UblZip:
     sha256: str
     written: list[int]  # invoice ids in the zip
     left_out: dict[int, str]  # invoice id → why it is not
+    manifest: dict[str, Any]
 
 
 def ubl_zip_name(run_id: int) -> str:
@@ -125,4 +126,7 @@ def ubl_zip(run_id: int, invoices: list[Invoice]) -> UblZip:
             info.external_attr = 0o644 << 16
             archive.writestr(info, data)
     content = buf.getvalue()
-    return UblZip(content=content, sha256=hashlib.sha256(content).hexdigest(), written=[e["invoice_id"] for e in listed], left_out=left_out)
+    return UblZip(
+        content=content, sha256=hashlib.sha256(content).hexdigest(), written=[e["invoice_id"] for e in listed], left_out=left_out,
+        manifest=manifest,
+    )  # fmt: skip

@@ -118,8 +118,8 @@ def transaction_run_create(*, actor: Any) -> TransactionRun:
         json_content=json_bytes, json_sha256=hashlib.sha256(json_bytes).hexdigest(),
     )  # fmt: skip
     ubl = ubl_zip(run.pk, invoices)
-    run.ubl_content, run.ubl_sha256 = ubl.content, ubl.sha256
-    run.save(update_fields=["ubl_content", "ubl_sha256"])
+    run.ubl_content, run.ubl_sha256, run.ubl_left_out = ubl.content, ubl.sha256, ubl.manifest["left_out"]
+    run.save(update_fields=["ubl_content", "ubl_sha256", "ubl_left_out"])
     TransactionRunInvoice.objects.bulk_create(TransactionRunInvoice(run=run, invoice=inv) for inv in invoices)
     for invoice in invoices:
         check_transition("download", invoice.ap_status, ReceivedStatus.DOWNLOADED, label=str(invoice))

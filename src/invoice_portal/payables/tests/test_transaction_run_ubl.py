@@ -147,6 +147,7 @@ def test_each_invoice_is_a_valid_ubl_with_the_supplier_as_seller_or_listed_with_
     (left_out,) = manifest["left_out"]
     assert (left_out["invoice_id"], left_out["supplier_invoice_number"]) == (unwritable.pk, "NW-88")  # type: ignore[attr-defined]
     assert "the supplier Northwind Traders has no country; set it on the supplier" in left_out["reason"]
+    assert run.ubl_left_out == manifest["left_out"]
     assert "NW-88" in bytes(run.csv_content).decode()
     assert [d["number"] for d in json.loads(bytes(run.json_content))["invoices"]].count("NW-88") == 1
     for inv in (keyed, credit, from_einvoice, unwritable):
@@ -162,6 +163,7 @@ def test_the_zip_downloads_again_with_its_recorded_checksum_from_ap_and_the_api_
     api = ApiClient(api_token_create(actor=ap.clerk, user=ap.clerk, name="erp")[1])
     listed = api.get("transaction-runs").body["items"][0]
     assert (listed["ubl_sha256"], listed["ubl_url"]) == (run.ubl_sha256, f"/api/v1/transaction-runs/{run.pk}/ubl")
+    assert [(x["supplier_invoice_number"], x["reason"][:5]) for x in listed["ubl_left_out"]] == [("NW-88", "NW-88")]
     for _ in range(2):
         reply = api.get(f"transaction-runs/{run.pk}/ubl")
         assert reply.status == 200
@@ -176,6 +178,8 @@ def test_the_zip_downloads_again_with_its_recorded_checksum_from_ap_and_the_api_
     client.force_login(ap.clerk)  # type: ignore[attr-defined]
     page = client.get("/ap/runs/")  # type: ignore[attr-defined]
     assert f"/ap/runs/{run.pk}/ubl".encode() in page.content
+    assert b"1 not in the UBL zip" in page.content
+    assert b"Northwind Traders has no country" in page.content
     download = client.get(f"/ap/runs/{run.pk}/ubl")  # type: ignore[attr-defined]
     assert download.status_code == 200
     assert download.content == stored
