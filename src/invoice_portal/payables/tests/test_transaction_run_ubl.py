@@ -196,3 +196,25 @@ def test_a_run_made_before_ubl_has_no_zip_to_download(ap: ApPersonas) -> None:
     api = ApiClient(api_token_create(actor=ap.clerk, user=ap.clerk, name="erp")[1])
     assert api.get(f"transaction-runs/{run.pk}").body["ubl_url"] is None
     problem_of(api.get(f"transaction-runs/{run.pk}/ubl"), 404)
+
+
+def test_a_document_the_official_validation_refuses_is_left_out_never_half_valid(
+    ap: ApPersonas, keyed_supplier: Company, eu_seller: PortalSettings
+) -> None:
+    # "BOX" is no UN/ECE Recommendation 20 unit (BR-CL-23): the writer writes it as keyed, the validation refuses it.
+    po = _po(keyed_supplier, "KBB-00009")
+    receive_all(po)
+    keyed = _accepted(flip(po, actor=ap.clerk, number="KBB-9"))
+    credit = received_invoice_create(
+        actor=ap.clerk, supplier=keyed_supplier, number="KBB-9-G", kind=Kind.CREDIT_NOTE, related_invoice=keyed,
+        lines=[{"description": "Boxes back", "quantity": "1", "unit_code": "BOX", "unit_price": "10.00", "tax_category": "S",
+                "tax_rate": "19"}],
+    )  # fmt: skip
+    assert credit.lines.get().unit_code == "BOX"
+    run = transaction_run_create(actor=ap.clerk)
+    files = _zip(bytes(run.ubl_content or b""))
+    manifest = json.loads(files.pop("manifest.json"))
+    assert list(files) == ["S-KBB_KBB-9.xml"]
+    (left_out,) = manifest["left_out"]
+    assert left_out["invoice_id"] == credit.pk
+    assert left_out["reason"].startswith("The written document breaks EN 16931: [BR-CL-23]"), left_out["reason"]
