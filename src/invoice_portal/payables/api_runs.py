@@ -1,4 +1,4 @@
-"""Transaction runs over the API, so an ERP can pull: list, start one, download its CSV or JSON again (``ap.export``)."""
+"""Transaction runs over the API, so an ERP can pull: list, start one, download its CSV, JSON or UBL zip again (``ap.export``)."""
 
 from __future__ import annotations
 
@@ -14,9 +14,16 @@ from invoice_portal.api.pagination import paginate
 from invoice_portal.api.schemas import CREATE_ERRORS, READ_ERRORS, READ_ONE_ERRORS, Cursor, Id, Limit, Page, responses
 from invoice_portal.core.errors import NotFound
 from invoice_portal.payables.models import TransactionRun
-from invoice_portal.payables.services.transaction_runs import transaction_run_create
+from invoice_portal.payables.services.transaction_runs import run_file, transaction_run_create
 
 transaction_runs_router = Router()
+
+
+class UblLeftOut(Schema):
+    invoice_id: int
+    supplier: str
+    supplier_invoice_number: str | None
+    reason: str
 
 
 class TransactionRunOut(Schema):
@@ -29,6 +36,9 @@ class TransactionRunOut(Schema):
     json_sha256: str
     csv_url: str
     json_url: str
+    ubl_sha256: str | None
+    ubl_url: str | None
+    ubl_left_out: list[UblLeftOut]
 
 
 class RunQuery(Schema):
@@ -42,6 +52,8 @@ def run_out(run: TransactionRun) -> dict[str, Any]:
         "invoice_count": run.invoice_count, "invoices": sorted(item.invoice_id for item in run.items.all()),
         "csv_sha256": run.csv_sha256, "json_sha256": run.json_sha256,
         "csv_url": f"/api/v1/transaction-runs/{run.pk}/csv", "json_url": f"/api/v1/transaction-runs/{run.pk}/json",
+        "ubl_sha256": run.ubl_sha256 or None, "ubl_url": f"/api/v1/transaction-runs/{run.pk}/ubl" if run.ubl_sha256 else None,
+        "ubl_left_out": run.ubl_left_out,
     }  # fmt: skip
 
 
@@ -55,7 +67,12 @@ def _run(run_id: int) -> TransactionRun:
 @transaction_runs_router.get("", response=responses({200: Page[TransactionRunOut]}, READ_ERRORS), summary="List transaction runs")
 def list_transaction_runs(request: HttpRequest, filters: Query[RunQuery]) -> dict[str, Any]:
     require(request, "ap.export")
-    qs = TransactionRun.objects.select_related("created_by").prefetch_related("items").order_by("-pk")
+    qs = (
+        TransactionRun.objects.defer("csv_content", "json_content", "ubl_content")
+        .select_related("created_by")
+        .prefetch_related("items")
+        .order_by("-pk")
+    )
     rows, cursor = paginate(qs, cursor=filters.cursor, limit=filters.limit)
     return {"items": [run_out(r) for r in rows], "next_cursor": cursor}
 
@@ -80,10 +97,12 @@ def get_transaction_run(request: HttpRequest, run_id: Id) -> dict[str, Any]:
 def _download(request: HttpRequest, run_id: int, fmt: str) -> HttpResponse:
     require(request, "ap.export")
     run = _run(run_id)
-    content, ctype = (run.csv_content, "text/csv; charset=utf-8") if fmt == "csv" else (run.json_content, "application/json")
-    response = HttpResponse(bytes(content), content_type=ctype)
-    response["Content-Disposition"] = f'attachment; filename="transaction-run-{run.pk}.{fmt}"'
-    response["Digest"] = f"sha-256={run.csv_sha256 if fmt == 'csv' else run.json_sha256}"
+    file = run_file(run, fmt)
+    if file is None:
+        raise NotFound(f"Transaction run {run_id} has no {fmt.upper()} file (it was made before that format was exported).")
+    response = HttpResponse(file.content, content_type=file.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{file.filename}"'
+    response["Digest"] = f"sha-256={file.sha256}"
     return response
 
 
@@ -95,3 +114,11 @@ def download_transaction_run_csv(request: HttpRequest, run_id: Id) -> HttpRespon
 @transaction_runs_router.get("/{run_id}/json", response=responses({200: None}, READ_ONE_ERRORS), summary="A transaction run's JSON, again")
 def download_transaction_run_json(request: HttpRequest, run_id: Id) -> HttpResponse:
     return _download(request, run_id, "json")
+
+
+@transaction_runs_router.get(
+    "/{run_id}/ubl", response=responses({200: None}, READ_ONE_ERRORS),
+    summary="A transaction run's UBL zip (one EN 16931 document per invoice and a manifest), again",
+)  # fmt: skip
+def download_transaction_run_ubl(request: HttpRequest, run_id: Id) -> HttpResponse:
+    return _download(request, run_id, "ubl")

@@ -247,6 +247,12 @@ class TransactionRun(models.Model):
     csv_sha256 = models.CharField(max_length=64)
     json_content = models.BinaryField()
     json_sha256 = models.CharField(max_length=64)
+    # One EN 16931 UBL document (or the supplier's original e-invoice) per invoice, plus a manifest, zipped
+    # (``transaction_runs.ubl_zip``); empty on runs made before UBL was exported.
+    ubl_content = models.BinaryField(null=True, blank=True)
+    ubl_sha256 = models.CharField(max_length=64, blank=True, default="")
+    # The invoices of the run that are not in the zip, each with why: [{"invoice_id", "number", "supplier", "reason"}]
+    ubl_left_out = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-pk"]

@@ -13,7 +13,13 @@ import pytest
 from django.conf import settings
 
 from invoice_portal.accounts.services import roles_ensure_builtin
-from invoice_portal.browser_testing import launched_chromium, requires_chromium, screenshot, signed_in_pages
+from invoice_portal.browser_testing import (
+    launched_chromium,
+    layout_problems_at_each_size,
+    requires_chromium,
+    screenshot,
+    signed_in_pages,
+)
 from invoice_portal.invoices.books import check_books
 from invoice_portal.invoices.models import Invoice, ReceivedStatus
 from invoice_portal.payables.models import ApproverLimit, TransactionRunInvoice
@@ -87,6 +93,11 @@ def test_over_tolerance_hold_requester_approver_run(people: ApPersonas, open_as:
     clerk.get_by_role("button", name="Export 1 accepted invoice").click()
     expect(clerk.get_by_role("table", name="Transaction runs")).to_contain_text("NW-OVER-1")
     shot(clerk, "ap-run")
+    ubl = clerk.get_by_role("link", name="UBL (zip)")
+    with clerk.expect_download() as download:
+        ubl.click()
+    assert download.value.suggested_filename.endswith("-ubl.zip")
+    assert layout_problems_at_each_size(clerk, name="ap-runs", shots=Path(settings.PROJECT_DIR) / "artifacts" / "ap") == []
     invoice = Invoice.objects.get(pk=invoice.pk)
     assert invoice.ap_status == ReceivedStatus.DOWNLOADED
     assert TransactionRunInvoice.objects.filter(invoice=invoice).exists()

@@ -1,4 +1,4 @@
-"""Transaction runs in the AP app: the list, start one, download a run's files again (``ap.export``)."""
+"""Transaction runs in the AP app: the list, start one, download a run's files (CSV, JSON, UBL zip) again (``ap.export``)."""
 
 from __future__ import annotations
 
@@ -12,14 +12,19 @@ from invoice_portal.ap.permissions import ap_required
 from invoice_portal.core.errors import DomainError
 from invoice_portal.invoices.models import Direction, Invoice, ReceivedStatus
 from invoice_portal.payables.models import TransactionRun
-from invoice_portal.payables.services.transaction_runs import transaction_run_create
+from invoice_portal.payables.services.transaction_runs import run_file, transaction_run_create
 
 
 @require_GET
 @ap_required("ap.export")
 def runs(request: HttpRequest) -> HttpResponse:
     waiting = Invoice.objects.filter(direction=Direction.RECEIVED, ap_status=ReceivedStatus.ACCEPTED, transaction_run_item__isnull=True)
-    rows = TransactionRun.objects.select_related("created_by").prefetch_related("items__invoice__company").order_by("-pk")[:100]
+    rows = (
+        TransactionRun.objects.defer("csv_content", "json_content", "ubl_content")
+        .select_related("created_by")
+        .prefetch_related("items__invoice__company")
+        .order_by("-pk")[:100]
+    )
     return render(request, "ap/runs.html", {"runs": rows, "waiting": waiting.count()})
 
 
@@ -39,9 +44,9 @@ def run_start(request: HttpRequest) -> HttpResponse:
 @ap_required("ap.export")
 def run_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     run = TransactionRun.objects.filter(pk=pk).first()
-    if run is None or fmt not in ("csv", "json"):
+    file = run_file(run, fmt) if run is not None else None
+    if file is None:
         raise Http404("No such transaction run file.")
-    content = run.csv_content if fmt == "csv" else run.json_content
-    response = HttpResponse(bytes(content), content_type="text/csv; charset=utf-8" if fmt == "csv" else "application/json")
-    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=f"transaction-run-{run.pk}.{fmt}")
+    response = HttpResponse(file.content, content_type=file.content_type)
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=file.filename)
     return response

@@ -358,6 +358,7 @@ ENDPOINTS = [
     Endpoint("get transaction run", "GET", lambda b: f"transaction-runs/{b.run.pk}", seller_perm="ap.export"),
     Endpoint("download transaction run CSV", "GET", lambda b: f"transaction-runs/{b.run.pk}/csv", seller_perm="ap.export"),
     Endpoint("download transaction run JSON", "GET", lambda b: f"transaction-runs/{b.run.pk}/json", seller_perm="ap.export"),
+    Endpoint("download transaction run UBL zip", "GET", lambda b: f"transaction-runs/{b.run.pk}/ubl", seller_perm="ap.export"),
     Endpoint("start transaction run", "POST", lambda b: "transaction-runs", lambda b: {}, "ap.export", 201),
 ]
 

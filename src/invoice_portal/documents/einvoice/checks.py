@@ -30,7 +30,7 @@ from decimal import Decimal
 from invoice_portal.core.errors import EInvoiceNotPossible
 from invoice_portal.core.money import minor_digits
 from invoice_portal.documents.einvoice.parties import Party
-from invoice_portal.invoices.models import Invoice, InvoiceLine, Kind
+from invoice_portal.invoices.models import Direction, Invoice, InvoiceLine, Kind
 
 # ISO 4217 codes EN 16931's code list (BR-CL-03 / BR-CL-04, the 2026 CEN artifacts) accepts.
 EN16931_CURRENCIES = frozenset({
@@ -63,9 +63,19 @@ def categories_of(invoice: Invoice, lines: Iterable[InvoiceLine]) -> set[str]:
     return found
 
 
-def check_exportable(invoice: Invoice, lines: list[InvoiceLine], *, seller: Party, buyer: Party) -> None:
-    """``EInvoiceNotPossible`` with the first reason ``invoice`` cannot be an EN 16931 e-invoice; None when it can."""
+def check_exportable(invoice: Invoice, lines: list[InvoiceLine], *, seller: Party, buyer: Party, peppol: bool = True) -> None:
+    """``EInvoiceNotPossible`` with the first reason ``invoice`` cannot be an EN 16931 e-invoice; None when it can.
+
+    ``peppol`` (an issued document, sent over Peppol) also wants both parties' participant ids. A received
+    invoice (``invoice.direction`` received) has the supplier as seller and us as buyer, and the reasons say so.
+    """
     label = f"{invoice} has no e-invoice"
+    received = invoice.direction == Direction.RECEIVED
+    roles = (
+        ((seller, "supplier", "on the supplier"), (buyer, "buyer (us)", "in the settings"))
+        if received
+        else ((seller, "seller", "in the settings"), (buyer, "customer", "on the customer"))
+    )
     currency = invoice.currency
     if currency not in EN16931_CURRENCIES:
         raise EInvoiceNotPossible(f"{label}: {currency} is not on the ISO 4217 list EN 16931 accepts (BR-CL-04).")
@@ -82,8 +92,9 @@ def check_exportable(invoice: Invoice, lines: list[InvoiceLine], *, seller: Part
                 f"billed as {_plain(line.net_amount)}; EN 16931 wants the line net within 0.02 of quantity × price (PEPPOL-EN16931-R120). "
                 f"Give a unit price in whole {currency} or a quantity that makes it exact."
             )
-    for party, role, where in ((seller, "seller", "in the settings"), (buyer, "customer", "on the customer")):
-        if not party.endpoint_id:
+    seller_where = roles[0][2]
+    for party, role, where in roles:
+        if peppol and not party.endpoint_id:
             raise EInvoiceNotPossible(
                 f"{label}: the {role} {party.name} has no Peppol participant id (scheme and id); set it {where} "
                 f"(PEPPOL-EN16931-R020 / R010)."
@@ -94,20 +105,20 @@ def check_exportable(invoice: Invoice, lines: list[InvoiceLine], *, seller: Part
     if categories & SELLER_VAT_ID and not seller.vat_id:
         raise EInvoiceNotPossible(
             f"{label}: lines taxed {', '.join(sorted(categories & SELLER_VAT_ID))} need the seller's VAT id; "
-            "set it as the tax id in the settings (BR-AE-02, BR-IC-02, BR-G-02)."
+            f"set it as the tax id {seller_where} (BR-AE-02, BR-IC-02, BR-G-02)."
         )
     if categories & SELLER_VAT_OR_TAX_ID and not (seller.vat_id or seller.tax_registration_id):
         raise EInvoiceNotPossible(
             f"{label}: lines taxed {', '.join(sorted(categories & SELLER_VAT_OR_TAX_ID))} need the seller's VAT id or "
-            "tax number; set the tax id in the settings (BR-S-02, BR-Z-02, BR-E-02)."
+            f"tax number; set the tax id {seller_where} (BR-S-02, BR-Z-02, BR-E-02)."
         )
     if "K" in categories and not buyer.vat_id:
         raise EInvoiceNotPossible(f"{label}: an intra-community supply (K) needs the customer's VAT id (BR-IC-03).")
     if "AE" in categories and not (buyer.vat_id or buyer.legal_id):
         raise EInvoiceNotPossible(f"{label}: a reverse-charge supply (AE) needs the customer's VAT id or tax id (BR-AE-03).")
     if not (seller.vat_id or seller.legal_id or seller.endpoint_id):
-        raise EInvoiceNotPossible(f"{label}: the seller has no tax id; set it in the settings (BR-CO-26).")
-    if seller.address.country == "NL":
+        raise EInvoiceNotPossible(f"{label}: the seller has no tax id; set it {seller_where} (BR-CO-26).")
+    if peppol and seller.address.country == "NL":  # the Dutch rules are Peppol BIS 3's
         _check_dutch(invoice, label, seller=seller, buyer=buyer)
 
 

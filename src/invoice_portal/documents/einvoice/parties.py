@@ -7,7 +7,9 @@ names a country ("DE", "Germany") gives the country code; the line before it (or
 "<postal code> <city>", "<city> <postal code>" or just the city; lines in between are the additional
 street line. When no line names a country, the settings' country or else the two-letter prefix of the
 seller's VAT id gives it (EU VAT ids start with their country code, "EL" for Greece). A buyer company
-has structured fields; its country falls back to its VAT id prefix only — never to the seller's.
+has structured fields; its country falls back to its VAT id prefix only — never to the seller's. A
+received invoice turns the roles round: the supplier company is the seller (``company_party(…, seller=True)``)
+and our settings are the buyer (``seller_party`` of the current settings, read as a party).
 
 A tax id that looks like a VAT number (a country prefix other than US, then letters and digits) is
 written as the VAT identifier (BT-31 / BT-48); any other (a US EIN, a Japanese registration number) as
@@ -150,6 +152,13 @@ def seller_party(seller: dict[str, str]) -> Party:
 
 
 def buyer_party(company: Company) -> Party:
+    """The customer of an issued document."""
+    return company_party(company)
+
+
+def company_party(company: Company, *, seller: bool = False) -> Party:
+    """A company from its structured fields: our customer (the buyer) or, with ``seller``, a supplier whose
+    invoice we received (then a non-VAT tax id is also its tax registration id, BT-32)."""
     country = (company.country or "").strip().upper() or country_of_tax_id(vat_number(company.tax_id))
     address = Address(
         street=company.address_line1.strip(),
@@ -166,5 +175,5 @@ def buyer_party(company: Company) -> Party:
         endpoint_id=company.peppol_id,
         email=company.email.strip(),
         phone=company.phone.strip(),
-        **_tax_ids(company.tax_id),
+        **_tax_ids(company.tax_id, seller=seller),
     )

@@ -33,11 +33,14 @@ How the portal's fields map (beyond the obvious):
   a line discount is a line allowance. Cost lines (shipping, fees) are ordinary lines, as in the totals.
 - VAT categories E, AE, K, G and O carry an exemption reason (BR-E-10, BR-AE-10, BR-IC-10,
   BR-G-10, BR-O-10); O carries no rate (BR-O-05).
-- Parties: see ``parties``.
+- Parties: see ``parties``. A received invoice (a supplier's, handed to our ERP by a transaction run) is
+  written with ``parties=received_parties(invoice)``: the supplier is the AccountingSupplierParty, we are
+  the AccountingCustomerParty, and the document claims plain EN 16931 (Peppol ids are not required).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from decimal import Decimal
 
@@ -49,9 +52,9 @@ from invoice_portal.core.money import as_str, quantize
 from invoice_portal.core.settings_store import portal_settings
 from invoice_portal.core.text import xml_safe
 from invoice_portal.documents.einvoice.checks import categories_of, check_exportable
-from invoice_portal.documents.einvoice.parties import Address, Party, buyer_party, seller_party
+from invoice_portal.documents.einvoice.parties import Address, Party, buyer_party, company_party, seller_party
 from invoice_portal.invoices.models import Direction, Invoice, InvoiceLine, Kind, Status
-from invoice_portal.invoices.seller import seller_of
+from invoice_portal.invoices.seller import seller_of, seller_snapshot
 from invoice_portal.invoices.totals import LineInput, Totals, compute_totals
 
 CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
@@ -76,14 +79,18 @@ PAYMENT_MEANS_NOT_DEFINED = "1"  # UNCL4461: Instrument not defined
 PAYMENT_MEANS_CREDIT_TRANSFER = "30"  # UNCL4461: Credit transfer
 PAYMENT_MEANS_SEPA = "58"  # UNCL4461: SEPA credit transfer
 XRECHNUNG_CUSTOMIZATION_ID = "urn:cen.eu:en16931:2017#compliant#urn:xeinkauf.de:kosit:xrechnung_3.0"
+EN16931_CUSTOMIZATION_ID = "urn:cen.eu:en16931:2017"  # the core standard, no CIUS: a received invoice handed to the ERP
 
 A = f"{{{CAC}}}"
 B = f"{{{CBC}}}"
+Parties = tuple[Party, Party]  # (seller, buyer)
 _NSMAP_INVOICE = {None: INVOICE_NS, "cac": CAC, "cbc": CBC}
 _NSMAP_CREDIT_NOTE = {None: CREDIT_NOTE_NS, "cac": CAC, "cbc": CBC}
 
 
-def invoice_ubl(invoice: Invoice, *, seller: PortalSettings | None = None, xrechnung: bool = False) -> bytes:
+def invoice_ubl(
+    invoice: Invoice, *, seller: PortalSettings | None = None, xrechnung: bool = False, parties: Parties | None = None
+) -> bytes:
     """The issued ``invoice`` (any kind) as a UTF-8 UBL 2.1 document: Peppol BIS Billing 3.0, or with
     ``xrechnung`` the German XRechnung 3.0 CIUS (see ``xrechnung``).
 
@@ -91,32 +98,59 @@ def invoice_ubl(invoice: Invoice, *, seller: PortalSettings | None = None, xrech
     used only for documents issued before seller snapshots). Select ``company``, ``order`` and
     ``related_invoice`` and prefetch ``lines`` for a batch (``selectors.for_ubl``); otherwise each is a query.
     ``EInvoiceNotPossible`` when the document cannot be a valid e-invoice (``checks``).
+
+    ``parties`` (seller, buyer) writes any other document, a received invoice for one (``received_parties``):
+    plain EN 16931 (no Peppol customization, and no Peppol participant id needed: an ERP hand-off).
     """
-    lines, totals, supplier, buyer = prepare(invoice, seller=seller)
+    lines, totals, supplier, buyer = prepare(invoice, seller=seller, parties=parties)
     if xrechnung:
         from invoice_portal.documents.einvoice.xrechnung import check_xrechnung
 
         check_xrechnung(invoice, supplier, buyer)
-    root = _document(invoice, lines, totals, supplier, buyer, xrechnung=xrechnung)
+    customization = XRECHNUNG_CUSTOMIZATION_ID if xrechnung else CUSTOMIZATION_ID
+    if parties is not None:
+        customization = EN16931_CUSTOMIZATION_ID
+    root = _document(invoice, lines, totals, supplier, buyer, customization=customization, xrechnung=xrechnung)
     return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))
 
 
-def prepare(invoice: Invoice, *, seller: PortalSettings | None = None) -> tuple[list[InvoiceLine], Totals, Party, Party]:
-    """What every e-invoice of ``invoice`` is written from (its lines, totals, seller and buyer), checked."""
-    if invoice.direction != Direction.ISSUED or invoice.status == Status.DRAFT or not invoice.number:
-        raise DocumentNotIssued(f"{invoice} is not issued: only an issued document has a number and an e-invoice.")
+def prepare(
+    invoice: Invoice, *, seller: PortalSettings | None = None, parties: Parties | None = None
+) -> tuple[list[InvoiceLine], Totals, Party, Party]:
+    """What every e-invoice of ``invoice`` is written from (its lines, totals, seller and buyer), checked.
+
+    Without ``parties`` ``invoice`` is an issued document: the seller is its snapshot of our settings, the
+    buyer its company. With ``parties`` they are the two given (``received_parties`` for a received invoice).
+    """
+    if parties is None:
+        if invoice.direction != Direction.ISSUED or invoice.status == Status.DRAFT or not invoice.number:
+            raise DocumentNotIssued(f"{invoice} is not issued: only an issued document has a number and an e-invoice.")
+        parties = (seller_party(seller_of(invoice.seller_snapshot, seller or portal_settings())), buyer_party(invoice.company))
+    elif not invoice.number:
+        raise DocumentNotIssued(f"{invoice} has no number: an e-invoice needs one (BT-1).")
+    supplier, buyer = parties
     lines = sorted(invoice.lines.all(), key=lambda ln: ln.line_no)
     totals = _stored_totals(invoice, lines)
-    supplier = seller_party(seller_of(invoice.seller_snapshot, seller or portal_settings()))
-    buyer = buyer_party(invoice.company)
-    check_exportable(invoice, lines, seller=supplier, buyer=buyer)
+    check_exportable(invoice, lines, seller=supplier, buyer=buyer, peppol=invoice.direction == Direction.ISSUED)
     return lines, totals, supplier, buyer
+
+
+def received_parties(invoice: Invoice, *, settings: PortalSettings | None = None) -> Parties:
+    """(seller, buyer) of a received invoice as they really are: the supplier sells, we (the settings) buy."""
+    us = seller_party(seller_snapshot(settings or portal_settings()))
+    # Our settings' contact and account are those of our accounts receivable: not the buyer's to state.
+    return company_party(invoice.company, seller=True), dataclasses.replace(us, contact_name="", email="", phone="", account="")
 
 
 def buyer_reference(invoice: Invoice) -> str:
     """BT-10: the customer's Leitweg-ID, the PO number, the order's id, the customer's id, else the document's own
-    number (PEPPOL-EN16931-R003; XRechnung's BR-DE-15 wants the Leitweg-ID of a public customer here)."""
-    return invoice.company.leitweg_id or order_reference(invoice) or (invoice.company.external_id or "").strip() or str(invoice.number)
+    number (PEPPOL-EN16931-R003; XRechnung's BR-DE-15 wants the Leitweg-ID of a public customer here).
+
+    A received invoice's company is the supplier: its ids are no buyer reference, so the number stands in."""
+    issued = invoice.direction == Direction.ISSUED
+    leitweg = invoice.company.leitweg_id if issued else ""
+    customer_id = (invoice.company.external_id or "").strip() if issued else ""
+    return leitweg or order_reference(invoice) or customer_id or str(invoice.number)
 
 
 def order_reference(invoice: Invoice) -> str:
@@ -187,8 +221,9 @@ def _price(value: Decimal, currency: str) -> str:
 
 
 def _document(
-    invoice: Invoice, lines: list[InvoiceLine], totals: Totals, supplier: Party, buyer: Party, *, xrechnung: bool
-) -> etree._Element:
+    invoice: Invoice, lines: list[InvoiceLine], totals: Totals, supplier: Party, buyer: Party, *, customization: str,
+    xrechnung: bool = False,
+) -> etree._Element:  # fmt: skip
     credit = invoice.kind == Kind.CREDIT_NOTE
     not_subject = categories_of(invoice, lines) == {"O"}
     currency = invoice.currency
@@ -196,8 +231,9 @@ def _document(
         root = etree.Element(f"{{{CREDIT_NOTE_NS}}}CreditNote", nsmap=_NSMAP_CREDIT_NOTE)
     else:
         root = etree.Element(f"{{{INVOICE_NS}}}Invoice", nsmap=_NSMAP_INVOICE)
-    _text(root, B + "CustomizationID", XRECHNUNG_CUSTOMIZATION_ID if xrechnung else CUSTOMIZATION_ID)
-    _text(root, B + "ProfileID", PROFILE_ID)
+    _text(root, B + "CustomizationID", customization)
+    if customization != EN16931_CUSTOMIZATION_ID:  # Peppol's business process; none is claimed for a plain EN 16931 hand-off
+        _text(root, B + "ProfileID", PROFILE_ID)
     _text(root, B + "ID", str(invoice.number))
     if invoice.issue_date:
         _text(root, B + "IssueDate", invoice.issue_date.isoformat())
@@ -246,7 +282,8 @@ def _references(root: etree._Element, invoice: Invoice) -> None:
 
 def _party(outer: etree._Element, party: Party, *, vat: bool, seller: bool = False) -> None:
     element = etree.SubElement(outer, A + "Party")
-    etree.SubElement(element, B + "EndpointID", schemeID=party.endpoint_scheme).text = party.endpoint_id
+    if party.endpoint_id:  # always on a Peppol document (checked); optional in EN 16931 (BT-34 / BT-49)
+        etree.SubElement(element, B + "EndpointID", schemeID=party.endpoint_scheme).text = party.endpoint_id
     identifier = party.identifier
     if seller and not (party.legal_id or (vat and party.vat_id)):
         identifier = party.endpoint_id  # BR-CO-26: the seller needs an id; its participant id is one

@@ -1,10 +1,11 @@
 """Transaction runs: AP exports every accepted, not yet exported received invoice for the ERP.
 
-One run is a record (who, when, which invoices, the CSV and JSON files with their SHA-256) that
-can be downloaded again; its invoices move Invoice Accepted → Downloaded (the ``download``
-transition). The accepted invoices are locked (``select_for_update``) and re-read after the lock,
-so a second run started at the same time waits and then finds them Downloaded; a unique
-constraint on the run's invoice rows backs this in the database (PostgreSQL test).
+One run is a record (who, when, which invoices, the CSV and JSON files and the UBL zip — one EN 16931
+document per invoice, ``run_ubl`` — with their SHA-256) that can be downloaded again; its invoices move
+Invoice Accepted → Downloaded (the ``download`` transition). The accepted invoices are locked
+(``select_for_update``) and re-read after the lock, so a second run started at the same time waits and
+then finds them Downloaded; a unique constraint on the run's invoice rows backs this in the database
+(PostgreSQL test).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import csv
 import hashlib
 import io
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -22,12 +24,35 @@ from invoice_portal.core.errors import Conflict
 from invoice_portal.invoices.models import Direction, Invoice, ReceivedStatus
 from invoice_portal.payables.models import TransactionRun, TransactionRunInvoice
 from invoice_portal.payables.services.received import received_view
+from invoice_portal.payables.services.run_ubl import ubl_zip, ubl_zip_name
 from invoice_portal.payables.statuses import check_transition
 
 CSV_COLUMNS = (
     "invoice_id", "supplier_external_id", "supplier_name", "supplier_tax_id", "number", "kind", "issue_date", "due_date",
     "currency", "po_number", "gross", "discount", "tax_exclusive", "tax", "total",
 )  # fmt: skip
+
+
+RUN_FORMATS = ("csv", "json", "ubl")
+
+
+@dataclass(frozen=True)
+class RunFile:
+    content: bytes
+    sha256: str
+    filename: str
+    content_type: str
+
+
+def run_file(run: TransactionRun, fmt: str) -> RunFile | None:
+    """One of ``run``'s files as it was written (``fmt`` csv, json or ubl); None for an unknown format or a run without it."""
+    if fmt == "csv":
+        return RunFile(bytes(run.csv_content), run.csv_sha256, f"transaction-run-{run.pk}.csv", "text/csv; charset=utf-8")
+    if fmt == "json":
+        return RunFile(bytes(run.json_content), run.json_sha256, f"transaction-run-{run.pk}.json", "application/json")
+    if fmt == "ubl" and run.ubl_content is not None:
+        return RunFile(bytes(run.ubl_content), run.ubl_sha256, ubl_zip_name(run.pk), "application/zip")
+    return None
 
 
 class NothingToExport(Conflict):
@@ -79,7 +104,8 @@ def transaction_run_create(*, actor: Any) -> TransactionRun:
     locked = list(
         Invoice.objects.select_for_update(of=("self",))
         .filter(pk__in=pks, ap_status=ReceivedStatus.ACCEPTED)
-        .select_related("company", "order")
+        .select_related("company", "order", "related_invoice")
+        .prefetch_related("lines")
         .order_by("pk")
     )
     invoices = [inv for inv in locked if not TransactionRunInvoice.objects.filter(invoice=inv).exists()]
@@ -91,6 +117,9 @@ def transaction_run_create(*, actor: Any) -> TransactionRun:
         csv_content=csv_bytes, csv_sha256=hashlib.sha256(csv_bytes).hexdigest(),
         json_content=json_bytes, json_sha256=hashlib.sha256(json_bytes).hexdigest(),
     )  # fmt: skip
+    ubl = ubl_zip(run.pk, invoices)
+    run.ubl_content, run.ubl_sha256, run.ubl_left_out = ubl.content, ubl.sha256, ubl.manifest["left_out"]
+    run.save(update_fields=["ubl_content", "ubl_sha256", "ubl_left_out"])
     TransactionRunInvoice.objects.bulk_create(TransactionRunInvoice(run=run, invoice=inv) for inv in invoices)
     for invoice in invoices:
         check_transition("download", invoice.ap_status, ReceivedStatus.DOWNLOADED, label=str(invoice))
@@ -98,6 +127,9 @@ def transaction_run_create(*, actor: Any) -> TransactionRun:
         invoice.ap_status, invoice.ap_reason = ReceivedStatus.DOWNLOADED, f"Exported in transaction run {run.pk}."
         invoice.save(update_fields=["ap_status", "ap_reason", "updated_at"])
         audit_record(actor=actor, obj=invoice, action="received_invoice.download", before=before, after=received_view(invoice))
-    after = {"invoices": [inv.pk for inv in invoices], "csv_sha256": run.csv_sha256, "json_sha256": run.json_sha256}
+    after = {
+        "invoices": [inv.pk for inv in invoices], "csv_sha256": run.csv_sha256, "json_sha256": run.json_sha256,
+        "ubl_sha256": run.ubl_sha256, "ubl_left_out": {str(pk): reason for pk, reason in ubl.left_out.items()},
+    }  # fmt: skip
     audit_record(actor=actor, obj=run, action="transaction_run.create", after=after)
     return run
