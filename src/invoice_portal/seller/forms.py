@@ -410,10 +410,14 @@ class RoleCreateForm(TextRuleForm):
 
 
 class CustomerEInvoicingForm(TextRuleForm):
-    """A customer's Peppol participant id and the format its documents are sent and downloaded in."""
+    """A customer's Peppol participant id, a German public customer's Leitweg-ID and the format its documents are
+    sent and downloaded in (``companies.services.company_validate`` checks them)."""
 
     peppol_scheme = forms.CharField(required=False, max_length=4, label="Peppol scheme", help_text="EAS code, e.g. 0088 (GLN), 0208, 9930")
     peppol_id = forms.CharField(required=False, max_length=100, label="Peppol participant id")
+    leitweg_id = forms.CharField(
+        required=False, max_length=46, label="Leitweg-ID", help_text="German public customers only, e.g. 04011000-1234512345-06"
+    )
     einvoice_format = forms.ChoiceField(choices=EInvoiceFormat.choices, label="Preferred format")
 
 
