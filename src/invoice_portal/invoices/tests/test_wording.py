@@ -135,3 +135,11 @@ def test_the_exports_the_api_the_filter_and_the_emails_use_the_descriptions_too(
     assert message.subject.startswith(f"Tax invoice {invoice.number} from ")
     assert "please find attached tax invoice" in message.body
     assert reminder.subject.startswith(f"Reminder: tax invoice {invoice.number} is ")
+
+
+def test_the_statement_of_account_names_the_documents_in_the_admins_words(personas: Personas, client: Any) -> None:
+    make_invoice(company=personas.acme)
+    wording_update(actor=personas.admin, subject="kind", code="invoice", description="Tax invoice")
+    client.force_login(personas.finance)
+    rows = _csv(client.get(f"/seller/customers/{personas.acme.pk}/statement.csv"))
+    assert "Tax invoice" in {row["Description"] for row in rows}

@@ -126,3 +126,16 @@ def test_promises_and_the_audit_trail_read_in_words(world: World, open_as: Calla
     page.goto(reverse("seller:payment_detail", args=[payment.pk]))
     assert layout_problems_at_each_size(page, name="13-payment-audit", shots=SHOTS) == []
     sync_api.expect(page.locator("table.audit")).to_contain_text(f"allocated $1,000.00 to {kept.number}")
+
+
+def test_a_wrong_leitweg_id_is_shown_next_to_its_field_on_the_customer_page(world: World, open_as: Callable[[Any], Any]) -> None:
+    """Issue 11: the customer's Peppol id and Leitweg-ID on its page; a wrong check digit is said beside the field."""
+    page = open_as(world.p.finance)
+
+    def refused() -> None:
+        page.goto(reverse("seller:customer_detail", args=[world.p.globex.pk]))
+        page.fill("#id_leitweg_id", "991-33333TEST-34")
+        page.get_by_role("button", name="Save e-invoicing").click()
+        sync_api.expect(page.locator("#einvoicing .field-error")).to_be_visible()
+
+    assert _at_each_size(page, "11-customer-leitweg", refused) == []
