@@ -27,6 +27,7 @@ from invoice_portal.api.services import api_token_resolve
 from invoice_portal.audit.context import origin
 from invoice_portal.core.busy import is_database_locked
 from invoice_portal.core.settings_store import settings_read_once
+from invoice_portal.invoices.wording import wording_read_once
 
 logger = logging.getLogger(__name__)
 _UNRESOLVED = object()
@@ -69,8 +70,9 @@ def api_call(run: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponse
                     status=403, code="token_read_only",
                     detail="This API token is read-only; create a read-write token to change anything.",
                 )  # fmt: skip
-            # No endpoint changes the portal settings, so one call reads them once (see core.settings_store).
-            with origin("api", f"token:{token.pk}"), settings_read_once():
+            # No endpoint changes the portal settings, so one call reads them once (see core.settings_store);
+            # the same for the Admin's words for invoice types and statuses (invoices.wording).
+            with origin("api", f"token:{token.pk}"), settings_read_once(), wording_read_once():
                 if request.method == "POST":
                     limit = endpoint_body_limit(getattr(getattr(run, "__self__", None), "view_func", None))
                     return idempotent_call(request, token.user, lambda: run(request, *args, **kwargs), limit=limit)

@@ -141,7 +141,7 @@ def _invoice_context(invoice: Invoice, seller: PortalSettings) -> dict[str, Any]
     return {
         "invoice": invoice,
         "title": wording.kind(invoice.kind),
-        "status_words": invoice.status_label if invoice.nothing_to_pay else wording.status(invoice.status, invoice.kind),
+        "status_words": wording.of(invoice),
         "seller": seller,  # the logo; the party printed is ``party``
         "party": seller_printed(invoice, seller),
         "company": invoice.company,

@@ -62,6 +62,7 @@ from invoice_portal.invoices.services import (
     invoice_update,
 )
 from invoice_portal.invoices.totals import LineInput, compute_totals
+from invoice_portal.invoices.wording import Wording, current_wording
 from invoice_portal.orders.models import Order
 from invoice_portal.payments.selectors import allocations_to
 
@@ -229,6 +230,10 @@ class InvoiceListItem(Schema):
     direction: str
     source: str
     status: str
+    status_label: str = Field(
+        description='The status in the words the Admin gave it (seed 003); an issued zero-total document reads "Nothing to pay"'
+    )
+    kind_label: str = Field(description="The document type in the words the Admin gave it (seed 003)")
     company: int
     company_name: str
     order: int | None
@@ -307,14 +312,17 @@ class DisputeQuery(Schema):
 # --- Serialization ------------------------------------------------------------------------------------
 
 
-def invoice_item(invoice: Invoice) -> dict[str, Any]:
+def invoice_item(invoice: Invoice, wording: Wording | None = None) -> dict[str, Any]:
+    """``wording``: the Admin's words read once for a whole list (``current_wording``); read here when absent."""
     c = invoice.currency
+    wording = wording if wording is not None else current_wording()
     has_dispute = getattr(invoice, "has_open_dispute", None)
     if has_dispute is None:
         has_dispute = open_disputes().filter(invoice=invoice).exists()
     return {
         "id": invoice.pk, "number": invoice.number, "kind": invoice.kind, "direction": invoice.direction,
-        "source": invoice.source, "status": invoice.status, "company": invoice.company_id,
+        "source": invoice.source, "status": invoice.status, "status_label": wording.of(invoice),
+        "kind_label": wording.kind(invoice.kind), "company": invoice.company_id,
         "company_name": invoice.company.name, "order": invoice.order_id,
         "order_external_id": invoice.order.external_id if invoice.order is not None else None,
         "external_id": invoice.external_id, "currency": c, "issue_date": invoice.issue_date, "due_date": invoice.due_date,
@@ -339,6 +347,7 @@ def invoice_detail(invoice: Invoice, user: Any, *, created: bool = False) -> dic
     """
     c = invoice.currency
     seller = user.is_seller_staff
+    wording = current_wording()
     views = line_views(invoice, invoice.lines.all()) if created else line_views(invoice)
     lines = [
         {
@@ -372,8 +381,8 @@ def invoice_detail(invoice: Invoice, user: Any, *, created: bool = False) -> dic
     has_open = any(d["status"] == "open" for d in disputes)
     invoice.has_open_dispute = has_open  # type: ignore[attr-defined]
     return {
-        **invoice_item(invoice),
-        "summary_status": invoice_summary_status(invoice, views), "related_invoice": invoice.related_invoice_id,
+        **invoice_item(invoice, wording),
+        "summary_status": invoice_summary_status(invoice, views, wording), "related_invoice": invoice.related_invoice_id,
         "po_number": invoice.po_number, "service_start": invoice.service_start, "service_end": invoice.service_end,
         "notes": invoice.notes, "payment_instructions": invoice.payment_instructions, "discount": money(invoice.discount, c),
         "discount_tax_category": invoice.discount_tax_category, "discount_tax_rate": plain_decimal(invoice.discount_tax_rate),
@@ -425,7 +434,8 @@ def list_invoices(request: HttpRequest, filters: Query[InvoiceQuery]) -> dict[st
     rows, cursor = paginate(
         invoice_list(scope, InvoiceFilters(company_id=filters.company, **data)), cursor=filters.cursor, limit=filters.limit
     )
-    return {"items": [invoice_item(i) for i in rows], "next_cursor": cursor}
+    wording = current_wording()
+    return {"items": [invoice_item(i, wording) for i in rows], "next_cursor": cursor}
 
 
 @router.post(

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.db.models.expressions import OrderBy
@@ -28,6 +28,9 @@ from invoice_portal.invoices.models import (
     Status,
 )
 from invoice_portal.orders.models import OrderSource
+
+if TYPE_CHECKING:
+    from invoice_portal.invoices.wording import Wording
 
 
 @dataclass(frozen=True)
@@ -84,15 +87,14 @@ def line_views(invoice: Invoice, lines: Iterable[InvoiceLine] | None = None) -> 
     return [LineView(line=row, gross=gross) for row, gross in zip(rows, invoice_line_grosses(invoice, rows), strict=True)]
 
 
-def invoice_summary_status(invoice: Invoice, views: list[LineView] | None = None) -> str:
+def invoice_summary_status(invoice: Invoice, views: list[LineView] | None = None, wording: Wording | None = None) -> str:
     """The invoice's status as the seed's table 5 summarizes its lines (``line_statuses.header_status``); a credit
     note has no line statuses and reads its own status.
 
-    Pass the ``line_views`` a page has computed already to spare reading the lines again."""
-    if invoice.kind == Kind.CREDIT_NOTE:
-        return invoice.status_label
-    if invoice.nothing_to_pay:
-        return invoice.status_label
+    Pass the ``line_views`` a page has computed already to spare reading the lines again, and the request's
+    ``wording`` to read a credit note's (or a zero-total document's) status in the Admin's words."""
+    if invoice.kind == Kind.CREDIT_NOTE or invoice.nothing_to_pay:
+        return wording.of(invoice) if wording is not None else invoice.status_label
     rows = [v.line for v in views] if views is not None else list(invoice.lines.all())
     return header_status([(ln.customer_status, ln.enterprise_status) for ln in rows]).label
 

@@ -9,8 +9,11 @@ their own ("Available credit", not "Unpaid").
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -18,7 +21,7 @@ from django.db import transaction
 from invoice_portal.accounts.selectors import user_has_perm
 from invoice_portal.audit.services import audit_record
 from invoice_portal.core.errors import PermissionDenied, ValidationFailed
-from invoice_portal.invoices.models import CREDIT_NOTE_LABELS, DocumentWording, Kind, Status, WordingSubject
+from invoice_portal.invoices.models import CREDIT_NOTE_LABELS, NOTHING_TO_PAY_LABEL, DocumentWording, Invoice, Kind, Status, WordingSubject
 
 Key = tuple[str, str]
 
@@ -61,12 +64,62 @@ class Wording:
             return self.words[("credit_status", status)]
         return self.words.get(("status", status), status)
 
+    def document_status(self, status: str, kind: str, total: Decimal) -> str:
+        """A document's status as its readers see it: an issued zero-total document reads "Nothing to pay"
+        (``Invoice.nothing_to_pay``), every other one the Admin's words for its status."""
+        return NOTHING_TO_PAY_LABEL if status == Status.PAID and total == 0 else self.status(status, kind)
+
+    def of(self, document: Invoice) -> str:
+        """``document_status`` of one invoice, debit note or credit note."""
+        return self.document_status(document.status, document.kind, document.total)
+
+    def status_choices(self, *, exclude: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+        """The statuses in the Admin's words, for a filter's options."""
+        return [(s.value, self.status(s.value)) for s in Status if s.value not in exclude]
+
+    def kind_choices(self) -> list[tuple[str, str]]:
+        """The document types in the Admin's words, for a filter's options."""
+        return [(k.value, self.kind(k.value)) for k in Kind]
+
+
+_scope: ContextVar[list[Wording] | None] = ContextVar("document_wording_scope", default=None)
+
 
 def current_wording() -> Wording:
-    """The descriptions in force (one query)."""
+    """The descriptions in force (one query; inside ``wording_read_once`` the first read is kept)."""
+    kept = _scope.get()
+    if kept:
+        return kept[0]
     words = dict(DEFAULTS)
     words.update({(row.subject, row.code): row.description for row in DocumentWording.objects.all()})
-    return Wording(words)
+    wording = Wording(words)
+    if kept is not None:
+        kept.append(wording)
+    return wording
+
+
+@contextmanager
+def wording_read_once() -> Iterator[None]:
+    """Read the descriptions at most once inside this block (an API call: the issued document's email and the
+    answer's labels share one read). ``wording_update`` inside the block forgets the kept copy."""
+    token = _scope.set([])
+    try:
+        yield
+    finally:
+        _scope.reset(token)
+
+
+_REQUEST_CACHE = "_invoice_wording"
+
+
+def request_wording(holder: object) -> Wording:
+    """The descriptions in force, read once per request: kept on ``holder`` (the request) so the filter form,
+    the badges and the API's labels of one request share one read."""
+    cached = getattr(holder, _REQUEST_CACHE, None)
+    if cached is None:
+        cached = current_wording()
+        setattr(holder, _REQUEST_CACHE, cached)
+    return cached
 
 
 @transaction.atomic
@@ -94,6 +147,9 @@ def wording_update(*, actor: Any, subject: str, code: str, description: str) -> 
         row = DocumentWording(subject=subject, code=code)
     row.description, row.updated_by = text, actor
     row.save()
+    kept = _scope.get()
+    if kept:
+        kept.clear()
     audit_record(
         actor=actor, obj=row, action="wording.update",
         before={"subject": WordingSubject(subject).label, "code": code, "description": old},

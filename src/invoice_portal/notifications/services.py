@@ -33,7 +33,8 @@ from invoice_portal.audit.services import audit_record, snapshot
 from invoice_portal.core.errors import Conflict, InvalidTransition, ValidationFailed
 from invoice_portal.core.money import format_money
 from invoice_portal.core.settings_store import portal_settings
-from invoice_portal.invoices.models import Direction, Dispute, Invoice, Kind, Status
+from invoice_portal.invoices.models import Direction, Dispute, Invoice, Status
+from invoice_portal.invoices.wording import Wording, current_wording
 from invoice_portal.notifications import selectors
 from invoice_portal.notifications.models import Message, MessageKind, MessageStatus, NotificationSettings
 from invoice_portal.payments.models import Allocation, Payment, PaymentStatus
@@ -196,11 +197,10 @@ def messages_sweep(*, now: dt.datetime | None = None) -> int:
 
 # --- Documents and reminders -------------------------------------------------------------------------
 
-_TITLES = {Kind.INVOICE: "Invoice", Kind.CREDIT_NOTE: "Credit note", Kind.DEBIT_NOTE: "Debit note"}
 
-
-def _document_message(invoice: Invoice, *, actor: Any, to: list[str] | None = None) -> Message:
-    title = _TITLES[Kind(invoice.kind)]
+def _document_message(invoice: Invoice, *, actor: Any, to: list[str] | None = None, wording: Wording | None = None) -> Message:
+    """The document's email; its type is named in the Admin's words (``invoices.wording``)."""
+    title = (wording or current_wording()).kind(invoice.kind)
     seller = portal_settings()
     to = selectors.invoice_recipients(invoice) if to is None else to
     return message_queue(
@@ -232,16 +232,17 @@ class IssuedEmail:
 
     invoice: Invoice
     to: list[str]
+    wording: Wording
 
     def write(self) -> Message:
-        return _document_message(self.invoice, actor=None, to=self.to)
+        return _document_message(self.invoice, actor=None, to=self.to, wording=self.wording)
 
 
 def invoice_issued_email(invoice: Invoice) -> IssuedEmail | None:
     """The email an issue sends to the customer, PDF attached, when the settings say so (None if none)."""
     if invoice.direction != Direction.ISSUED or _imported() or not selectors.notification_settings().email_on_issue:
         return None
-    return IssuedEmail(invoice=invoice, to=selectors.invoice_recipients(invoice))
+    return IssuedEmail(invoice=invoice, to=selectors.invoice_recipients(invoice), wording=current_wording())
 
 
 def notify_invoice_issued(invoice: Invoice) -> Message | None:
@@ -258,8 +259,10 @@ def invoice_send(*, actor: Any, invoice: Invoice) -> Message:
     return _document_message(invoice, actor=actor)
 
 
-def _reminder(invoice: Invoice, *, actor: Any, offset: int | None, today: dt.date | None = None) -> Message:
+def _reminder(invoice: Invoice, *, actor: Any, offset: int | None, today: dt.date | None = None, wording: Wording | None = None) -> Message:
+    """A reminder of one unpaid document; its type is named in the Admin's words (``wording``, read once per run)."""
     today = today or timezone.localdate()
+    title = (wording or current_wording()).kind(invoice.kind)
     days = (today - invoice.due_date).days if invoice.due_date else 0
     when = (
         f"due in {-days} day{'s' if days != -1 else ''}"
@@ -268,8 +271,8 @@ def _reminder(invoice: Invoice, *, actor: Any, offset: int | None, today: dt.dat
     )
     return message_queue(
         kind=MessageKind.REMINDER, to=selectors.invoice_recipients(invoice), actor=actor, invoice=invoice, attach_pdf=True,
-        reminder_offset=offset, subject=f"Reminder: {_TITLES[Kind(invoice.kind)].lower()} {invoice.number} is {when}",
-        body=_render("reminder", invoice=invoice, when=when, title=_TITLES[Kind(invoice.kind)], overdue=days > 0,
+        reminder_offset=offset, subject=f"Reminder: {title.lower()} {invoice.number} is {when}",
+        body=_render("reminder", invoice=invoice, when=when, title=title, overdue=days > 0,
                      url=_portal_url(reverse("portal:invoice_detail", args=[invoice.pk]))),
     )  # fmt: skip
 
@@ -297,11 +300,12 @@ def reminders_run(*, today: dt.date | None = None) -> ReminderRun:
     today = today or timezone.localdate()
     run = ReminderRun()
     offsets = selectors.notification_settings().reminder_offsets or []
+    wording = current_wording()
     for due in selectors.reminders_due(today, offsets):
         invoice = _fresh(Invoice(pk=due.invoice_id))
         try:
             with transaction.atomic():
-                _reminder(invoice, actor=None, offset=due.offset, today=today)
+                _reminder(invoice, actor=None, offset=due.offset, today=today, wording=wording)
         except IntegrityError:
             run.skipped += 1
             continue

@@ -17,6 +17,7 @@ from django.db.models import Q, QuerySet, Sum
 from invoice_portal.companies.models import Company
 from invoice_portal.core.money import ZERO, quantize
 from invoice_portal.invoices.models import Invoice, Kind, Status
+from invoice_portal.invoices.wording import current_wording
 from invoice_portal.payments.models import SETTLED_STATUSES, Allocation, Method, Payment, PaymentStatus
 
 AGING_BUCKETS = ("current", "d1_30", "d31_60", "d61_90", "d90_plus")
@@ -109,6 +110,7 @@ def account_statement(company: Company, currency: str, *, documents: QuerySet[In
     ``currency`` are taken.
     """
     own = documents.filter(company_id=company.pk, currency=currency)
+    wording = current_wording()  # the document types in the Admin's words (seed 003)
     entries: list[tuple[dt.date, int, int, StatementLine]] = []
     paid_on_own, credited_on_own = _settled_on_own(company, own)
     for doc in own.exclude(status=Status.CANCELED).filter(issue_date__lte=end).order_by("issue_date", "pk"):
@@ -116,7 +118,7 @@ def account_statement(company: Company, currency: str, *, documents: QuerySet[In
         is_credit = doc.kind == Kind.CREDIT_NOTE
         elsewhere = doc.allocated_total - credited_on_own.get(doc.pk, ZERO) if is_credit else ZERO
         debit, credit = (ZERO, doc.total - elsewhere) if is_credit else (doc.total, ZERO)
-        line = StatementLine(doc.issue_date, doc.get_kind_display(), doc.number or "", debit, credit, ZERO, invoice_id=doc.pk)
+        line = StatementLine(doc.issue_date, wording.kind(doc.kind), doc.number or "", debit, credit, ZERO, invoice_id=doc.pk)
         entries.append((doc.issue_date, 0, doc.pk, line))
     # Refunded payments stay on the statement with what was kept (amount less refunds, possibly zero).
     statuses = [*SETTLED_STATUSES, PaymentStatus.REFUNDED]

@@ -11,6 +11,7 @@ from django.utils import timezone
 from invoice_portal.core.csv_export import CHUNK_SIZE, Text
 from invoice_portal.core.money import as_str
 from invoice_portal.invoices.models import Invoice, Kind, Source, Status
+from invoice_portal.invoices.wording import current_wording
 
 INVOICE_HEADER = (
     "Number", "Kind", "Status", "Company", "Order", "PO number", "Source", "Issue date", "Due date",
@@ -20,12 +21,14 @@ _INVOICE_FIELDS = (
     "number", "kind", "status", "company__name", "order__external_id", "po_number", "order__po_number", "source",
     "issue_date", "due_date", "currency", "total", "allocated_total", "balance", "has_open_dispute", "pk",
 )  # fmt: skip
-_KINDS, _STATUSES, _SOURCES = dict(Kind.choices), dict(Status.choices), dict(Source.choices)
+_SOURCES = dict(Source.choices)
 
 
 def invoice_rows(invoices: QuerySet[Invoice]) -> Iterator[list[Any]]:
-    """One row per invoice of an already scoped and filtered ``invoice_list`` queryset, read in chunks."""
+    """One row per invoice of an already scoped and filtered ``invoice_list`` queryset, read in chunks; types and
+    statuses in the Admin's words (``invoices.wording``, read once per export)."""
     today = timezone.localdate()
+    wording = current_wording()
     live = (Status.OPEN, Status.PARTIALLY_PAID)
     for values in invoices.values_list(*_INVOICE_FIELDS).iterator(chunk_size=CHUNK_SIZE):
         (number, kind, status, company, order, po, order_po, source, issued, due, currency, total, allocated, balance, disputed, pk) = (
@@ -33,7 +36,7 @@ def invoice_rows(invoices: QuerySet[Invoice]) -> Iterator[list[Any]]:
         )
         overdue = status in live and kind != Kind.CREDIT_NOTE and due is not None and due < today
         yield [
-            Text(number or ""), _KINDS.get(kind, kind), _STATUSES.get(status, status), Text(company), Text(order or ""),
+            Text(number or ""), wording.kind(kind), wording.document_status(status, kind, total), Text(company), Text(order or ""),
             Text(po or order_po or ""), _SOURCES.get(source, source), issued, due, currency, as_str(total, currency),
             as_str(allocated, currency), as_str(balance, currency), "yes" if overdue else "no", "yes" if disputed else "no", pk,
         ]  # fmt: skip

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from invoice_portal.core.money import as_str
 from invoice_portal.invoices.models import Invoice
+from invoice_portal.invoices.wording import current_wording
 from invoice_portal.orders.models import Order
 from invoice_portal.payments.models import Payment
 from invoice_portal.remittances.selectors import PromiseView
@@ -57,12 +58,14 @@ INVOICE_HEADER = (
 
 
 def invoice_rows(invoices: QuerySet[Invoice]) -> Iterator[list[object]]:
-    """One row per invoice of an already filtered ``invoice_list`` queryset, read in chunks."""
+    """One row per invoice of an already filtered ``invoice_list`` queryset, read in chunks; types and statuses
+    in the Admin's words (``invoices.wording``, read once per export)."""
     today = timezone.localdate()
+    wording = current_wording()
     for inv in invoices.iterator(chunk_size=CHUNK):
         overdue = inv.status in ("open", "partially_paid") and inv.due_date is not None and inv.due_date < today
         yield [
-            inv.number or "", inv.get_kind_display(), inv.status_label, inv.company.name, inv.company.external_id or "",
+            inv.number or "", wording.kind(inv.kind), wording.of(inv), inv.company.name, inv.company.external_id or "",
             inv.order.external_id if inv.order else "", inv.get_source_display(), inv.issue_date or "", inv.due_date or "",
             inv.currency, as_str(inv.total, inv.currency), as_str(inv.allocated_total, inv.currency),
             as_str(inv.balance, inv.currency), "yes" if overdue else "no",

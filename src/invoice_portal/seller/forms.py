@@ -36,7 +36,7 @@ from invoice_portal.invoices.selectors import SORTS as INVOICE_SORTS
 from invoice_portal.invoices.selectors import InvoiceFilters
 from invoice_portal.invoices.wording import DEFAULTS as DEFAULT_WORDING
 from invoice_portal.invoices.wording import MAX_LENGTH as WORDING_MAX_LENGTH
-from invoice_portal.invoices.wording import MEANINGS
+from invoice_portal.invoices.wording import MEANINGS, Wording, current_wording
 from invoice_portal.notifications.models import MessageKind, MessageStatus
 from invoice_portal.orders.models import OrderSource
 from invoice_portal.payments.models import Method, PaymentStatus
@@ -74,6 +74,16 @@ class InvoiceFilterForm(TextRuleForm):
     attention = forms.ChoiceField(required=False, choices=YES_NO, label="Queried or rejected by the buyer")
     company = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID, widget=forms.HiddenInput())
     sort = forms.ChoiceField(required=False, choices=[(s, s) for s in INVOICE_SORTS], widget=forms.HiddenInput())
+
+    def __init__(self, *args: Any, wording: Wording | None = None, **kwargs: Any) -> None:
+        """``wording``: the request's ``request_wording``, so the options read as the badges do (the Admin's words)."""
+        super().__init__(*args, **kwargs)
+        wording = wording if wording is not None else current_wording()
+        status, kind = self.fields["status"], self.fields["kind"]
+        assert isinstance(status, forms.ChoiceField)
+        assert isinstance(kind, forms.ChoiceField)
+        status.choices = _choices("Any status", wording.status_choices())
+        kind.choices = _choices("Any kind", wording.kind_choices())
 
     def to_filters(self) -> InvoiceFilters:
         """The valid part of the input as selector filters (an invalid field filters nothing and shows its error)."""
@@ -400,10 +410,14 @@ class RoleCreateForm(TextRuleForm):
 
 
 class CustomerEInvoicingForm(TextRuleForm):
-    """A customer's Peppol participant id and the format its documents are sent and downloaded in."""
+    """A customer's Peppol participant id, a German public customer's Leitweg-ID and the format its documents are
+    sent and downloaded in (``companies.services.company_validate`` checks them)."""
 
     peppol_scheme = forms.CharField(required=False, max_length=4, label="Peppol scheme", help_text="EAS code, e.g. 0088 (GLN), 0208, 9930")
     peppol_id = forms.CharField(required=False, max_length=100, label="Peppol participant id")
+    leitweg_id = forms.CharField(
+        required=False, max_length=46, label="Leitweg-ID", help_text="German public customers only, e.g. 04011000-1234512345-06"
+    )
     einvoice_format = forms.ChoiceField(choices=EInvoiceFormat.choices, label="Preferred format")
 
 

@@ -17,8 +17,12 @@ Which AP status says what (``RESPONSE_FOR_STATUS``):
 - accepted → **AP**; rejected → **RE** with the rejection's comment.
 
 Not answered: draft (not sent to us yet), canceled (withdrawn by its creator before approval),
-downloaded (handed to the ERP for payment; AP was said on acceptance). **PD** (paid) is never written:
-the portal records no payments to suppliers. CA (conditionally accepted) has no AP status.
+downloaded (handed to the ERP for payment; AP was said on acceptance). CA (conditionally accepted) has no
+AP status.
+
+**PD** (paid) follows the money, not the AP status: when a supplier payment (``payables.services.
+supplier_payments``, audited as ``supplier_payment.record`` / ``.allocate`` with the invoices it was
+allocated to) leaves a received invoice paid in full, PD is written once; a part payment says nothing.
 
 A response needs both electronic addresses (PEPPOL: SenderParty and ReceiverParty EndpointID): when our
 settings or the supplier have no Peppol participant id, no response is written (``why_none`` says so on
@@ -40,7 +44,7 @@ from invoice_portal.core.models import PortalSettings
 from invoice_portal.core.settings_store import portal_settings
 from invoice_portal.documents.einvoice.response import Clarification, received_invoice_response
 from invoice_portal.documents.models import ResponseCode, SentInvoiceResponse
-from invoice_portal.invoices.models import Direction, Invoice
+from invoice_portal.invoices.models import Direction, Invoice, Status
 from invoice_portal.invoices.models import ReceivedStatus as S
 
 RESPONSE_FOR_STATUS: dict[str, str] = {
@@ -106,30 +110,45 @@ def why_none(invoice: Invoice, settings: PortalSettings | None = None) -> str:
     return ""
 
 
+# The audited supplier-payment actions whose ``after`` names the invoices the money went to (``allocations``).
+PAYMENT_ACTIONS = ("supplier_payment.record", "supplier_payment.allocate")
+PAID_NOTE = "Paid in full"
+
+
 def _note(invoice: Invoice, after: str) -> str:
     label = S(after).label
     return f"{label}: {invoice.ap_reason.strip()}" if invoice.ap_reason.strip() else label
 
 
+def _paid_in_full(pairs: list[tuple[AuditEvent, Any]]) -> list[tuple[AuditEvent, Invoice]]:
+    """The received invoices the supplier payments just audited have left paid in full (one query, if any)."""
+    paid_by = {int(pk): audit for audit, _ in pairs if audit.action in PAYMENT_ACTIONS for pk in (audit.after or {}).get("allocations", {})}
+    if not paid_by:
+        return []
+    invoices = Invoice.objects.filter(pk__in=list(paid_by), direction=Direction.RECEIVED, status=Status.PAID).order_by("pk")
+    return [(paid_by[invoice.pk], invoice) for invoice in invoices]
+
+
 def on_audit(pairs: list[tuple[AuditEvent, Any]]) -> None:
-    """The audit listener: the responses of the AP moves just audited, written in the same transaction."""
-    moves = []
+    """The audit listener: the responses of the AP moves and full payments just audited, written in the same transaction."""
+    moves: list[tuple[AuditEvent, Invoice, str, list[str], str | None]] = []  # (audit, invoice, AP status, codes, note)
     for audit, obj in pairs:
         if not isinstance(obj, Invoice) or obj.direction != Direction.RECEIVED:
             continue
         before, after = (audit.before or {}).get("ap_status") or "", (audit.after or {}).get("ap_status") or ""
         if after and before != after and (codes := codes_for_move(before, after)):
-            moves.append((audit, obj, after, codes))
+            moves.append((audit, obj, after, codes, None))
+    moves += [(audit, invoice, invoice.ap_status, [ResponseCode.PAID], PAID_NOTE) for audit, invoice in _paid_in_full(pairs)]
     if not moves:
         return
     settings = portal_settings()
     if not (settings.seller_peppol_scheme and settings.seller_peppol_id):
         return
-    suppliers = Company.objects.in_bulk({invoice.company_id for _, invoice, _, _ in moves})
-    answered = [(a, i, s, c) for a, i, s, c in moves if suppliers[i.company_id].peppol_scheme and suppliers[i.company_id].peppol_id]
+    suppliers = Company.objects.in_bulk({move[1].company_id for move in moves})
+    answered = [move for move in moves if suppliers[move[1].company_id].peppol_scheme and suppliers[move[1].company_id].peppol_id]
     if not answered:
         return
-    ids = {invoice.pk for _, invoice, _, _ in answered}
+    ids = {move[1].pk for move in answered}
     failed = _failed_matches(ids)
     latest: dict[int, tuple[str, str]] = {}
     for invoice_id, code, reason in (
@@ -138,7 +157,7 @@ def on_audit(pairs: list[tuple[AuditEvent, Any]]) -> None:
         latest[invoice_id] = (code, reason)
     today = timezone.localdate()
     rows = []
-    for audit, invoice, after, codes in answered:
+    for audit, invoice, after, codes, note in answered:
         for code in codes:
             clarifications = clarifications_for(code, invoice, failed.get(invoice.pk, []))
             reason = "\n".join(c.describe() for c in clarifications)
@@ -146,7 +165,7 @@ def on_audit(pairs: list[tuple[AuditEvent, Any]]) -> None:
                 continue  # nothing new to tell (pending receiving → pending delegated approval: still in process)
             response_id = f"IR-{invoice.pk}-{uuid.uuid4().hex[:12]}"
             xml = received_invoice_response(
-                invoice=invoice, code=code, clarifications=clarifications, note=_note(invoice, after), issue_date=today,
+                invoice=invoice, code=code, clarifications=clarifications, note=note or _note(invoice, after), issue_date=today,
                 response_id=response_id, seller=settings, supplier=suppliers[invoice.company_id],
             )  # fmt: skip
             rows.append(SentInvoiceResponse(

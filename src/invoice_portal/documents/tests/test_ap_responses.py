@@ -24,6 +24,7 @@ from invoice_portal.payables.services.approval import (
     received_invoice_reject,
     received_invoice_send_to_buyer,
 )
+from invoice_portal.payables.services.supplier_payments import supplier_payment_allocate, supplier_payment_record
 from invoice_portal.payables.testing import ApPersonas, flip, make_ap_personas, make_po, receive_all
 
 pytestmark = pytest.mark.django_db
@@ -72,8 +73,8 @@ def test_the_mapping_of_ap_moves_to_response_codes() -> None:
 
 
 def test_hold_to_buyer_to_approver_writes_ab_uq_ip_ap_each_a_valid_application_response(ap: ApPersonas) -> None:
-    ApproverLimit.objects.create(user=ap.requester, limit=Decimal("100"))
-    ApproverLimit.objects.create(user=ap.approver, limit=Decimal("10000"))
+    ApproverLimit.objects.create(user=ap.requester, currency="USD", limit=Decimal("100"))
+    ApproverLimit.objects.create(user=ap.approver, currency="USD", limit=Decimal("10000"))
     invoice = _held(ap)
     assert _codes(invoice) == ["AB", "UQ"]
     query = SentInvoiceResponse.objects.get(invoice=invoice, code="UQ")
@@ -185,3 +186,33 @@ def test_the_api_lists_them_newest_first_for_ap_and_the_supplier_only(ap: ApPers
     assert [r["code"] for r in sue.get(f"received-invoices/{invoice.pk}/responses").body] == ["RE", "UQ", "AB"]
     ivan = ApiClient(api_token_create(actor=None, user=ap.ivan, name="t")[1])
     problem_of(ivan.get(f"received-invoices/{invoice.pk}/responses"), 404)
+
+
+def test_a_supplier_payment_settling_an_invoice_in_full_writes_pd_once_a_part_payment_none(ap: ApPersonas) -> None:
+    po = make_po(supplier=ap.northwind)
+    receive_all(po)
+    invoice = flip(po, actor=ap.clerk)
+    assert invoice.ap_status == ReceivedStatus.ACCEPTED
+    assert _codes(invoice) == ["AB", "AP"]
+
+    payment = supplier_payment_record(actor=ap.clerk, supplier=ap.northwind, amount=invoice.total, method="wire",
+                                      allocations=[(invoice, "10.00")])  # fmt: skip
+    assert _codes(invoice) == ["AB", "AP"]  # partly paid: nothing to tell yet
+    supplier_payment_allocate(actor=ap.clerk, payment=payment, allocations=[(invoice, invoice.total - Decimal("10.00"))])
+
+    assert _codes(invoice) == ["AB", "AP", "PD"]
+    paid = SentInvoiceResponse.objects.get(invoice=invoice, code="PD")
+    invoice.refresh_from_db()
+    _assert_valid(paid, invoice)
+    assert (paid.ap_status, paid.created_by) == (ReceivedStatus.ACCEPTED, ap.clerk)
+
+
+def test_no_pd_without_the_suppliers_participant_id(ap: ApPersonas) -> None:
+    po = make_po(supplier=ap.northwind)
+    receive_all(po)
+    invoice = flip(po, actor=ap.clerk)
+    Company.objects.filter(pk=ap.northwind.pk).update(peppol_scheme="", peppol_id="")
+    ap.northwind.refresh_from_db()
+    supplier_payment_record(actor=ap.clerk, supplier=ap.northwind, amount=invoice.total, method="wire",
+                            allocations=[(invoice, invoice.total)])  # fmt: skip
+    assert _codes(invoice) == ["AB", "AP"]

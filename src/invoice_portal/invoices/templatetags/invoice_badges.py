@@ -14,7 +14,7 @@ from django.utils.safestring import SafeString
 
 from invoice_portal.core.templatetags.badges import badge_html
 from invoice_portal.invoices.models import Invoice, Kind, Status
-from invoice_portal.invoices.wording import Wording, current_wording
+from invoice_portal.invoices.wording import Wording, current_wording, request_wording
 
 register = template.Library()
 
@@ -24,13 +24,9 @@ _CACHE = "_invoice_wording"
 def wording_of(context: template.Context) -> Wording:
     """The wording in force, read once per request (once per render where there is no request: a PDF, an email)."""
     request = context.get("request")
-    holder: Any = request if request is not None else context.render_context
     if request is not None:
-        cached = getattr(holder, _CACHE, None)
-        if cached is None:
-            cached = current_wording()
-            setattr(holder, _CACHE, cached)
-        return cached
+        return request_wording(request)
+    holder: Any = context.render_context
     if _CACHE not in holder:
         holder[_CACHE] = current_wording()
     return holder[_CACHE]
@@ -59,4 +55,4 @@ def kind_label(context: template.Context, document: Invoice) -> str:
 
 def _status_words(context: template.Context, document: Invoice) -> str:
     """The Admin's words for the document's status; an issued zero-total document reads "Nothing to pay" (docs/domain.md)."""
-    return document.status_label if document.nothing_to_pay else wording_of(context).status(document.status, document.kind)
+    return wording_of(context).of(document)

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any
 
 import pytest
 
+from invoice_portal.api.services import api_token_create
 from invoice_portal.audit.models import AuditEvent
+from invoice_portal.companies.models import Company
 from invoice_portal.core.errors import PermissionDenied, ValidationFailed
 from invoice_portal.documents.pdf import invoice_cache_key
 from invoice_portal.invoices.models import DocumentWording
 from invoice_portal.invoices.wording import DEFAULTS, current_wording, wording_update
+from invoice_portal.notifications.services import invoice_remind, invoice_send
 from invoice_portal.testing import Personas, make_invoice
 
 pytestmark = pytest.mark.django_db
@@ -95,3 +100,46 @@ def test_the_settings_page_saves_every_description_or_none(personas: Personas, c
     assert DocumentWording.objects.count() == 1
     client.force_login(personas.finance)
     assert client.get("/seller/settings/wording/").status_code == 403
+
+
+def _csv(response: Any) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+
+
+def test_the_exports_the_api_the_filter_and_the_emails_use_the_descriptions_too(personas: Personas, client: Any) -> None:
+    p = personas
+    Company.objects.filter(pk=p.acme.pk).update(email="ap@acme.test")
+    invoice = make_invoice(company=p.acme)
+    free = make_invoice(company=p.acme, amount="0.00")  # issued with nothing to pay: never "paid", whatever the words
+    wording_update(actor=p.admin, subject="status", code="open", description="Awaiting payment")
+    wording_update(actor=p.admin, subject="status", code="paid", description="Settled")
+    wording_update(actor=p.admin, subject="kind", code="invoice", description="Tax invoice")
+
+    client.force_login(p.finance)
+    seller_rows = {r["Id"]: r for r in _csv(client.get("/seller/invoices/export.csv"))}
+    status_options = dict(client.get("/seller/invoices/").context["form"].fields["status"].choices)
+    client.force_login(p.bob)
+    portal_rows = {r["Id"]: r for r in _csv(client.get("/portal/invoices/export.csv"))}
+    token = api_token_create(actor=None, user=p.finance, name="tests")[1]
+    api = client.get("/api/v1/invoices", headers={"Authorization": f"Bearer {token}"}).json()["items"]
+    api_labels = {item["id"]: (item["kind_label"], item["status_label"]) for item in api}
+    message = invoice_send(actor=p.finance, invoice=invoice)
+    reminder = invoice_remind(actor=p.finance, invoice=invoice)
+
+    for rows in (seller_rows, portal_rows):
+        assert (rows[str(invoice.pk)]["Kind"], rows[str(invoice.pk)]["Status"]) == ("Tax invoice", "Awaiting payment")
+        assert rows[str(free.pk)]["Status"] == "Nothing to pay"
+    assert api_labels[invoice.pk] == ("Tax invoice", "Awaiting payment")
+    assert api_labels[free.pk] == ("Tax invoice", "Nothing to pay")
+    assert (status_options["open"], status_options["paid"]) == ("Awaiting payment", "Settled")
+    assert message.subject.startswith(f"Tax invoice {invoice.number} from ")
+    assert "please find attached tax invoice" in message.body
+    assert reminder.subject.startswith(f"Reminder: tax invoice {invoice.number} is ")
+
+
+def test_the_statement_of_account_names_the_documents_in_the_admins_words(personas: Personas, client: Any) -> None:
+    make_invoice(company=personas.acme)
+    wording_update(actor=personas.admin, subject="kind", code="invoice", description="Tax invoice")
+    client.force_login(personas.finance)
+    rows = _csv(client.get(f"/seller/customers/{personas.acme.pk}/statement.csv"))
+    assert "Tax invoice" in {row["Description"] for row in rows}

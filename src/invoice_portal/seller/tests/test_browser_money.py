@@ -152,3 +152,16 @@ def test_an_import_is_checked_then_imported(world: World, open_as: Callable[[Any
     sync_api.expect(page.locator(".msg-success")).to_contain_text("Imported 1 document: 1 created, 0 updated, 0 unchanged.")
     page.set_viewport_size(VIEWPORTS["desktop"])
     screenshot(page, "13-import-done-1366", default_dir=SHOTS)
+
+
+def test_a_wrong_leitweg_id_is_shown_next_to_its_field_on_the_customer_page(world: World, open_as: Callable[[Any], Any]) -> None:
+    """Issue 11: the customer's Peppol id and Leitweg-ID on its page; a wrong check digit is said beside the field."""
+    page = open_as(world.p.finance)
+
+    def refused() -> None:
+        page.goto(reverse("seller:customer_detail", args=[world.p.globex.pk]))
+        page.fill("#id_leitweg_id", "991-33333TEST-34")
+        page.get_by_role("button", name="Save e-invoicing").click()
+        sync_api.expect(page.locator("#einvoicing .field-error")).to_be_visible()
+
+    assert _at_each_size(page, "11-customer-leitweg", refused) == []

@@ -26,7 +26,7 @@ from invoice_portal.seller.permissions import seller_can, seller_required
 from invoice_portal.seller.rendering import render_page
 from invoice_portal.seller.views.common import paginate
 
-EINVOICING_FIELDS = ("peppol_scheme", "peppol_id", "einvoice_format")
+EINVOICING_FIELDS = ("peppol_scheme", "peppol_id", "leitweg_id", "einvoice_format")
 
 
 @require_GET
@@ -57,7 +57,7 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @seller_required("customers.edit")
 def customer_einvoicing(request: HttpRequest, pk: int) -> HttpResponse:
-    """Set the customer's Peppol participant id and preferred e-invoice format (``company_update`` checks them)."""
+    """Set the customer's Peppol participant id, Leitweg-ID and preferred e-invoice format (``company_update`` checks them)."""
     company = get_object_or_404(Company.objects.select_related("parent"), pk=pk)
     form = CustomerEInvoicingForm(request.POST)
     if form.is_valid():

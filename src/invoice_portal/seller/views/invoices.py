@@ -27,6 +27,7 @@ from invoice_portal.invoices.selectors import invoice_list, invoice_summary_stat
 from invoice_portal.invoices.services import invoice_create, invoice_update
 from invoice_portal.invoices.services.documents import EDITABLE_STATUSES
 from invoice_portal.invoices.services.holds import HOLDABLE
+from invoice_portal.invoices.wording import request_wording
 from invoice_portal.notifications.selectors import invoice_messages, reminder_blocker
 from invoice_portal.notifications.services import SENDABLE
 from invoice_portal.payments.selectors import allocations_to
@@ -52,7 +53,7 @@ from invoice_portal.seller.views.common import paginate
 
 
 def _filtered(request: HttpRequest) -> tuple[InvoiceFilterForm, QuerySet[Invoice]]:
-    form = InvoiceFilterForm(request.GET)
+    form = InvoiceFilterForm(request.GET, wording=request_wording(request))
     invoices = invoice_list(invoices_visible_to(request.user), form.to_filters())
     return form, with_response_status(invoices, attention=form.attention_filter())
 
@@ -162,7 +163,7 @@ def invoice_page(request: HttpRequest, invoice: Invoice, *, status: int = 200, *
         "editor": editor,
         "preview": editor.preview(invoice.currency) if editor is not None else None,
         "lines": lines,
-        "summary_status": invoice_summary_status(invoice, lines),
+        "summary_status": invoice_summary_status(invoice, lines, request_wording(request)),
         "line_status_form": line_status_form,
         "tax_breakdown": _tax_breakdown(invoice),
         "allocations": list(allocations_to(invoice)),
