@@ -25,16 +25,17 @@ from django.db import IntegrityError, transaction
 
 from invoice_portal.audit.models import AuditEvent
 from invoice_portal.audit.services import audit_record, audit_written
+from invoice_portal.core.bulk import rows_insert
 from invoice_portal.core.errors import Conflict, DomainError, OrderAlreadyInvoiced
 from invoice_portal.core.models import InvoicesPerOrder
 from invoice_portal.core.settings_store import portal_settings
 from invoice_portal.documents.einvoice.mapping import MappedDocument, einvoice_map
 from invoice_portal.documents.einvoice.parse import EInvoice, Syntax, parse_einvoice
-from invoice_portal.documents.einvoice.selectors import company_for_buyer, order_for_reference, orders_for_references
+from invoice_portal.documents.einvoice.selectors import companies_for_buyers, company_for_buyer, order_for_reference, orders_for_references
 from invoice_portal.documents.einvoice.validation import Violation, fatal, validate
 from invoice_portal.documents.models import AttachmentPurpose, DocumentAttachment
 from invoice_portal.documents.services import MAX_FILENAME, attachment_create
-from invoice_portal.imports.bulk import NewDocument, audit_event_new, document_prepare, documents_bulk_create, rows_insert
+from invoice_portal.imports.bulk import NewDocument, audit_event_new, document_prepare, documents_bulk_create
 from invoice_portal.invoices.models import Direction, Invoice, Kind, Source, Status
 from invoice_portal.invoices.services import invoice_create
 from invoice_portal.invoices.services.documents import check_credited_within_total
@@ -188,8 +189,8 @@ def issued_einvoices_store(*, actor: Any, documents: Sequence[tuple[bytes, EInvo
     The new documents are written together through the bulk path of the CSV/JSON import
     (``imports.bulk``: the same checks as ``invoice_create`` + ``invoice_issue``, documents, lines,
     seals and audit events in a few multi-row statements, each keeping its own number), with their
-    original bytes and ``invoice.import_einvoice`` events in two more. Buyers are looked up once per
-    buyer party, orders in one query. Documents that need more than that go through
+    original bytes and ``invoice.import_einvoice`` events in two more. Buyers are looked up together (one
+    query per way of naming a customer), orders in one query. Documents that need more than that go through
     ``issued_einvoice_store`` one by one, after the others, with its rules and errors: a number stored
     already (the same document again, or a conflict), one repeated in the batch, a credit or debit
     note that names a preceding invoice, an order that has its invoice already (or is invoiced twice
@@ -203,11 +204,8 @@ def issued_einvoices_store(*, actor: Any, documents: Sequence[tuple[bytes, EInvo
         mapped.append(einvoice_map(doc))
     numbers = [m.number.strip() for m in mapped]
     taken = set(Invoice.objects.filter(direction=Direction.ISSUED, number__in=numbers).values_list("number", flat=True))
-    companies: dict[tuple[Any, ...], Any] = {}
-    for _, doc in documents:
-        key = _buyer_key(doc)
-        if key not in companies:
-            companies[key] = company_for_buyer(doc.buyer)
+    buyers = {_buyer_key(doc): doc.buyer for _, doc in documents}  # each buyer party once, in the documents' order
+    companies = dict(zip(buyers, companies_for_buyers(list(buyers.values())), strict=True))
     orders = orders_for_references((companies[_buyer_key(doc)], m.order_reference) for (_, doc), m in zip(documents, mapped, strict=True))
     invoiced: set[int] = set()
     one_per_order = portal_settings().invoices_per_order == InvoicesPerOrder.ONE
