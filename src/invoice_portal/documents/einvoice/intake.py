@@ -183,7 +183,7 @@ def _buyer_key(doc: EInvoice) -> tuple[Any, ...]:
 
 
 @transaction.atomic
-def issued_einvoices_store(*, actor: Any, documents: Sequence[tuple[bytes, EInvoice]]) -> list[IssuedImport]:
+def issued_einvoices_store(*, actor: Any, documents: Sequence[tuple[bytes, EInvoice]], filenames: Sequence[str] = ()) -> list[IssuedImport]:
     """``issued_einvoice_store`` for many parsed (and validated) documents at once, all or nothing.
 
     The new documents are written together through the bulk path of the CSV/JSON import
@@ -195,9 +195,13 @@ def issued_einvoices_store(*, actor: Any, documents: Sequence[tuple[bytes, EInvo
     already (the same document again, or a conflict), one repeated in the batch, a credit or debit
     note that names a preceding invoice, an order that has its invoice already (or is invoiced twice
     in the batch) when the settings allow one per order. The answers are in the documents' order.
+    ``filenames`` (the files the documents came from, in their order) name their kept originals, as
+    ``issued_einvoice_store``'s ``filename`` does; else ``<number>.xml``.
     """
     if not documents:
         return []
+    if filenames and len(filenames) != len(documents):
+        raise ValueError("one filename per document")
     mapped = []
     for _, doc in documents:
         _check_seller(doc)
@@ -239,11 +243,12 @@ def issued_einvoices_store(*, actor: Any, documents: Sequence[tuple[bytes, EInvo
         )  # fmt: skip
         fast.append((i, new))
     answers: list[IssuedImport | None] = [None] * len(documents)
+    names = [(filenames[i] if filenames else "") or f"{m.number}.xml" for i, m in enumerate(mapped)]
     if fast:
         invoices = documents_bulk_create(actor=actor, documents=[new for _, new in fast])
         attachments = [
             DocumentAttachment(
-                invoice=invoice, purpose=AttachmentPurpose.ORIGINAL, filename=f"{mapped[i].number}.xml"[:MAX_FILENAME],
+                invoice=invoice, purpose=AttachmentPurpose.ORIGINAL, filename=names[i][:MAX_FILENAME],
                 content_type=CONTENT_TYPE, content=bytes(documents[i][0]), size=len(documents[i][0]),
                 sha256=hashlib.sha256(documents[i][0]).hexdigest(), created_by=actor if getattr(actor, "pk", None) is not None else None,
             )
@@ -261,7 +266,7 @@ def issued_einvoices_store(*, actor: Any, documents: Sequence[tuple[bytes, EInvo
             answers[i] = IssuedImport(invoice=invoice, created=True, attachment=attachment)
     for i in slow:
         xml, doc = documents[i]
-        answers[i] = issued_einvoice_store(actor=actor, xml=xml, doc=doc)
+        answers[i] = issued_einvoice_store(actor=actor, xml=xml, doc=doc, filename=filenames[i] if filenames else "")
     return [answer for answer in answers if answer is not None]
 
 
