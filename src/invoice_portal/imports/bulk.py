@@ -16,23 +16,20 @@ same seals, and ``check_books`` clean.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import partial
-from operator import attrgetter
 from typing import Any
 
-from django.db import IntegrityError, connection, models, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
-from psycopg.types.json import Jsonb
 
 from invoice_portal.audit.context import current_origin
 from invoice_portal.audit.models import AuditEvent, ChainHead, DocumentSeal
 from invoice_portal.audit.services import audit_written, chain_hash, content_hash
 from invoice_portal.companies.models import Company
+from invoice_portal.core.bulk import rows_insert
 from invoice_portal.core.errors import ValidationFailed
 from invoice_portal.core.models import NumberSequence
 from invoice_portal.core.money import check_currency
@@ -126,45 +123,6 @@ def _reserve_numbers(key: str, count: int) -> int:
         except IntegrityError:
             NumberSequence.objects.filter(key=key).update(last_value=F("last_value") + count)
     return NumberSequence.objects.get(key=key).last_value - count + 1
-
-
-def _copy_getter(field: models.Field[Any, Any]) -> Callable[[models.Model], Any]:
-    """How to read one column of a new row for ``COPY``: auto dates set as ``save()`` would, JSON encoded by the field's encoder."""
-    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-        return lambda obj: field.pre_save(obj, add=True)
-    if isinstance(field, models.JSONField):
-        dumps = partial(json.dumps, cls=field.encoder)
-        return lambda obj: None if (value := getattr(obj, field.attname)) is None else Jsonb(value, dumps=dumps)
-    return attrgetter(field.attname)
-
-
-def rows_insert(model: type[models.Model], objs: Sequence[models.Model]) -> None:
-    """Insert new rows (of any model without side effects on save) and set their ids: ``COPY`` on PostgreSQL,
-    ``bulk_create`` elsewhere.
-
-    ``bulk_create`` spends most of its time preparing each value of each row; ``COPY`` streams the
-    rows as they are. The ids are taken from the table's sequence first, as an INSERT would.
-    """
-    if not objs:
-        return
-    if connection.vendor != "postgresql":
-        model._default_manager.bulk_create(objs, batch_size=1000)
-        return
-    meta = model._meta
-    qn = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)", [meta.db_table, meta.pk.column, len(objs)]
-        )
-        for obj, (pk,) in zip(objs, cursor.fetchall(), strict=True):
-            obj.pk = pk
-            obj._state.adding = False
-        fields = [f for f in meta.concrete_fields if not f.generated]
-        getters = [_copy_getter(f) for f in fields]
-        columns = ", ".join(qn(str(f.column)) for f in fields)
-        with cursor.cursor.copy(f"COPY {qn(meta.db_table)} ({columns}) FROM STDIN") as copy:
-            for obj in objs:
-                copy.write_row([get(obj) for get in getters])
 
 
 def _prime_lines(invoice: Invoice, lines: list[InvoiceLine]) -> None:

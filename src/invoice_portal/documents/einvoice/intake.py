@@ -25,16 +25,17 @@ from django.db import IntegrityError, transaction
 
 from invoice_portal.audit.models import AuditEvent
 from invoice_portal.audit.services import audit_record, audit_written
+from invoice_portal.core.bulk import rows_insert
 from invoice_portal.core.errors import Conflict, DomainError, OrderAlreadyInvoiced
 from invoice_portal.core.models import InvoicesPerOrder
 from invoice_portal.core.settings_store import portal_settings
 from invoice_portal.documents.einvoice.mapping import MappedDocument, einvoice_map
 from invoice_portal.documents.einvoice.parse import EInvoice, Syntax, parse_einvoice
-from invoice_portal.documents.einvoice.selectors import company_for_buyer, order_for_reference, orders_for_references
+from invoice_portal.documents.einvoice.selectors import companies_for_buyers, company_for_buyer, order_for_reference, orders_for_references
 from invoice_portal.documents.einvoice.validation import Violation, fatal, validate
 from invoice_portal.documents.models import AttachmentPurpose, DocumentAttachment
 from invoice_portal.documents.services import MAX_FILENAME, attachment_create
-from invoice_portal.imports.bulk import NewDocument, audit_event_new, document_prepare, documents_bulk_create, rows_insert
+from invoice_portal.imports.bulk import NewDocument, audit_event_new, document_prepare, documents_bulk_create
 from invoice_portal.invoices.models import Direction, Invoice, Kind, Source, Status
 from invoice_portal.invoices.services import invoice_create
 from invoice_portal.invoices.services.documents import check_credited_within_total
@@ -182,32 +183,33 @@ def _buyer_key(doc: EInvoice) -> tuple[Any, ...]:
 
 
 @transaction.atomic
-def issued_einvoices_store(*, actor: Any, documents: Sequence[tuple[bytes, EInvoice]]) -> list[IssuedImport]:
+def issued_einvoices_store(*, actor: Any, documents: Sequence[tuple[bytes, EInvoice]], filenames: Sequence[str] = ()) -> list[IssuedImport]:
     """``issued_einvoice_store`` for many parsed (and validated) documents at once, all or nothing.
 
     The new documents are written together through the bulk path of the CSV/JSON import
     (``imports.bulk``: the same checks as ``invoice_create`` + ``invoice_issue``, documents, lines,
     seals and audit events in a few multi-row statements, each keeping its own number), with their
-    original bytes and ``invoice.import_einvoice`` events in two more. Buyers are looked up once per
-    buyer party, orders in one query. Documents that need more than that go through
+    original bytes and ``invoice.import_einvoice`` events in two more. Buyers are looked up together (one
+    query per way of naming a customer), orders in one query. Documents that need more than that go through
     ``issued_einvoice_store`` one by one, after the others, with its rules and errors: a number stored
     already (the same document again, or a conflict), one repeated in the batch, a credit or debit
     note that names a preceding invoice, an order that has its invoice already (or is invoiced twice
     in the batch) when the settings allow one per order. The answers are in the documents' order.
+    ``filenames`` (the files the documents came from, in their order) name their kept originals, as
+    ``issued_einvoice_store``'s ``filename`` does; else ``<number>.xml``.
     """
     if not documents:
         return []
+    if filenames and len(filenames) != len(documents):
+        raise ValueError("one filename per document")
     mapped = []
     for _, doc in documents:
         _check_seller(doc)
         mapped.append(einvoice_map(doc))
     numbers = [m.number.strip() for m in mapped]
     taken = set(Invoice.objects.filter(direction=Direction.ISSUED, number__in=numbers).values_list("number", flat=True))
-    companies: dict[tuple[Any, ...], Any] = {}
-    for _, doc in documents:
-        key = _buyer_key(doc)
-        if key not in companies:
-            companies[key] = company_for_buyer(doc.buyer)
+    buyers = {_buyer_key(doc): doc.buyer for _, doc in documents}  # each buyer party once, in the documents' order
+    companies = dict(zip(buyers, companies_for_buyers(list(buyers.values())), strict=True))
     orders = orders_for_references((companies[_buyer_key(doc)], m.order_reference) for (_, doc), m in zip(documents, mapped, strict=True))
     invoiced: set[int] = set()
     one_per_order = portal_settings().invoices_per_order == InvoicesPerOrder.ONE
@@ -241,11 +243,12 @@ def issued_einvoices_store(*, actor: Any, documents: Sequence[tuple[bytes, EInvo
         )  # fmt: skip
         fast.append((i, new))
     answers: list[IssuedImport | None] = [None] * len(documents)
+    names = [(filenames[i] if filenames else "") or f"{m.number}.xml" for i, m in enumerate(mapped)]
     if fast:
         invoices = documents_bulk_create(actor=actor, documents=[new for _, new in fast])
         attachments = [
             DocumentAttachment(
-                invoice=invoice, purpose=AttachmentPurpose.ORIGINAL, filename=f"{mapped[i].number}.xml"[:MAX_FILENAME],
+                invoice=invoice, purpose=AttachmentPurpose.ORIGINAL, filename=names[i][:MAX_FILENAME],
                 content_type=CONTENT_TYPE, content=bytes(documents[i][0]), size=len(documents[i][0]),
                 sha256=hashlib.sha256(documents[i][0]).hexdigest(), created_by=actor if getattr(actor, "pk", None) is not None else None,
             )
@@ -263,7 +266,7 @@ def issued_einvoices_store(*, actor: Any, documents: Sequence[tuple[bytes, EInvo
             answers[i] = IssuedImport(invoice=invoice, created=True, attachment=attachment)
     for i in slow:
         xml, doc = documents[i]
-        answers[i] = issued_einvoice_store(actor=actor, xml=xml, doc=doc)
+        answers[i] = issued_einvoice_store(actor=actor, xml=xml, doc=doc, filename=filenames[i] if filenames else "")
     return [answer for answer in answers if answer is not None]
 
 

@@ -298,3 +298,48 @@ def test_the_same_document_posted_twice_at_once_is_stored_once(eu_seller: Portal
     assert len({r.invoice.pk for r in results}) == 1
     assert Invoice.objects.filter(number="ERP-RACE-1").count() == 1
     assert DocumentAttachment.objects.filter(invoice__number="ERP-RACE-1").count() == 1
+
+
+def test_the_import_command_takes_several_files_and_directories_as_one_batch(customer: Company, tmp_path: Path) -> None:
+    folder = tmp_path / "erp"
+    folder.mkdir()
+    (folder / "b.xml").write_bytes(renumbered(_original(customer), "ERP-DIR-B"))
+    (folder / "a.XML").write_bytes(renumbered(_original(customer), "ERP-DIR-A"))
+    (folder / "notes.txt").write_text("not an invoice")
+    single = tmp_path / "single.xml"
+    single.write_bytes(renumbered(_original(customer), "ERP-DIR-C"))
+    call_command("import", str(folder), str(single), "--dry-run", stdout=(dry := StringIO()))
+    assert "3 files: valid" in dry.getvalue()
+    assert not Invoice.objects.filter(number__startswith="ERP-DIR-").exists()
+    call_command("import", str(folder), str(single), stdout=(out := StringIO()))
+    lines = out.getvalue().splitlines()
+    assert [ln.split(":")[0] for ln in lines] == ["a.XML", "b.xml", "single.xml"]  # the directory's files in name order
+    assert "imported as invoice ERP-DIR-A for Kunde AG" in lines[0]
+    for name, number in (("a.XML", "ERP-DIR-A"), ("b.xml", "ERP-DIR-B"), ("single.xml", "ERP-DIR-C")):
+        original = original_of(Invoice.objects.get(number=number))
+        assert original is not None
+        assert original.filename == name
+    assert AuditEvent.objects.get(object_id=str(Invoice.objects.get(number="ERP-DIR-C").pk), action="invoice.issue").channel == "import"
+    call_command("import", str(single), str(folder / "b.xml"), stdout=(again := StringIO()))
+    assert again.getvalue().count("was imported already") == 2
+
+
+def test_the_import_command_writes_nothing_when_one_of_several_files_is_refused(customer: Company, tmp_path: Path) -> None:
+    good, broken, stranger = tmp_path / "good.xml", tmp_path / "broken.xml", tmp_path / "stranger.xml"
+    good.write_bytes(renumbered(_original(customer), "ERP-ALL-1"))
+    broken.write_bytes(
+        renumbered(_original(customer), "ERP-ALL-2").replace(b"<cbc:DocumentCurrencyCode>EUR</cbc:DocumentCurrencyCode>", b"")
+    )
+    stranger.write_bytes(renumbered(_original(customer), "ERP-ALL-3"))
+    before = database_state()
+    with pytest.raises(CommandError, match="1 of 2 files refused; nothing was imported"):
+        call_command("import", str(good), str(broken), stderr=(err := StringIO()))
+    assert "broken.xml: [BR-05]" in err.getvalue()
+    Company.objects.filter(pk=customer.pk).update(external_id="X", tax_id="", email="", peppol_scheme="", peppol_id="")
+    with pytest.raises(CommandError, match=r"No customer matches the buyer Kunde AG.*Nothing was imported from the 2 files"):
+        call_command("import", str(good), str(stranger))
+    Company.objects.filter(pk=customer.pk).update(external_id=customer.external_id, tax_id=customer.tax_id, email=customer.email,
+                                                  peppol_scheme=customer.peppol_scheme, peppol_id=customer.peppol_id)  # fmt: skip
+    assert database_state() == before
+    with pytest.raises(CommandError, match="on its own"):
+        call_command("import", str(good), str(tmp_path / "rows.csv"))

@@ -13,7 +13,8 @@ from invoice_portal.companies.models import Company
 from invoice_portal.core.errors import Conflict
 from invoice_portal.core.models import PortalSettings
 from invoice_portal.documents.einvoice.intake import issued_einvoice_store, issued_einvoices_store
-from invoice_portal.documents.einvoice.parse import parse_einvoice
+from invoice_portal.documents.einvoice.parse import Address, Contact, Identifier, Party, parse_einvoice
+from invoice_portal.documents.einvoice.selectors import UnknownBuyer, companies_for_buyers, company_for_buyer
 from invoice_portal.documents.selectors import original_of
 from invoice_portal.documents.tests.einvoice_helpers import renumbered
 from invoice_portal.invoices.books import check_books
@@ -104,3 +105,46 @@ def test_a_repeated_document_answers_the_stored_one_and_a_taken_number_fails_the
         issued_einvoices_store(actor=None, documents=[(fresh, parse_einvoice(fresh)), (other, parse_einvoice(other))])
     assert database_state() == before
     assert not Invoice.objects.filter(number="ERP-C-2").exists()
+
+
+def _buyer(name: str, *, ids: tuple[str, ...] = (), vat_id: str = "", endpoint: tuple[str, str] | None = None) -> Party:
+    return Party(
+        name=name, trading_name="", identifiers=tuple(Identifier(i, "") for i in ids), vat_id=vat_id, tax_registration_id="",
+        legal_id=None, endpoint=Identifier(endpoint[1], endpoint[0]) if endpoint else None, address=Address(), contact=Contact(),
+    )  # fmt: skip
+
+
+def test_a_batch_finds_each_buyer_the_way_one_by_one_does_in_one_query_per_way(
+    customer: Company, django_assert_max_num_queries: Any
+) -> None:
+    by_vat = make_company(name="By VAT", tax_id="fr 12 345")
+    by_peppol = make_company(name="By Peppol", peppol_scheme="0088", peppol_id="4012345000009")
+    by_email = make_company(name="By email", email="AP@Email.test")
+    buyers = [
+        _buyer("Kunde", ids=("nope", "K-1"), vat_id="FR12345"),  # the external id wins over the VAT id
+        _buyer("Vat", ids=("nope",), vat_id="FR 12 345"),  # VAT ids compared without spaces, in any case
+        _buyer("Peppol", endpoint=("0088", "4012345000009")),
+        _buyer("Email", vat_id="XX1", endpoint=("EM", "ap@email.TEST")),
+        _buyer("Kunde again", endpoint=("9930", "de999999999")),
+    ]
+    with django_assert_max_num_queries(4):
+        found = companies_for_buyers(buyers)
+    assert found == [customer, by_vat, by_peppol, by_email, customer]
+    assert [company_for_buyer(b) for b in buyers] == found
+
+
+def test_a_batch_refuses_the_first_buyer_that_names_no_customer_or_several(customer: Company) -> None:
+    make_company(name="Twin 1", tax_id="BE0123")
+    make_company(name="Twin 2", tax_id="be0123")
+    unknown = _buyer("Nobody GmbH", ids=("X-9",), endpoint=("0088", "1"))
+    twins = _buyer("Twins", vat_id="BE0123")
+    with pytest.raises(UnknownBuyer, match=r"No customer matches the buyer Nobody GmbH \(external id X-9; electronic address 0088:1\)"):
+        companies_for_buyers([_buyer("Kunde", ids=("K-1",)), unknown, twins])
+    with pytest.raises(UnknownBuyer, match="Several customers have the VAT id BE0123"):
+        companies_for_buyers([twins, unknown])
+    for buyer in (unknown, twins):  # the same words as the look-up of one buyer
+        with pytest.raises(UnknownBuyer) as one:
+            company_for_buyer(buyer)
+        with pytest.raises(UnknownBuyer) as batch:
+            companies_for_buyers([_buyer("Kunde", ids=("K-1",)), buyer])
+        assert str(one.value) == str(batch.value)

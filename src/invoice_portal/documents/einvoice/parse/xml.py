@@ -49,16 +49,53 @@ def parse_xml(data: bytes, *, max_bytes: int = MAX_BYTES) -> etree._Element:
     return root
 
 
-def clark_paths(namespaces: dict[str, str]) -> Callable[[str], str]:
-    """A cached translation of prefixed paths (``cac:Party/cbc:Name``) to Clark notation (``{urn…}Party/{urn…}Name``).
+class Children:
+    """A document's elements by parent and tag; the reader looks its paths up here.
 
-    lxml caches a compiled path only when ``find`` gets no namespace map; compiling the prefixed path again at
-    every look-up was most of the parse time (cProfile: ~60 % of parse + map)."""
+    ``find``/``findall`` take a prefixed path (``cac:Party/cbc:Name``) like lxml's, but each step is a dict
+    look-up: no path is compiled per look-up, and an element's children are read (one pass over them) the
+    first time something is looked up under it, never again; leaves are never read as parents. cProfile:
+    lxml's ``find`` per field was most of the parse time. A path's Clark steps are computed once per path.
+    """
+
+    __slots__ = ("_index", "_steps")
+
+    def __init__(self, steps: Callable[[str], tuple[str, ...]]) -> None:
+        self._index: dict[etree._Element, dict[str, list[etree._Element]]] = {}
+        self._steps = steps
+
+    def _children(self, element: etree._Element) -> dict[str, list[etree._Element]]:
+        children = self._index.get(element)
+        if children is None:
+            children = {}
+            for child in element.iterchildren(etree.Element):  # elements only: comments are not read
+                children.setdefault(child.tag, []).append(child)
+            self._index[element] = children  # the key keeps the element's proxy alive, so it stays the same object
+        return children
+
+    def find(self, element: etree._Element | None, path: str) -> etree._Element | None:
+        """The first element at ``path`` under ``element`` (None when ``element`` is None or nothing is there)."""
+        for tag in self._steps(path):
+            if element is None:
+                return None
+            found = self._children(element).get(tag)
+            element = found[0] if found else None
+        return element
+
+    def findall(self, element: etree._Element | None, path: str) -> list[etree._Element]:
+        """Every element at ``path`` under ``element``, in document order."""
+        elements = [] if element is None else [element]
+        for tag in self._steps(path):
+            elements = [child for parent in elements for child in self._children(parent).get(tag, ())]
+        return elements
+
+
+def clark_steps(namespaces: dict[str, str]) -> Callable[[str], tuple[str, ...]]:
+    """A cached translation of a prefixed path (``cac:Party/cbc:Name``) to its steps in Clark notation
+    (``({urn…}Party, {urn…}Name)``)."""
 
     @functools.cache
-    def clark(path: str) -> str:
-        return "/".join(
-            f"{{{namespaces[step.split(':', 1)[0]]}}}{step.split(':', 1)[1]}" if ":" in step else step for step in path.split("/")
-        )
+    def steps(path: str) -> tuple[str, ...]:
+        return tuple(f"{{{namespaces[step.split(':', 1)[0]]}}}{step.split(':', 1)[1]}" if ":" in step else step for step in path.split("/"))
 
-    return clark
+    return steps

@@ -1,4 +1,4 @@
-"""``invoice-portal import FILE``: import a CSV or JSON batch from the command line, with a progress bar."""
+"""``invoice-portal import FILE``: import a CSV or JSON batch from the command line, with a progress bar (or e-invoices: FILE.xml …)."""
 
 from __future__ import annotations
 
@@ -56,14 +56,31 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("file", help="a .csv file, a .json batch {kind, rows}, or a .xml e-invoice (UBL or CII) the ERP issued")
+        parser.add_argument(
+            "file", nargs="+",
+            help="a .csv file, a .json batch {kind, rows}, or .xml e-invoices (UBL or CII) the ERP issued: files or directories, "
+            "imported as one batch (all or nothing)",
+        )  # fmt: skip
         parser.add_argument("--kind", choices=ImportKind.values, help="what the file holds (default: the JSON batch's kind, else invoices)")
         parser.add_argument("--format", choices=ImportFormat.values, help="default: from the file name (.json → json, else csv)")
         parser.add_argument("--dry-run", action="store_true", help="validate and report what would happen; write nothing")
         parser.add_argument("--as", dest="user", metavar="EMAIL", help="the user the changes are recorded under (default: the system)")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        path = Path(options["file"])
+        paths = [Path(name) for name in options["file"]]
+        if not options["format"] and (len(paths) > 1 or paths[0].is_dir()):
+            from invoice_portal.documents.einvoice.command import einvoice_files, import_einvoice_files
+
+            files = einvoice_files(paths)
+            if any(p.suffix.lower() != ".xml" for p in files):
+                raise CommandError("Several files are imported together only as .xml e-invoices; import a CSV or JSON file on its own.")
+            if len(files) > 1:
+                import_einvoice_files(self, paths=files, user_email=options["user"], dry_run=options["dry_run"])
+                return
+            paths = files
+        if len(paths) > 1:
+            raise CommandError("Import a CSV or JSON file on its own.")
+        path = paths[0]
         try:
             payload = path.read_bytes()
         except OSError as exc:
