@@ -93,7 +93,7 @@ def test_a_number_search_shows_each_documents_customer_and_order(personas: Perso
     company = make_company(name="Prefix Customer")
     order = make_order(company=company)
     invoice = make_invoice(company=company, status="open", order=order)
-    response = client.get(f"/seller/invoices/?number={(invoice.number or "")[:-1].lower()}")
+    response = client.get(f"/seller/invoices/?number={(invoice.number or '')[:-1].lower()}")
     assert response.status_code == 200
     assert "Prefix Customer" in response.text
     assert order.external_id
