@@ -116,5 +116,5 @@ def test_the_clerk_keys_a_retrofit_invoice_and_the_requester_accepts_it(people: 
     assert invoice.ap_status == ReceivedStatus.ACCEPTED
     clerk.goto(f"/ap/invoices/{invoice.pk}/")
     expect(clerk.locator("h1 .badge")).to_have_text("Invoice accepted")
-    expect(clerk.get_by_text("retrofit_order.accept").or_(clerk.get_by_text("received_invoice.retrofit_accept"))).to_be_visible()
+    expect(clerk.locator("table.audit")).to_contain_text("retrofit")
     assert check_books() == []

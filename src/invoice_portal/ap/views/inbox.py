@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from invoice_portal.ap.forms import InboxFilterForm
 from invoice_portal.ap.permissions import ap_can, ap_required
 from invoice_portal.audit.selectors import audit_events_for
+from invoice_portal.audit.trail import audit_trail
 from invoice_portal.core.downloads import file_download
 from invoice_portal.core.errors import DomainError
 from invoice_portal.core.money import as_str
@@ -97,7 +98,8 @@ def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
     rows = [(ln, ln.order_line, received[ln.order_line_id] if ln.order_line_id else None) for ln in invoice.lines.all()]
     context = {
         "invoice": invoice, "rows": rows, "attachments": selectors.attachments_of(invoice),
-        "events": audit_events_for(invoice).order_by("at", "pk"), "credits": invoice.memos.order_by("pk"),
+        "audit": audit_trail(audit_events_for(invoice).order_by("at", "pk"), currency=invoice.currency),
+        "credits": invoice.memos.order_by("pk"),
         "may_cancel": invoice.created_by_id == request.user.pk, **match_context(invoice, request.user),
     }  # fmt: skip
     return render(request, "ap/invoice_detail.html", context)

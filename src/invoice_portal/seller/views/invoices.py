@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from invoice_portal.audit.selectors import audit_events_for
+from invoice_portal.audit.trail import audit_trail
 from invoice_portal.companies.models import Company
 from invoice_portal.core.db_router import replica_rows
 from invoice_portal.core.errors import DomainError
@@ -32,7 +33,6 @@ from invoice_portal.notifications.selectors import invoice_messages, reminder_bl
 from invoice_portal.notifications.services import SENDABLE
 from invoice_portal.payments.selectors import allocations_to
 from invoice_portal.seller import selectors
-from invoice_portal.seller.audit_trail import audit_trail
 from invoice_portal.seller.editor import Editor, editor_for, editor_from, with_added_row
 from invoice_portal.seller.exports import INVOICE_HEADER, csv_response, export_filename, invoice_rows
 from invoice_portal.seller.forms import (

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from invoice_portal.audit.selectors import audit_events_for
+from invoice_portal.audit.trail import audit_trail
 from invoice_portal.companies.models import Company
 from invoice_portal.core.errors import DomainError
 from invoice_portal.core.ids import parse_id
@@ -21,7 +22,6 @@ from invoice_portal.payments.models import SETTLED_STATUSES, Payment
 from invoice_portal.payments.selectors import company_position, payment_filter
 from invoice_portal.payments.services import payment_allocate, payment_record, payment_reverse
 from invoice_portal.seller import selectors
-from invoice_portal.seller.audit_trail import audit_trail
 from invoice_portal.seller.exports import PAYMENT_HEADER, csv_response, export_filename, payment_rows
 from invoice_portal.seller.forms import (
     AllocateForm,

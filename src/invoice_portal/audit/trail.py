@@ -1,6 +1,6 @@
 """The audit trail as a clerk reads it: document numbers and names instead of database ids.
 
-``audit_trail`` is the one formatter of audit changes for the seller's history views. The audit rows
+``audit_trail`` is the one formatter of audit changes for the history views (seller app, AP). The audit rows
 store ids (``{"allocations": {"345": "1000.00"}}``); every id of a page's events is collected first and
 read in one query per kind (invoices, orders, invoice lines), so a trail of any length costs the same
 few queries, and "allocations: 345=1000.00" reads "allocated 1,000.00 to INV-2026-000345".
