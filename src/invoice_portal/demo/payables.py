@@ -89,7 +89,7 @@ def build_ap_demo(*, today: dt.date, users: dict[str, User], companies: dict[str
         )  # fmt: skip
         return order
 
-    paper = [("Copy paper A4, box of 5 reams", "20", "BX", "24.00"), ("Toner cartridge, black", "6", "C62", "89.00")]
+    paper = [("Copy paper A4, box of 5 reams", "20", "XBX", "24.00"), ("Toner cartridge, black", "6", "C62", "89.00")]
     chairs = [("Ergonomic office chair", "8", "C62", "249.00"), ("Chair mat", "8", "C62", "39.50")]
     # Open, nothing received: the supplier's flip waits in Pending Receiving.
     waiting = po("northwind", 1, paper, age=20)
