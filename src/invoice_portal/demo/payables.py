@@ -89,7 +89,7 @@ def build_ap_demo(*, today: dt.date, users: dict[str, User], companies: dict[str
         )  # fmt: skip
         return order
 
-    paper = [("Copy paper A4, box of 5 reams", "20", "BX", "24.00"), ("Toner cartridge, black", "6", "C62", "89.00")]
+    paper = [("Copy paper A4, box of 5 reams", "20", "XBX", "24.00"), ("Toner cartridge, black", "6", "C62", "89.00")]
     chairs = [("Ergonomic office chair", "8", "C62", "249.00"), ("Chair mat", "8", "C62", "39.50")]
     # Open, nothing received: the supplier's flip waits in Pending Receiving.
     waiting = po("northwind", 1, paper, age=20)
@@ -118,7 +118,7 @@ def build_ap_demo(*, today: dt.date, users: dict[str, User], companies: dict[str
     received_invoice_cancel(actor=clerk, invoice=duplicate, reason="Sent twice; see INI-2024-122")
     _flip(api_po, clerk, "INI-2024-122", day(8), source=Source.API)
     # Closed and canceled POs.
-    closed = po("contoso", 6, [("Whiteboard markers, pack of 12", "10", "PK", "9.80")], age=90)
+    closed = po("contoso", 6, [("Whiteboard markers, pack of 12", "10", "XPK", "9.80")], age=90)
     _receive(closed, clerk, day(80))
     _flip(closed, carl, "CON-9790", day(79), source=Source.SUPPLIER_PORTAL)
     purchase_order_close(actor=clerk, order=closed)

@@ -161,6 +161,8 @@ def line_statuses_sync(
     Called inside the transition that changed the money or a dispute (the invoice row is locked there).
     ``claims_void``: money was taken back or a dispute closed, so a buyer's earlier "paid" no longer holds.
     Credit notes carry no line statuses (their lines stay New); drafts and canceled documents keep theirs.
+    The lines of a zero-total document ("Nothing to pay") are settled by no money: they stay New on both sides
+    (a dispute still marks its line Disputed, Finance may still set one by hand).
     """
     if invoice.kind == Kind.CREDIT_NOTE or invoice.status in (Status.DRAFT, Status.CANCELED):
         return
@@ -168,7 +170,10 @@ def line_statuses_sync(
     if not rows:
         return
     disputed = _open_dispute_lines(invoice) if disputed is None else disputed
-    covered = lines_covered(invoice_line_grosses(invoice, rows), invoice.allocated_total, whole=invoice.status == Status.PAID)
+    if invoice.nothing_to_pay:  # settled with no money (docs/domain.md "A zero-total document"): no line is paid
+        covered = [False] * len(rows)
+    else:
+        covered = lines_covered(invoice_line_grosses(invoice, rows), invoice.allocated_total, whole=invoice.status == Status.PAID)
     changed = []
     for row, is_covered in zip(rows, covered, strict=True):
         customer, enterprise = derived_statuses(
@@ -188,7 +193,7 @@ def line_statuses_customer_paid(*, claims: Sequence[tuple[int, Decimal]]) -> Non
     locked = lock_rows(Invoice, [pk for pk, _ in claims])
     for pk, amount in claims:
         invoice = locked[pk]
-        if invoice.kind == Kind.CREDIT_NOTE:
+        if invoice.kind == Kind.CREDIT_NOTE or invoice.nothing_to_pay:
             continue
         rows = _sorted_lines(invoice, None)
         covered = lines_covered(invoice_line_grosses(invoice, rows), invoice.allocated_total + amount)

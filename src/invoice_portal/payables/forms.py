@@ -12,6 +12,7 @@ from django import forms
 from django.utils import timezone
 
 from invoice_portal.core.forms import DateInput
+from invoice_portal.documents.einvoice.units import unit_code_problem
 from invoice_portal.orders.models import Order, OrderLine
 from invoice_portal.payables.models import MAX_ATTACHMENT_BYTES
 
@@ -128,9 +129,13 @@ class RetrofitForm(forms.Form):
             description = (cleaned.get(f"desc_{i}") or "").strip()
             if not description:
                 continue
+            unit = (cleaned.get(f"unit_{i}") or "C62").strip().upper()
+            problem = unit_code_problem(unit, label=f"Line {i + 1}, unit")
+            if problem is not None:
+                self.add_error(f"unit_{i}", problem)
             lines.append({
                 "description": description, "quantity": (cleaned.get(f"qty_{i}") or "1").strip(),
-                "unit_code": (cleaned.get(f"unit_{i}") or "C62").strip().upper(), "unit_price": (cleaned.get(f"price_{i}") or "").strip(),
+                "unit_code": unit, "unit_price": (cleaned.get(f"price_{i}") or "").strip(),
                 "tax_rate": (cleaned.get(f"rate_{i}") or "0").strip(),
             })  # fmt: skip
         if not lines and not self.errors:

@@ -14,6 +14,7 @@ from django.urls import reverse
 from invoice_portal.audit.models import AuditEvent
 from invoice_portal.events.models import Event
 from invoice_portal.invoices.books import check_books
+from invoice_portal.invoices.line_statuses import line_statuses_customer_paid, line_statuses_sync
 from invoice_portal.invoices.models import Status
 from invoice_portal.payments.checkout import payable_invoices
 from invoice_portal.testing import line, make_invoice
@@ -59,5 +60,23 @@ def test_the_seller_and_the_buyer_read_nothing_to_pay_not_paid(personas, client)
     assert "sum it up: <strong>Nothing to pay</strong>" in seller
     client.force_login(personas.bob)
     portal = client.get(reverse("portal:invoice_detail", args=[invoice.pk])).content.decode()
-    status = portal[portal.index("<h1>") : portal.index("</h1>")]  # the buyer's one status, beside the number
-    assert 'badge-grey">Nothing to pay</span>' in status
+    heading = portal[portal.index("<h1>") : portal.index("</h1>")]
+    assert 'badge-grey">Nothing to pay</span>' in heading
+
+
+def test_the_lines_of_a_zero_total_invoice_stay_new_on_both_sides(personas) -> None:
+    invoice = make_invoice(company=personas.acme, lines=[*FREE, line(description="Setup", unit_price="0.00")])
+    assert [(ln.customer_status, ln.enterprise_status) for ln in invoice.lines.order_by("line_no")] == [("new", "new")] * 2
+    line_statuses_customer_paid(claims=[(invoice.pk, Decimal("0"))])
+    line_statuses_sync(invoice)
+    assert [(ln.customer_status, ln.enterprise_status) for ln in invoice.lines.order_by("line_no")] == [("new", "new")] * 2
+    assert invoice.status_label == "Nothing to pay"
+
+
+def test_the_seller_page_shows_no_line_of_a_zero_total_invoice_as_paid(personas, client) -> None:
+    invoice = make_invoice(company=personas.acme, lines=FREE)
+    client.force_login(personas.finance)
+    seller = client.get(reverse("seller:invoice_detail", args=[invoice.pk])).content.decode()
+    assert 'badge-green">Payment received<' not in seller
+    assert 'badge-green">Paid<' not in seller
+    assert "sum it up: <strong>Nothing to pay</strong>" in seller

@@ -27,6 +27,7 @@ from invoice_portal.core.money import (
     quantize,
     to_decimal,
 )
+from invoice_portal.documents.einvoice.units import check_unit_code
 from invoice_portal.invoices.lines import check_tax
 from invoice_portal.invoices.models import Direction as InvoiceDirection
 from invoice_portal.invoices.models import Invoice
@@ -81,8 +82,7 @@ def parse_po_lines(raw_lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
         category = str(raw.get("tax_category") or ("S" if rate else "Z"))
         check_tax(category, rate, field=f"{prefix}.tax_rate")
         unit = str(raw.get("unit_code") or "C62").strip().upper()
-        if not (1 <= len(unit) <= 3 and unit.isalnum()):
-            raise ValidationFailed(f"{prefix}.unit_code: a UN/ECE Rec 20 code such as C62, HUR or KGM.", field=f"{prefix}.unit_code")
+        check_unit_code(unit, label=f"Line {i + 1}, unit", field=f"{prefix}.unit_code")
         parsed.append({
             "line_no": i + 1, "sku": str(raw.get("sku") or "")[:100], "description": description[:500], "quantity": quantity,
             "unit_code": unit, "unit_price": price, "tax_category": category, "tax_rate": rate,

@@ -60,11 +60,11 @@ def world(ap: ApPersonas, personas: Personas) -> World:
 def test_an_erp_pushes_a_po_twice_and_it_is_updated_not_doubled(world: World) -> None:
     body: dict[str, Any] = {
         "external_id": "ERP-77", "number": "PO-77", "supplier": world.ap.northwind.pk, "requester_email": "req@demo.test",
-        "lines": [{"description": "Paper", "quantity": "10", "unit_code": "PK", "unit_price": "4.50", "tax_rate": "20"}],
+        "lines": [{"description": "Paper", "quantity": "10", "unit_code": "XPK", "unit_price": "4.50", "tax_rate": "20"}],
     }  # fmt: skip
     first = world.client("admin").post("purchase-orders", body)
     assert first.status == 201, first.body
-    assert first.body["lines"][0]["unit_code"] == "PK"
+    assert first.body["lines"][0]["unit_code"] == "XPK"
     assert (first.body["status"], first.body["total"]) == ("open", "54.00")
     body["lines"][0]["quantity"] = "12"
     second = world.client("admin").post("purchase-orders", body)

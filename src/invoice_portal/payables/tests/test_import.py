@@ -27,7 +27,7 @@ def test_the_documented_example_imports_and_a_replay_changes_nothing(ap: ApPerso
     assert (po.direction, po.po_status, po.po_number, po.company, po.requester) == (
         "purchase", PurchaseOrderStatus.OPEN, "4500012345", ap.northwind, ap.approver,
     )  # fmt: skip
-    assert [(ln.unit_code, f"{ln.quantity.normalize():f}") for ln in po.lines.order_by("line_no")] == [("PK", "10"), ("C62", "2")]
+    assert [(ln.unit_code, f"{ln.quantity.normalize():f}") for ln in po.lines.order_by("line_no")] == [("XPK", "10"), ("C62", "2")]
     again = run_import(text=_example(), kind="purchase_orders")
     assert again.status == "succeeded"
     assert again.summary["unchanged"] == 2, again.summary

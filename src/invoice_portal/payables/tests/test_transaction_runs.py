@@ -10,11 +10,14 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 
+from invoice_portal.api.services import api_token_create
+from invoice_portal.api.tests.conftest import ApiClient, problem_of
 from invoice_portal.invoices.books import check_books
 from invoice_portal.invoices.models import ReceivedStatus
 from invoice_portal.orders.models import Receipt
-from invoice_portal.payables.models import TransactionRunInvoice
+from invoice_portal.payables.models import TransactionRun, TransactionRunInvoice
 from invoice_portal.payables.services.transaction_runs import NothingToExport, transaction_run_create
 from invoice_portal.payables.testing import ApPersonas, flip, make_po, receive_all
 from invoice_portal.testing import refused
@@ -75,3 +78,19 @@ def test_the_sweep_command_rematches_invoices_a_receipt_missed(ap: ApPersonas) -
     assert "1 received invoices moved on" in out.getvalue()
     invoice.refresh_from_db()
     assert invoice.ap_status == ReceivedStatus.ACCEPTED
+
+
+def test_with_nothing_waiting_the_page_offers_no_export_and_the_api_refuses_an_empty_run(ap: ApPersonas, client) -> None:
+    client.force_login(ap.clerk)
+    page = client.get(reverse("ap:ap_runs")).content.decode()
+    assert "Export 0" not in page
+    assert reverse("ap:ap_run_start") not in page
+    assert "No accepted invoice is waiting to be exported." in page
+    api = ApiClient(api_token_create(actor=ap.clerk, user=ap.clerk, name="erp")[1])
+    problem = problem_of(api.post("transaction-runs", {}), 409, "nothing_to_export")
+    assert "No accepted invoice is waiting to be exported." in problem["detail"]
+    assert not TransactionRun.objects.exists()
+    _accepted(ap, 1)
+    page = client.get(reverse("ap:ap_runs")).content.decode()
+    assert "Export 1 accepted invoice<" in page
+    assert reverse("ap:ap_run_start") in page
