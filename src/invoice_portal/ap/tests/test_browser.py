@@ -7,20 +7,19 @@ go to ``artifacts/ap/`` (``SCREENSHOT_DIR`` overrides).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.conf import settings
 
-from invoice_portal.accounts.services import roles_ensure_builtin
-from invoice_portal.browser_testing import launched_chromium, requires_chromium, screenshot, signed_in_pages
+from invoice_portal.browser_testing import requires_chromium, screenshot
 from invoice_portal.invoices.books import check_books
 from invoice_portal.invoices.models import Invoice, ReceivedStatus
 from invoice_portal.orders.models import OrderSource
 from invoice_portal.payables.models import ReceivedAttachment
-from invoice_portal.payables.testing import ApPersonas, make_ap_personas, make_po, receive_all
+from invoice_portal.payables.testing import ApPersonas, make_po, receive_all
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
@@ -31,24 +30,6 @@ PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\
 
 def shot(page: Any, name: str) -> None:
     screenshot(page, name, default_dir=Path(settings.PROJECT_DIR) / "artifacts" / "ap")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with launched_chromium() as chromium:
-        yield chromium
-
-
-@pytest.fixture
-def people(browser: Any, transactional_db: Any) -> ApPersonas:
-    roles_ensure_builtin()
-    return make_ap_personas()
-
-
-@pytest.fixture
-def open_as(browser: Any, live_server: Any) -> Iterator[Callable[[Any], Any]]:
-    with signed_in_pages(browser, live_server.url, timeout_ms=15_000) as open_page:
-        yield open_page
 
 
 def test_a_supplier_flips_a_po_and_submits_it(people: ApPersonas, open_as: Callable[[Any], Any]) -> None:

@@ -3,43 +3,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.conf import settings
 
-from invoice_portal.accounts.services import roles_ensure_builtin
-from invoice_portal.browser_testing import launched_chromium, layout_problems_at_each_size, requires_chromium, signed_in_pages
+from invoice_portal.browser_testing import layout_problems_at_each_size, requires_chromium
 from invoice_portal.invoices.books import check_books
 from invoice_portal.invoices.models import Status
 from invoice_portal.payables.models import SupplierPayment
-from invoice_portal.payables.testing import ApPersonas, flip, make_ap_personas, make_po, receive_all
+from invoice_portal.payables.testing import ApPersonas, flip, make_po, receive_all
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), requires_chromium]
 SHOTS = Path(settings.PROJECT_DIR) / "artifacts" / "ap"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with launched_chromium() as chromium:
-        yield chromium
-
-
-@pytest.fixture
-def people(browser: Any, transactional_db: Any) -> ApPersonas:
-    roles_ensure_builtin()
-    return make_ap_personas()
-
-
-@pytest.fixture
-def open_as(browser: Any, live_server: Any) -> Iterator[Callable[[Any], Any]]:
-    with signed_in_pages(browser, live_server.url, timeout_ms=15_000) as open_page:
-        yield open_page
 
 
 def test_the_clerk_pays_a_supplier_and_the_supplier_sees_what_was_paid(people: ApPersonas, open_as: Callable[[Any], Any]) -> None:

@@ -3,17 +3,16 @@ supplier pages lay out at desktop and phone sizes. Screenshots go to ``artifacts
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.conf import settings
 
-from invoice_portal.accounts.services import roles_ensure_builtin
-from invoice_portal.browser_testing import launched_chromium, layout_problems_at_each_size, requires_chromium, signed_in_pages
+from invoice_portal.browser_testing import layout_problems_at_each_size, requires_chromium
 from invoice_portal.orders.models import Order, PurchaseOrderStatus
-from invoice_portal.payables.testing import ApPersonas, flip, make_ap_personas, make_po
+from invoice_portal.payables.testing import ApPersonas, flip, make_po
 from invoice_portal.testing import make_user
 
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -21,24 +20,6 @@ expect = sync_api.expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), requires_chromium]
 SHOTS = Path(settings.PROJECT_DIR) / "artifacts" / "ap"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with launched_chromium() as chromium:
-        yield chromium
-
-
-@pytest.fixture
-def people(browser: Any, transactional_db: Any) -> ApPersonas:
-    roles_ensure_builtin()
-    return make_ap_personas()
-
-
-@pytest.fixture
-def open_as(browser: Any, live_server: Any) -> Iterator[Callable[[Any], Any]]:
-    with signed_in_pages(browser, live_server.url, timeout_ms=15_000, accept_downloads=True) as open_page:
-        yield open_page
 
 
 def test_the_clerk_keys_a_po_records_its_receipt_and_closes_it(people: ApPersonas, open_as: Callable[[Any], Any]) -> None:
