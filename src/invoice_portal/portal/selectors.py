@@ -305,6 +305,21 @@ def statement_currencies(user: Any) -> list[str]:
     return [company.currency, *sorted(used)]
 
 
+def scope_words(user: Any, permission: str = "portal.view") -> str:
+    """What the user's lists cover, in words: the invoices page and the statement say the same, because both read
+    ``invoices_visible_to(user, permission)`` (own orders, the company, or the company and its subsidiaries)."""
+    from invoice_portal.accounts.permissions import Level
+    from invoice_portal.accounts.selectors import user_perm_level
+
+    company = user.company.name if getattr(user, "company", None) else ""
+    level = user_perm_level(user, permission)
+    if level is Level.OWN:
+        return f"the invoices of the orders you placed for {company}"
+    if level is Level.TREE:
+        return f"{company} and its subsidiaries"
+    return company
+
+
 def portal_statement(user: Any, currency: str, *, start: dt.date, end: dt.date) -> Statement:
     """The own company's statement of account, from the documents the user may view (see ``account_statement``)."""
     return account_statement(user.company, currency, documents=invoices_visible_to(user, "portal.view"), start=start, end=end)

@@ -191,3 +191,22 @@ def test_writes_need_post_and_a_csrf_token(books: Books) -> None:
     client.force_login(books.p.bob)
     assert client.get(f"/portal/invoices/{books.acme_erp.pk}/dispute").status_code == 405
     assert client.post(f"/portal/invoices/{books.acme_erp.pk}/promise", {"promise-date": "2099-01-01"}).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("who", "words"),
+    [
+        ("alice", "the invoices of the orders you placed for ACME"),
+        ("bob", "Covers ACME"),
+        ("carol", "and its subsidiaries"),
+    ],
+)
+def test_the_invoices_page_and_the_statement_state_one_scope(books: Books, login: Any, who: str, words: str) -> None:
+    """Issue 13: both read ``invoices_visible_to``; each says what it covers, in the same words."""
+    client = login(getattr(books.p, who))
+    listed = client.get(reverse("portal:invoices")).content.decode()
+    statement = client.get(reverse("portal:statement"))
+    covers = listed[listed.index("Covers ") : listed.index(";", listed.index("Covers "))]
+    assert words in covers
+    if statement.status_code == 200:  # a buyer without the payment history has no statement
+        assert f"{covers}, as the invoices page does." in statement.content.decode()

@@ -57,6 +57,7 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
         "position": selectors.open_position(scope, user, with_credit=can_pay and may_apply_credit(user)),
         "can_pay": can_pay,
         "payable": payable,
+        "scope_words": selectors.scope_words(user),
     }
     return render_page(request, "portal/invoices/list.html", context, partial="portal/partials/invoice_results.html")
 

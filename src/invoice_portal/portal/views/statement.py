@@ -32,7 +32,10 @@ def _stem(statement: selectors.Statement) -> str:
 @portal_required("portal.view", company_wide=True)
 def statement(request: HttpRequest) -> HttpResponse:
     form, stmt = _statement(request)
-    context = {"form": form, "statement": stmt, "aging": selectors.portal_aging(request.user), "query": request.GET.urlencode()}
+    context = {
+        "form": form, "statement": stmt, "aging": selectors.portal_aging(request.user), "query": request.GET.urlencode(),
+        "scope_words": selectors.scope_words(request.user),
+    }  # fmt: skip
     return render_page(request, "portal/statement.html", context)
 
 
