@@ -52,7 +52,8 @@ _NOT_FINITE = frozenset({"nan", "snan", "inf", "infinity"})
 _AMOUNT_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 _SCIENTIFIC = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)[eE][+-]?[0-9]+")
 # The current ISO 4217 currencies (list one, 2026: BGN gone with the euro, ANG replaced by XCG, STD by STN),
-# without fund codes (BOV, CLF, USN…), precious metals, SDRs, the test code and "no currency". babel's list
+# with its fund codes (BOV, CLF, USN…: documents are priced in them, and EN 16931's BR-CL-04 list has them),
+# without precious metals, SDRs, the test code and "no currency". babel's list
 # also holds withdrawn codes (DEM, HRK…), which no document may use; e-invoices refuse them (BR-CL-04).
 ISO_4217_CURRENT = frozenset({
     "AED", "AFN", "ALL", "AMD", "AOA", "ARS", "AUD", "AWG", "AZN", "BAM", "BBD", "BDT", "BHD", "BIF", "BMD", "BND",
@@ -64,7 +65,9 @@ ISO_4217_CURRENT = frozenset({
     "NOK", "NPR", "NZD", "OMR", "PAB", "PEN", "PGK", "PHP", "PKR", "PLN", "PYG", "QAR", "RON", "RSD", "RUB", "RWF",
     "SAR", "SBD", "SCR", "SDG", "SEK", "SGD", "SHP", "SLE", "SOS", "SRD", "SSP", "STN", "SVC", "SYP", "SZL", "THB",
     "TJS", "TMT", "TND", "TOP", "TRY", "TTD", "TWD", "TZS", "UAH", "UGX", "USD", "UYU", "UZS", "VES", "VED", "VND",
-    "VUV", "WST", "XAF", "XCD", "XCG", "XOF", "XPF", "YER", "ZAR", "ZMW", "ZWG"
+    "VUV", "WST", "XAF", "XCD", "XCG", "XOF", "XPF", "YER", "ZAR", "ZMW", "ZWG",
+    # Fund codes of the same list (EN 16931's BR-CL-04 list has them): Chile's Unidad de Fomento (4 decimals), etc.
+    "BOV", "CHE", "CHW", "CLF", "COU", "MXV", "USN", "UYI", "UYW",
 })  # fmt: skip
 
 

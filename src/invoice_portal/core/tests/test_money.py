@@ -58,12 +58,19 @@ def test_the_pseudo_currencies_are_refused(code: str) -> None:
         parse_money("1", code)
 
 
-@pytest.mark.parametrize("code", ["DEM", "HRK", "FRF", "XAU", "CHE"])
-def test_withdrawn_codes_and_funds_or_metals_are_not_currencies(code: str) -> None:
+@pytest.mark.parametrize("code", ["DEM", "HRK", "FRF", "XAU", "XDR"])
+def test_withdrawn_codes_and_metals_are_not_currencies(code: str) -> None:
     # babel knows them; ISO 4217's current list of currencies of money does not (the two rules merged once dropped this one).
     with pytest.raises(InvalidCurrency):
         check_currency(code)
     assert {"EUR", "USD", "JPY", "KWD", "CHF"} <= known_currencies()
+
+
+@pytest.mark.parametrize(("code", "digits"), [("CLF", 4), ("CHE", 2), ("USN", 2), ("UYI", 0)])
+def test_iso_4217_fund_codes_are_currencies_with_their_own_digits(code: str, digits: int) -> None:
+    """Fund codes are current ISO 4217 codes and on EN 16931's currency list (BR-CL-04): documents may be priced in them."""
+    assert check_currency(code) == code
+    assert minor_digits(code) == digits
 
 
 def test_over_precise_amount_is_refused_not_rounded() -> None:
