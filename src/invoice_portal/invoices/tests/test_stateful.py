@@ -285,11 +285,29 @@ class BooksMachine(RuleBasedStateMachine):
         if credit is not None:
             self.credits.append(credit.pk)
 
-    @precondition(lambda self: self.credits and self.debits)
-    @rule(data=st.data(), share=SHARE)
-    def apply_credit_note(self, data: st.DataObject, share: str) -> None:
-        credit = self.invoice(self.pick(data, self.credits, "credit_note"))
-        inv = self.invoice(self.pick_debit(data))
+    @precondition(lambda self: self.debits)
+    @rule(data=st.data(), share=SHARE, lines=LINES)
+    def apply_credit_note(self, data: st.DataObject, share: str, lines: list[dict[str, Any]]) -> None:
+        # Mostly a credit note with something left to apply, sometimes any (an applied or draft one is refused).
+        # Most credit notes are applied as they are made, so with none left on account one is issued first.
+        unapplied = list(
+            Invoice.objects.filter(pk__in=self.credits, status__in=LIVE, balance__gt=0).order_by("pk").values_list("pk", flat=True)
+        )
+        if not unapplied:
+            credit = self.attempt(
+                "standalone_credit_note", lambda: credit_note_create(actor=None, company=self.company, lines=lines, issue=True)
+            )
+            if credit is None:
+                return
+            self.credits.append(credit.pk)
+            unapplied = [credit.pk]
+        prefer_unapplied = data.draw(st.integers(0, 4), label="unapplied?") > 0
+        credit = self.invoice(self.pick(data, unapplied if unapplied and prefer_unapplied else self.credits, "credit_note"))
+        # Mostly an open invoice in the credit note's currency (so credit moves), sometimes any (so refusals are tried).
+        same_currency = Invoice.objects.filter(pk__in=self.debits, status__in=LIVE, currency=credit.currency)
+        matching = list(same_currency.order_by("pk").values_list("pk", flat=True))
+        prefer_matching = data.draw(st.integers(0, 4), label="same currency?") > 0
+        inv = self.invoice(self.pick(data, matching, "invoice") if matching and prefer_matching else self.pick_debit(data))
         amount = amount_of(share, min(inv.balance, credit.balance), data)
         self.attempt("apply_credit_note", lambda: credit_note_apply(actor=None, credit_note=credit, allocations=[(inv, amount)]))
 
