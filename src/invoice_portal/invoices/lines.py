@@ -9,6 +9,7 @@ from typing import Any
 
 from invoice_portal.core.errors import ValidationFailed
 from invoice_portal.core.money import QUANTITY_PLACES, TAX_RATE_PLACES, UNIT_PRICE_PLACES, ZERO, minor_digits, quantize, to_decimal
+from invoice_portal.documents.einvoice.units import check_unit_code
 from invoice_portal.invoices.models import LineKind, TaxCategory
 from invoice_portal.invoices.totals import LineInput
 
@@ -86,6 +87,8 @@ def parse_line(raw: Mapping[str, Any], currency: str, *, index: int) -> LineSpec
     if "tax_category" not in raw and rate == 0:
         category = "Z"
     check_tax(category, rate, field=f"{prefix}.tax_rate")
+    unit_code = str(raw.get("unit_code") or "C62").strip()
+    check_unit_code(unit_code, label=f"{prefix}.unit_code", field=f"{prefix}.unit_code")
     order_line = raw.get("order_line_id", raw.get("order_line"))
     order_line_id = getattr(order_line, "pk", order_line)
     return LineSpec(
@@ -93,7 +96,7 @@ def parse_line(raw: Mapping[str, Any], currency: str, *, index: int) -> LineSpec
         sku=str(raw.get("sku") or "")[:100],
         description=description,
         quantity=quantity,
-        unit_code=str(raw.get("unit_code") or "C62")[:3],
+        unit_code=unit_code,
         unit_price=unit_price,
         discount=discount,
         tax_category=category,

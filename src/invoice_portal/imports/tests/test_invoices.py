@@ -339,11 +339,12 @@ def test_every_bad_line_of_one_invoice_is_reported(personas: Personas) -> None:
         invoice_row(external_id="M"),
         invoice_row(external_id="M", unit_price="1.23456"),
         invoice_row(external_id="N", company="NOBODY", tax_rate="-5"),
+        invoice_row(external_id="P", unit_code="PCS"),  # not a UN/ECE unit (EN 16931 BR-CL-23): H87 is a piece
     ]
 
     batch = run_import(rows)
 
-    assert errors_of(batch) == {(2, "quantity"), (4, "unit_price"), (5, "company_external_id"), (5, "tax_rate")}
+    assert errors_of(batch) == {(2, "quantity"), (4, "unit_price"), (5, "company_external_id"), (5, "tax_rate"), (6, "unit_code")}
 
 
 def test_hostile_files_are_refused_without_writing(personas: Personas) -> None:

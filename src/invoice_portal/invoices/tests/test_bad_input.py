@@ -42,6 +42,10 @@ pytestmark = pytest.mark.django_db
         pytest.param("tax_rate", 19.0, "not floating point", id="float-rate"),
         pytest.param("tax_category", "X", "not a VAT category", id="unknown-category"),
         pytest.param("description", "  ", "needs a description", id="blank-description"),
+        # BR-CL-23: a unit EN 16931 does not know would make every e-invoice of the document fail validation.
+        pytest.param("unit_code", "ABC", "'ABC' is not a UN/ECE unit code", id="unknown-unit"),
+        pytest.param("unit_code", "pcs", "'pcs' is not a UN/ECE unit code", id="free-text-unit"),
+        pytest.param("unit_code", "KGMX", "'KGMX' is not a UN/ECE unit code", id="overlong-unit-not-cut-short"),
     ],
 )
 def test_a_bad_line_is_refused_on_create_and_on_edit_and_nothing_is_written(personas, field, value, message):
