@@ -31,7 +31,21 @@ def main() -> None:
     django.setup()
     from django.core.management import call_command
 
-    from bench import api_create, einvoice_import, export, generate, imports, lifecycle, matching, payments, pdf, queries, ubl, web
+    from bench import (
+        api_create,
+        einvoice_import,
+        export,
+        generate,
+        imports,
+        lifecycle,
+        matching,
+        payments,
+        pdf,
+        queries,
+        scale_out,
+        ubl,
+        web,
+    )
     from bench.harness import emit, log, summary
 
     scale = int(os.environ.get("BENCH_SCALE", "1000000"))
@@ -50,6 +64,7 @@ def main() -> None:
         "lifecycle": lifecycle.run,
         "payments": payments.run,
         "api_create": api_create.run,
+        "scale_out": scale_out.run,
         "export": export.run,
         "imports": imports.run,
         "pdf": pdf.run,

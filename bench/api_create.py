@@ -5,32 +5,16 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
 
 from bench.harness import emit, emit_latency, log
+from bench.server import granian
 from invoice_portal.accounts.models import Role, User
 from invoice_portal.api.services import api_token_create
 from invoice_portal.companies.models import Company
 
-PORT = int(os.environ.get("BENCH_PORT", "8799"))
 CLIENTS = 8
-
-
-def _wait_for(port: int, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return
-        except (TimeoutError, ConnectionError, OSError):
-            time.sleep(0.3)
-    raise RuntimeError("granian did not answer /healthz")
 
 
 def run(calls_per_client: int = 60) -> None:
@@ -48,21 +32,13 @@ def run(calls_per_client: int = 60) -> None:
             {"kind": "cost", "description": "Freight", "quantity": "1", "unit_price": "25.00", "tax_rate": "20"},
         ],
     })  # fmt: skip
-    granian = Path(sys.executable).with_name("granian")
-    env = {**os.environ, "DEBUG": "0", "ALLOWED_HOSTS": "127.0.0.1,localhost", "LOG_LEVEL": "WARNING"}
-    server = subprocess.Popen(  # noqa: S603 - our own server binary
-        [str(granian), "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(PORT), "--workers", "2",
-         "--log-level", "warning", "invoice_portal.wsgi:application"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )  # fmt: skip
-    try:
-        _wait_for(PORT)
+    with granian(workers=2) as port:
         statuses: list[int] = []
         latencies: list[float] = []
         lock = threading.Lock()
 
         def client() -> None:
-            conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
             headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
             for _ in range(calls_per_client):
                 sent = time.perf_counter()
@@ -85,6 +61,3 @@ def run(calls_per_client: int = 60) -> None:
             log(f"create-invoice statuses: { {s: statuses.count(s) for s in set(statuses)} }")
         emit("api.create_invoice_3_lines_per_s", ok / elapsed, "calls/s", ok, clients=CLIENTS, server="granian wsgi, 2 workers")
         emit_latency("api.create_invoice_3_lines", latencies, clients=CLIENTS)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)

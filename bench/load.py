@@ -101,9 +101,9 @@ def main() -> None:
         env=env, stdout=subprocess.DEVNULL,
     )  # fmt: skip
     try:
-        from bench.api_create import _wait_for
+        from bench.server import wait_for
 
-        _wait_for(int(port))
+        wait_for(int(port))
         before = conditions()
         subprocess.run(  # noqa: S603
             [str(bin_dir / "locust"), "-f", str(ROOT / "bench" / "locustfile.py"), "--headless", "-u", users, "-r", users,
