@@ -30,7 +30,8 @@ PREFIX = "lines"
 _LINE_FIELD = re.compile(r"^lines\[(\d+)\](?:\.(\w+))?$")
 # A line's fields as a sentence names them ("Line 1, quantity: must not be negative").
 _FIELD_WORDS = {"quantity": "quantity", "unit_price": "unit price", "discount": "line discount", "tax_rate": "VAT rate",
-                "tax_category": "VAT category", "description": "description", "sku": "SKU", "kind": "type", "unit_code": "unit"}  # fmt: skip
+                "tax_category": "VAT category", "description": "description", "sku": "SKU", "kind": "type",
+                "unit_code": "unit"}  # fmt: skip
 _HEADER = ("issue_date", "due_date", "service_start", "service_end", "po_number", "notes", "payment_instructions")
 
 
