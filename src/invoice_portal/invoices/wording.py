@@ -109,6 +109,12 @@ def wording_read_once() -> Iterator[None]:
         _scope.reset(token)
 
 
+def status_words(document: Invoice) -> str:
+    """A document's status as a sentence names it, in the Admin's words ("INV-2026-000042 is unpaid; …"): what
+    refusals say, so an error never calls a status by another name than the pages do."""
+    return current_wording().of(document).lower()
+
+
 _REQUEST_CACHE = "_invoice_wording"
 
 

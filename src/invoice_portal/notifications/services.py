@@ -34,7 +34,7 @@ from invoice_portal.core.errors import Conflict, InvalidTransition, ValidationFa
 from invoice_portal.core.money import format_money
 from invoice_portal.core.settings_store import portal_settings
 from invoice_portal.invoices.models import Direction, Dispute, Invoice, Status
-from invoice_portal.invoices.wording import Wording, current_wording
+from invoice_portal.invoices.wording import Wording, current_wording, status_words
 from invoice_portal.notifications import selectors
 from invoice_portal.notifications.models import Message, MessageKind, MessageStatus, NotificationSettings
 from invoice_portal.payments.models import Allocation, Payment, PaymentStatus
@@ -255,7 +255,7 @@ def invoice_send(*, actor: Any, invoice: Invoice) -> Message:
     """Email an issued document to the customer (again), PDF attached."""
     invoice = _fresh(invoice)
     if invoice.direction != Direction.ISSUED or invoice.status not in SENDABLE:
-        raise InvalidTransition(f"{invoice} is {invoice.get_status_display().lower()}; only issued documents are sent.")
+        raise InvalidTransition(f"{invoice} is {status_words(invoice)}; only issued documents are sent.")
     return _document_message(invoice, actor=actor)
 
 

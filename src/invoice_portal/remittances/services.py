@@ -33,6 +33,7 @@ from invoice_portal.core.money import ZERO, as_str, check_amount_limit, check_cu
 from invoice_portal.invoices.line_statuses import line_statuses_claims_withdrawn, line_statuses_customer_paid
 from invoice_portal.invoices.models import Direction, Invoice, Kind, Status
 from invoice_portal.invoices.selectors import invoices_visible_to
+from invoice_portal.invoices.wording import status_words
 from invoice_portal.payments.models import Payment
 from invoice_portal.payments.services import payment_record
 from invoice_portal.remittances.models import PromiseToPay, RemittanceAdvice, RemittanceLine, RemittanceMethod, RemittanceStatus
@@ -89,7 +90,7 @@ def promise_to_pay_create(*, actor: Any, invoice: Invoice | int, date: dt.date, 
         raise NotFound(f"Invoice {pk} was not found.")
     owed = _owed(found)
     if owed <= ZERO:
-        raise Conflict(f"{found} is {found.get_status_display().lower()}; nothing is due on it.")
+        raise Conflict(f"{found} is {status_words(found)}; nothing is due on it.")
     day = _as_date(date, field="date")
     today = timezone.localdate()
     if day < today:
@@ -185,7 +186,7 @@ def remittance_submit(
         invoice, where = visible[pk], f"invoices[{i}].amount"
         owed = _owed(invoice)
         if owed <= ZERO:
-            raise Conflict(f"{invoice} is {invoice.get_status_display().lower()}; nothing is due on it.", field=where)
+            raise Conflict(f"{invoice} is {status_words(invoice)}; nothing is due on it.", field=where)
         part = parse_money(raw, currency, field=where)
         if part < _minimum_unit(currency):
             raise InvalidAmount(f"{where}: at least {as_str(_minimum_unit(currency), currency)} {currency}.", field=where)

@@ -33,6 +33,7 @@ from invoice_portal.invoices.models import Direction, Invoice, InvoiceLine, Kind
 from invoice_portal.invoices.per_order import order_invoice_check
 from invoice_portal.invoices.seller import seller_snapshot
 from invoice_portal.invoices.totals import compute_totals
+from invoice_portal.invoices.wording import status_words
 from invoice_portal.notifications.services import invoice_issued_email
 from invoice_portal.orders.models import Order
 
@@ -305,7 +306,7 @@ def invoice_update(*, actor: Any, invoice: Invoice, lines: list[dict[str, Any]] 
     invoice = lock_one(Invoice, invoice.pk)
     _load_lines(invoice)
     if invoice.status not in EDITABLE_STATUSES:
-        raise InvoiceNotEditable(f"{invoice} is {invoice.get_status_display().lower()} and can no longer be edited.")
+        raise InvoiceNotEditable(f"{invoice} is {status_words(invoice)} and can no longer be edited.")
     before = invoice_audit_view(invoice)
     specs = parse_lines(lines, invoice.currency) if lines is not None else _current_specs(invoice)
     _set_header(invoice, header, specs)
@@ -383,7 +384,7 @@ def _issue_locked(*, actor: Any, invoice: Invoice, issue_date: dt.date | None, n
     comes first, then the number, the writes that carry it, and the seal as the final statement.
     """
     if invoice.status != Status.DRAFT:
-        raise InvalidTransition(f"{invoice} is {invoice.get_status_display().lower()}; only drafts can be issued.")
+        raise InvalidTransition(f"{invoice} is {status_words(invoice)}; only drafts can be issued.")
     if invoice.direction != Direction.ISSUED:
         raise InvalidTransition("Received invoices carry their supplier's number and are not issued here.")
     if not invoice.lines.all():
@@ -436,9 +437,7 @@ def invoice_cancel(*, actor: Any, invoice: Invoice, reason: str = "") -> Invoice
     if invoice.status == Status.DRAFT:
         raise InvalidTransition(f"{invoice} is a draft: delete it instead of canceling.")
     if invoice.status != Status.OPEN:
-        raise InvoiceNotDeletable(
-            f"{invoice} is {invoice.get_status_display().lower()}; only an open document with nothing allocated can be canceled."
-        )
+        raise InvoiceNotDeletable(f"{invoice} is {status_words(invoice)}; only an open document with nothing allocated can be canceled.")
     if invoice.kind == Kind.CREDIT_NOTE and invoice.allocated_total:
         raise InvoiceNotDeletable(f"{invoice} has been applied; unapply it first.")
     before = invoice_audit_view(invoice)
@@ -460,7 +459,7 @@ def invoice_delete(*, actor: Any, invoice: Invoice) -> Invoice | None:
         return None
     if invoice.status == Status.OPEN:
         return invoice_cancel(actor=actor, invoice=invoice, reason="deleted")
-    raise InvoiceNotDeletable(f"{invoice} is {invoice.get_status_display().lower()} and cannot be deleted.")
+    raise InvoiceNotDeletable(f"{invoice} is {status_words(invoice)} and cannot be deleted.")
 
 
 def invoice_settle(invoice: Invoice, *, allocated: Decimal) -> None:
@@ -479,7 +478,7 @@ def invoices_settle(changes: list[tuple[Invoice, Decimal]]) -> None:
     voided: list[tuple[Invoice, bool]] = []
     for invoice, allocated in changes:
         if invoice.status in (Status.DRAFT, Status.CANCELED):
-            raise InvalidTransition(f"{invoice} is {invoice.get_status_display().lower()}; nothing can be allocated to it.")
+            raise InvalidTransition(f"{invoice} is {status_words(invoice)}; nothing can be allocated to it.")
         if allocated < ZERO or allocated > invoice.total:
             raise ValueError(f"allocated {allocated} outside 0..{invoice.total} for {invoice}")
         was, before = invoice.status, invoice.allocated_total

@@ -10,6 +10,7 @@ from invoice_portal.audit.services import audit_record
 from invoice_portal.core.errors import InvalidTransition, ValidationFailed
 from invoice_portal.core.locks import lock_one
 from invoice_portal.invoices.models import Direction, Invoice, Status
+from invoice_portal.invoices.wording import status_words
 
 HOLDABLE = (Status.OPEN, Status.PARTIALLY_PAID)
 
@@ -20,7 +21,7 @@ def invoice_hold(*, actor: Any, invoice: Invoice, reason: str) -> Invoice:
     invoice = lock_one(Invoice, invoice.pk)
     reason = reason.strip()
     if invoice.direction != Direction.ISSUED or invoice.status not in HOLDABLE:
-        raise InvalidTransition(f"{invoice} is {invoice.get_status_display().lower()}; only unpaid invoices can be put on hold.")
+        raise InvalidTransition(f"{invoice} is {status_words(invoice)}; only unpaid invoices can be put on hold.")
     if invoice.on_hold:
         raise InvalidTransition(f"{invoice} is on hold already.")
     if not reason:

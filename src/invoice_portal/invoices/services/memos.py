@@ -13,6 +13,7 @@ from invoice_portal.core.errors import Conflict, ValidationFailed
 from invoice_portal.core.money import TAX_RATE_PLACES, ZERO, minor_digits, to_decimal
 from invoice_portal.invoices.models import Direction, Invoice, Kind, Source, Status
 from invoice_portal.invoices.services.documents import check_credited_within_total, invoice_create, invoice_issue
+from invoice_portal.invoices.wording import status_words
 
 
 def _line_dict(line: Any, quantity: Decimal | None = None) -> dict[str, Any]:
@@ -94,7 +95,7 @@ def credit_note_create(
         if invoice.kind == Kind.CREDIT_NOTE or invoice.direction != Direction.ISSUED:
             raise ValidationFailed("invoice: only issued invoices and debit notes can be credited.", field="invoice")
         if invoice.status in (Status.DRAFT, Status.CANCELED):
-            raise Conflict(f"{invoice} is {invoice.get_status_display().lower()}; there is nothing to credit.")
+            raise Conflict(f"{invoice} is {status_words(invoice)}; there is nothing to credit.")
         memo_lines = _memo_lines_from_invoice(
             invoice, lines=lines, amount=amount, tax_category=tax_category, tax_rate=tax_rate, description=description
         )

@@ -11,12 +11,13 @@ import pytest
 from invoice_portal.api.services import api_token_create
 from invoice_portal.audit.models import AuditEvent
 from invoice_portal.companies.models import Company
-from invoice_portal.core.errors import PermissionDenied, ValidationFailed
+from invoice_portal.core.errors import InvoiceNotDeletable, InvoiceNotEditable, PermissionDenied, ValidationFailed
 from invoice_portal.documents.pdf import invoice_cache_key
 from invoice_portal.invoices.models import DocumentWording
+from invoice_portal.invoices.services import invoice_delete, invoice_update
 from invoice_portal.invoices.wording import DEFAULTS, current_wording, wording_update
 from invoice_portal.notifications.services import invoice_remind, invoice_send
-from invoice_portal.testing import Personas, make_invoice
+from invoice_portal.testing import Personas, line, make_invoice, refused
 
 pytestmark = pytest.mark.django_db
 
@@ -143,3 +144,13 @@ def test_the_statement_of_account_names_the_documents_in_the_admins_words(person
     client.force_login(personas.finance)
     rows = _csv(client.get(f"/seller/customers/{personas.acme.pk}/statement.csv"))
     assert "Tax invoice" in {row["Description"] for row in rows}
+
+
+def test_a_refusal_names_the_status_in_the_admins_words(personas: Personas) -> None:
+    wording_update(actor=personas.admin, subject="status", code="paid", description="Settled")
+    invoice = make_invoice(company=personas.acme, status="paid")
+
+    with refused(InvoiceNotEditable, f"{invoice.number} is settled and can no longer be edited"):
+        invoice_update(actor=None, invoice=invoice, lines=[line()])
+    with refused(InvoiceNotDeletable, "is settled and cannot be deleted"):
+        invoice_delete(actor=None, invoice=invoice)
