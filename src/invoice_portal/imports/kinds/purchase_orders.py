@@ -24,8 +24,8 @@ from invoice_portal.imports.kinds.order_staging import OrderStaging
 from invoice_portal.imports.models import ImportKind
 from invoice_portal.imports.reader import Group, Row
 from invoice_portal.orders.models import Direction, Order, OrderLine
-from invoice_portal.payables.services import purchase_order_upsert
 from invoice_portal.orders.services import NewOrder
+from invoice_portal.payables.services import purchase_order_upsert
 from invoice_portal.payables.services.purchase_orders import parse_po_lines, purchase_order_prepare
 
 _LINE_COLUMNS = ("sku", "description", "quantity", "unit_code", "unit_price", "tax_category", "tax_rate")
