@@ -136,7 +136,7 @@ class OrderKind(OrderStaging):
                 raise ValidationFailed(f"currency: {label} is in {current.currency}.", field="currency")
             if current.direction != direction:
                 raise ValidationFailed(f"direction: {label} is a {current.get_direction_display().lower()}.", field="direction")
-        arguments = {
+        arguments: dict[str, Any] = {
             "source": source, "external_id": document.external_id, "company": company, "lines": lines, "currency": currency,
             "order_date": order_date, "direction": direction, "placed_by": placed_by,
             # Blank on an existing order keeps what it has; on a new one, the defaults.

@@ -103,7 +103,7 @@ class PurchaseOrderKind(OrderStaging):
         current = existing.get((source, document.external_id))
         if current is not None and current.direction != Direction.PURCHASE:
             raise ValidationFailed(f"external_id: '{document.external_id}' is a sales order.", field="external_id")
-        arguments = {
+        arguments: dict[str, Any] = {
             "source": source, "external_id": document.external_id, "supplier": supplier, "lines": lines,
             "number": document.get("po_number") or (current.po_number if current else ""),
             "currency": check_currency(document.get("currency") or supplier.currency),
