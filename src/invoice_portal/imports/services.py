@@ -9,8 +9,8 @@ A batch runs in two passes over its file:
    chunk through the domain services (new invoices through the bulk path of ``imports.bulk``).
    On PostgreSQL in ONE transaction: any error (or a dry run) rolls it back; the batch is marked
    ``succeeded`` inside it, so "succeeded" and the data commit together. On SQLite a batch of
-   invoices runs *staged* (``_apply_staged``): short transactions per chunk write hidden drafts,
-   one final transaction publishes them, and any failure deletes them. A process killed midway
+   invoices, orders or purchase orders runs *staged* (``_apply_staged``): short transactions per chunk
+   write hidden new documents, one final transaction publishes them, and any failure deletes them. A process killed midway
    leaves nothing visible; the batch (left ``validating``/``running``) is later marked failed by
    ``import_batch_reap``, and ``import_batch_cleanup`` (before every run) deletes what it staged.
 
@@ -44,6 +44,7 @@ from invoice_portal.imports.kinds.purchase_orders import PurchaseOrderKind
 from invoice_portal.imports.models import ACTIVE_STATUSES, ImportBatch, ImportFormat, ImportKind, ImportStatus
 from invoice_portal.imports.progress import ProgressCallback, ProgressWriter, worker_id
 from invoice_portal.imports.reader import BatchReader, Group, group_rows
+from invoice_portal.imports.staged_orders import orders_discard_staged, orders_staged_batches
 from invoice_portal.invoices.models import Invoice
 
 logger = logging.getLogger(__name__)
@@ -143,7 +144,7 @@ def import_batch_cleanup() -> int:
         import_batch_reap(batch)
     staged = {
         pk for pk in Invoice.all_objects.filter(import_batch_id__isnull=False).values_list("import_batch_id", flat=True).distinct() if pk
-    }
+    } | orders_staged_batches()
     running = set(ImportBatch.objects.filter(pk__in=staged, status__in=ACTIVE_STATUSES).values_list("pk", flat=True))
     for batch_id in sorted(staged - running):
         deleted += _discard(batch_id)
@@ -151,8 +152,9 @@ def import_batch_cleanup() -> int:
 
 
 def _discard(batch_id: int) -> int:
+    """Delete what batch ``batch_id`` staged (invoices, orders: a batch stages one kind); returns how many documents."""
     try:
-        return documents_discard_staged(batch_id)
+        return documents_discard_staged(batch_id) + orders_discard_staged(batch_id)
     except Exception:  # the next run's clean-up tries again
         logger.exception("import batch %s: staged documents not deleted", batch_id)
         return 0

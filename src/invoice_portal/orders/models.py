@@ -35,6 +35,14 @@ class PurchaseOrderStatus(models.TextChoices):
         return {"open": "blue", "partly_received": "amber", "received": "green", "closed": "grey", "canceled": "red"}.get(value, "grey")
 
 
+class VisibleOrderManager(models.Manager["Order"]):
+    """Every order but those an import batch is still writing on SQLite (``import_batch_id`` set; see
+    "Imports on SQLite: staged chunks" in docs/imports.md): they exist for no one until the batch publishes them."""
+
+    def get_queryset(self) -> models.QuerySet[Order]:
+        return super().get_queryset().filter(import_batch_id__isnull=True)
+
+
 class Order(models.Model):
     """An order mirrored from the store or ERP (sales) or a purchase order we issued."""
 
@@ -61,17 +69,34 @@ class Order(models.Model):
     flag_canceled = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Set while an import batch stages the order in short chunks (SQLite only): a new order nothing has happened to
+    # yet, which ``objects`` hides until the batch publishes it in one final transaction, or deletes if the batch fails.
+    import_batch_id = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
+
+    objects = VisibleOrderManager()
+    # Staged orders included: only the import's staging and clean-up use it.
+    all_objects = models.Manager()  # noqa: DJ012 (ruff takes the custom manager above for a field)
 
     class Meta:
         ordering = ["-order_date", "-pk"]
+        base_manager_name = "all_objects"
         constraints = [
+            models.CheckConstraint(
+                condition=models.Q(import_batch_id__isnull=True)
+                | models.Q(is_canceled=False, flag_updated=False, flag_canceled=False, po_status__in=["", PurchaseOrderStatus.OPEN]),
+                name="order_staged_is_new",
+            ),
             models.UniqueConstraint(fields=["source", "external_id"], name="order_unique_source_external_id"),
             models.CheckConstraint(
                 condition=models.Q(po_status="") | models.Q(direction="purchase", po_status__in=PurchaseOrderStatus.values),
                 name="order_po_status_only_on_purchase_orders",
             ),
         ]
-        indexes = [models.Index(fields=["company", "-order_date"]), models.Index(fields=["direction", "po_status"], name="order_po_status")]
+        indexes = [
+            models.Index(fields=["import_batch_id"], condition=models.Q(import_batch_id__isnull=False), name="order_staged_by_batch"),
+            models.Index(fields=["company", "-order_date"]),
+            models.Index(fields=["direction", "po_status"], name="order_po_status"),
+        ]
 
     def __str__(self) -> str:
         return f"Order {self.external_id} ({self.source})"

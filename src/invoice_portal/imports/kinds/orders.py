@@ -1,4 +1,8 @@
-"""Importing orders from the ERP: each goes through ``order_upsert`` (which flags invoiced orders it changes)."""
+"""Importing orders from the ERP: each goes through ``order_upsert`` (which flags invoiced orders it changes).
+
+A new order is prepared while planning (``order_prepare``: every rule of ``order_upsert``), so the validating
+pass reports what the service would refuse. On SQLite new orders are staged (``kinds.order_staging``).
+"""
 
 from __future__ import annotations
 
@@ -15,12 +19,13 @@ from invoice_portal.companies.models import Company
 from invoice_portal.core.errors import DomainError, ValidationFailed
 from invoice_portal.core.money import QUANTITY_PLACES, TAX_RATE_PLACES, UNIT_PRICE_PLACES, check_currency, to_decimal
 from invoice_portal.imports.errors import CellError, ErrorLog
-from invoice_portal.imports.kinds.base import Action, BatchKind, Document, Results, parse_date
+from invoice_portal.imports.kinds.base import Action, Document, Results, parse_date
+from invoice_portal.imports.kinds.order_staging import OrderStaging
 from invoice_portal.imports.models import ImportKind
 from invoice_portal.imports.reader import Group, Row
 from invoice_portal.invoices.lines import check_tax
 from invoice_portal.orders.models import Direction, Order, OrderLine
-from invoice_portal.orders.services import order_upsert
+from invoice_portal.orders.services import NewOrder, order_prepare, order_upsert
 
 _LINE_COLUMNS = ("sku", "description", "quantity", "unit_price", "tax_category", "tax_rate")
 
@@ -32,6 +37,7 @@ class OrderPlan:
     company: Company
     existing: Order | None
     arguments: dict[str, Any] = field(default_factory=dict)
+    new: NewOrder | None = None  # created: checked and computed, waiting to be written (staged runs)
 
 
 def _line(row: Row) -> dict[str, Any]:
@@ -52,7 +58,7 @@ def _signature(line: dict[str, Any] | OrderLine) -> tuple[Any, ...]:
     return tuple(Decimal(values[c]).normalize() if c in ("quantity", "unit_price", "tax_rate") else values[c] for c in _LINE_COLUMNS)
 
 
-class OrderKind(BatchKind):
+class OrderKind(OrderStaging):
     kind = ImportKind.ORDERS
     label = "order"
     field_columns = {f"lines.{c}": c for c in _LINE_COLUMNS}
@@ -130,7 +136,7 @@ class OrderKind(BatchKind):
                 raise ValidationFailed(f"currency: {label} is in {current.currency}.", field="currency")
             if current.direction != direction:
                 raise ValidationFailed(f"direction: {label} is a {current.get_direction_display().lower()}.", field="direction")
-        arguments = {
+        arguments: dict[str, Any] = {
             "source": source, "external_id": document.external_id, "company": company, "lines": lines, "currency": currency,
             "order_date": order_date, "direction": direction, "placed_by": placed_by,
             # Blank on an existing order keeps what it has; on a new one, the defaults.
@@ -138,7 +144,7 @@ class OrderKind(BatchKind):
             "po_number": document.get("po_number") or (current.po_number if current else ""),
         }  # fmt: skip
         if current is None:
-            return OrderPlan(document, Action.CREATED, company, None, arguments)
+            return OrderPlan(document, Action.CREATED, company, None, arguments, new=order_prepare(**arguments))
         changed = (
             [_signature(ln) for ln in lines] != [_signature(ln) for ln in sorted(current.lines.all(), key=lambda ln: ln.line_no)]
             or arguments["status"] != current.status
@@ -147,6 +153,17 @@ class OrderKind(BatchKind):
             or (placed_by is not None and placed_by.pk != current.placed_by_id)
         )
         return OrderPlan(document, Action.UPDATED if changed else Action.UNCHANGED, company, current, arguments)
+
+    def recheck(self, staged: Sequence[OrderPlan], errors: ErrorLog) -> None:
+        """A user named ``placed_by`` may have moved to another company since their order was staged."""
+        placed_by = {p.new.order.placed_by_id for p in staged if p.new is not None and p.new.order.placed_by_id is not None}
+        companies = dict(User.objects.filter(pk__in=placed_by).values_list("pk", "company_id")) if placed_by else {}
+        for plan in staged:
+            assert plan.new is not None
+            order = plan.new.order
+            if order.placed_by_id is not None and companies.get(order.placed_by_id) != order.company_id:
+                email = plan.document.get("placed_by_email")
+                errors.add(plan.document.row("placed_by_email"), "placed_by_email", f"No user '{email}' at {plan.company}.")
 
     def apply(self, plans: Sequence[OrderPlan], errors: ErrorLog, results: Results) -> None:
         for plan in plans:

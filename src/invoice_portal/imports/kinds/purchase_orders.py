@@ -1,4 +1,8 @@
-"""Importing purchase orders from the ERP: each goes through ``payables.services.purchase_order_upsert``."""
+"""Importing purchase orders from the ERP: each goes through ``payables.services.purchase_order_upsert``.
+
+A new purchase order is prepared while planning (``purchase_order_prepare``: every rule of the upsert), so the
+validating pass reports what the service would refuse. On SQLite new ones are staged (``kinds.order_staging``).
+"""
 
 from __future__ import annotations
 
@@ -15,12 +19,14 @@ from invoice_portal.companies.models import Company
 from invoice_portal.core.errors import DomainError, ValidationFailed
 from invoice_portal.core.money import check_currency
 from invoice_portal.imports.errors import CellError, ErrorLog
-from invoice_portal.imports.kinds.base import Action, BatchKind, Document, Results, parse_date
+from invoice_portal.imports.kinds.base import Action, Document, Results, parse_date
+from invoice_portal.imports.kinds.order_staging import OrderStaging
 from invoice_portal.imports.models import ImportKind
 from invoice_portal.imports.reader import Group, Row
 from invoice_portal.orders.models import Direction, Order, OrderLine
+from invoice_portal.orders.services import NewOrder
 from invoice_portal.payables.services import purchase_order_upsert
-from invoice_portal.payables.services.purchase_orders import parse_po_lines
+from invoice_portal.payables.services.purchase_orders import parse_po_lines, purchase_order_prepare
 
 _LINE_COLUMNS = ("sku", "description", "quantity", "unit_code", "unit_price", "tax_category", "tax_rate")
 _DECIMALS = ("quantity", "unit_price", "tax_rate")
@@ -32,6 +38,7 @@ class PurchaseOrderPlan:
     action: Action
     existing: Order | None
     arguments: dict[str, Any] = field(default_factory=dict)
+    new: NewOrder | None = None  # created: checked and computed, waiting to be written (staged runs)
 
 
 def _raw_line(row: Row) -> dict[str, Any]:
@@ -43,7 +50,7 @@ def _signature(line: dict[str, Any] | OrderLine) -> tuple[Any, ...]:
     return tuple(Decimal(values[c]).normalize() if c in _DECIMALS else values[c] for c in _LINE_COLUMNS)
 
 
-class PurchaseOrderKind(BatchKind):
+class PurchaseOrderKind(OrderStaging):
     kind = ImportKind.PURCHASE_ORDERS
     label = "purchase order"
     field_columns = {f"lines.{c}": c for c in _LINE_COLUMNS} | {"supplier": "supplier_external_id", "number": "po_number",
@@ -96,7 +103,7 @@ class PurchaseOrderKind(BatchKind):
         current = existing.get((source, document.external_id))
         if current is not None and current.direction != Direction.PURCHASE:
             raise ValidationFailed(f"external_id: '{document.external_id}' is a sales order.", field="external_id")
-        arguments = {
+        arguments: dict[str, Any] = {
             "source": source, "external_id": document.external_id, "supplier": supplier, "lines": lines,
             "number": document.get("po_number") or (current.po_number if current else ""),
             "currency": check_currency(document.get("currency") or supplier.currency),
@@ -104,7 +111,7 @@ class PurchaseOrderKind(BatchKind):
             "no_invoice_expected": document.get("no_invoice_expected") == "true",
         }  # fmt: skip
         if current is None:
-            return PurchaseOrderPlan(document, Action.CREATED, None, arguments)
+            return PurchaseOrderPlan(document, Action.CREATED, None, arguments, new=purchase_order_prepare(**arguments))
         changed = (
             [_signature(p) for p in parsed] != [_signature(ln) for ln in sorted(current.lines.all(), key=lambda ln: ln.line_no)]
             or arguments["number"] != current.po_number
@@ -113,6 +120,20 @@ class PurchaseOrderKind(BatchKind):
             or (arguments["order_date"] is not None and arguments["order_date"] != current.order_date)
         )
         return PurchaseOrderPlan(document, Action.UPDATED if changed else Action.UNCHANGED, current, arguments)
+
+    def recheck(self, staged: Sequence[PurchaseOrderPlan], errors: ErrorLog) -> None:
+        """A supplier may have lost its supplier role, a requester left the staff, since their order was staged."""
+        orders = [p.new.order for p in staged if p.new is not None]
+        suppliers = set(Company.objects.filter(pk__in={o.company_id for o in orders}, is_supplier=True).values_list("pk", flat=True))
+        requesters = {o.requester_id for o in orders if o.requester_id is not None}
+        staff = set(User.objects.filter(pk__in=requesters, company__isnull=True, is_active=True).values_list("pk", flat=True))
+        for plan, order in zip(staged, orders, strict=True):
+            if order.company_id not in suppliers:
+                column = "supplier_external_id"
+                errors.add(plan.document.row(column), column, f"No supplier with external id '{plan.document.get(column)}'.")
+            if order.requester_id is not None and order.requester_id not in staff:
+                column = "requester_email"
+                errors.add(plan.document.row(column), column, f"No staff member '{plan.document.get(column).lower()}'.")
 
     def apply(self, plans: Sequence[PurchaseOrderPlan], errors: ErrorLog, results: Results) -> None:
         for plan in plans:

@@ -7,6 +7,7 @@ company, the staff member who asked for it its ``requester``.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -32,6 +33,7 @@ from invoice_portal.invoices.lines import check_tax
 from invoice_portal.invoices.models import Direction as InvoiceDirection
 from invoice_portal.invoices.models import Invoice
 from invoice_portal.orders.models import Direction, Order, OrderLine, OrderSource, PurchaseOrderStatus
+from invoice_portal.orders.services import NewOrder, being_imported
 from invoice_portal.payables.statuses import LIVE
 
 PO_SOURCES = (OrderSource.API, OrderSource.CSV, OrderSource.ERP, OrderSource.RETROFIT, OrderSource.MANUAL)
@@ -98,14 +100,17 @@ def _totals(parsed: list[dict[str, Any]], currency: str) -> tuple[Decimal, Decim
     return subtotal, tax
 
 
-def purchase_order_view(order: Order) -> dict[str, Any]:
+def purchase_order_view(order: Order, lines: Sequence[OrderLine] | None = None) -> dict[str, Any]:
+    """What the audit trail keeps of a purchase order (``lines``: a new order's lines, not written yet)."""
+    if lines is None:
+        lines = list(order.lines.order_by("line_no"))
     return {
         "number": order.po_number, "supplier": order.company_id, "requester": order.requester_id, "currency": order.currency,
         "po_status": order.po_status, "no_invoice_expected": order.no_invoice_expected, "total": f"{order.total.normalize():f}",
         "lines": [
             [ln.line_no, ln.sku, ln.description, f"{ln.quantity.normalize():f}", ln.unit_code, f"{ln.unit_price.normalize():f}",
              f"{ln.tax_rate.normalize():f}"]
-            for ln in order.lines.order_by("line_no")
+            for ln in sorted(lines, key=lambda ln: ln.line_no)
         ],
     }  # fmt: skip
 
@@ -118,6 +123,57 @@ def check_supplier(company: Company, *, field: str = "supplier") -> None:
 def check_requester(requester: Any) -> None:
     if requester is not None and (requester.company_id is not None or not requester.is_active):
         raise ValidationFailed("requester: an active member of our own staff.", field="requester")
+
+
+def _checked(
+    *, source: str, external_id: str, supplier: Company, lines: list[dict[str, Any]], currency: str | None, requester: Any
+) -> tuple[str, str, list[dict[str, Any]], Decimal, Decimal]:
+    """The rules of a purchase order's content: returns its external id, currency, parsed lines, subtotal and tax."""
+    if source not in PO_SOURCES:
+        raise ValidationFailed(f"source: one of {', '.join(PO_SOURCES)}.", field="source")
+    external_id = (external_id or "").strip()
+    if not external_id:
+        raise ValidationFailed("external_id: required.", field="external_id")
+    check_supplier(supplier)
+    check_requester(requester)
+    currency = check_currency(currency or supplier.currency)
+    parsed = parse_po_lines(lines)
+    subtotal, tax = _totals(parsed, currency)
+    return external_id, currency, parsed, subtotal, tax
+
+
+def purchase_order_prepare(
+    *,
+    source: str,
+    external_id: str,
+    supplier: Company,
+    lines: list[dict[str, Any]],
+    number: str = "",
+    currency: str | None = None,
+    order_date: dt.date | None = None,
+    requester: Any = None,
+    no_invoice_expected: bool = False,
+) -> NewOrder:
+    """Everything ``purchase_order_upsert`` checks and writes for a new purchase order, without writing (imports
+    write many at once)."""
+    checked = _checked(source=source, external_id=external_id, supplier=supplier, lines=lines, currency=currency, requester=requester)
+    return _new_purchase_order(checked, source=source, supplier=supplier, number=number, order_date=order_date, requester=requester,
+                               no_invoice_expected=no_invoice_expected)  # fmt: skip
+
+
+def _new_purchase_order(
+    checked: tuple[str, str, list[dict[str, Any]], Decimal, Decimal], *, source: str, supplier: Company, number: str,
+    order_date: dt.date | None, requester: Any, no_invoice_expected: bool,
+) -> NewOrder:  # fmt: skip
+    external_id, currency, parsed, subtotal, tax = checked
+    order = Order(
+        direction=Direction.PURCHASE, source=source, external_id=external_id, company=supplier, currency=currency,
+        order_date=order_date or dt.date.today(), status="open", po_status=PurchaseOrderStatus.OPEN,
+        po_number=(number or external_id)[:100], requester=requester, no_invoice_expected=no_invoice_expected,
+        subtotal=subtotal, tax_total=tax, total=subtotal + tax,
+    )  # fmt: skip
+    lines = [OrderLine(order=order, **p) for p in parsed]
+    return NewOrder(order, lines, "purchase_order.create", purchase_order_view(order, lines))
 
 
 @transaction.atomic
@@ -139,39 +195,32 @@ def purchase_order_upsert(
     A line already received or invoiced keeps its line and never drops below what was received;
     a closed or canceled order is not changed any more. A replay of the same content changes nothing.
     """
-    if source not in PO_SOURCES:
-        raise ValidationFailed(f"source: one of {', '.join(PO_SOURCES)}.", field="source")
-    external_id = (external_id or "").strip()
-    if not external_id:
-        raise ValidationFailed("external_id: required.", field="external_id")
-    check_supplier(supplier)
-    check_requester(requester)
-    currency = check_currency(currency or supplier.currency)
-    parsed = parse_po_lines(lines)
-    subtotal, tax = _totals(parsed, currency)
+    checked = _checked(source=source, external_id=external_id, supplier=supplier, lines=lines, currency=currency, requester=requester)
+    external_id, currency, parsed, subtotal, tax = checked
     number = (number or external_id)[:100]
     order = Order.objects.select_for_update().filter(source=source, external_id=external_id).first()
-    created = order is None
     if order is None:
+        new = _new_purchase_order(checked, source=source, supplier=supplier, number=number, order_date=order_date, requester=requester,
+                                  no_invoice_expected=no_invoice_expected)  # fmt: skip
         try:
             with transaction.atomic():
-                order = Order.objects.create(
-                    direction=Direction.PURCHASE, source=source, external_id=external_id, company=supplier, currency=currency,
-                    order_date=order_date or dt.date.today(), status="open", po_status=PurchaseOrderStatus.OPEN,
-                    po_number=number, requester=requester, no_invoice_expected=no_invoice_expected,
-                )  # fmt: skip
+                new.order.save(force_insert=True)
         except IntegrityError:
-            order = Order.objects.select_for_update().get(source=source, external_id=external_id)
-            created = False
-    if not created:
-        if order.direction != Direction.PURCHASE:
-            raise Conflict(f"external_id: '{external_id}' from {source} is a sales order.", code="not_a_purchase_order")
-        if order.company_id != supplier.pk:
-            raise ValidationFailed("supplier: a purchase order cannot move to another supplier.", field="supplier")
-        if order.currency != currency:
-            raise ValidationFailed(f"currency: the purchase order is in {order.currency}.", field="currency")
-    before = None if created else purchase_order_view(order)
-    if not created and order.po_status in (PurchaseOrderStatus.CLOSED, PurchaseOrderStatus.CANCELED):
+            order = Order.objects.select_for_update().filter(source=source, external_id=external_id).first()
+            if order is None:
+                raise being_imported(source, external_id) from None
+        else:
+            OrderLine.objects.bulk_create(new.lines)
+            audit_record(actor=actor, obj=new.order, action=new.action, before=None, after=new.audit)
+            return new.order, True
+    if order.direction != Direction.PURCHASE:
+        raise Conflict(f"external_id: '{external_id}' from {source} is a sales order.", code="not_a_purchase_order")
+    if order.company_id != supplier.pk:
+        raise ValidationFailed("supplier: a purchase order cannot move to another supplier.", field="supplier")
+    if order.currency != currency:
+        raise ValidationFailed(f"currency: the purchase order is in {order.currency}.", field="currency")
+    before = purchase_order_view(order)
+    if order.po_status in (PurchaseOrderStatus.CLOSED, PurchaseOrderStatus.CANCELED):
         raise InvalidTransition(f"Purchase order {order.po_number} is {order.get_po_status_display().lower()}; it no longer changes.")
     order.po_number, order.no_invoice_expected = number, no_invoice_expected
     order.subtotal, order.tax_total, order.total = subtotal, tax, subtotal + tax
@@ -179,18 +228,13 @@ def purchase_order_upsert(
         order.order_date = order_date
     if requester is not None:
         order.requester = requester
-    if created:
-        OrderLine.objects.bulk_create(OrderLine(order=order, **p) for p in parsed)
-    else:
-        _revise_lines(order, parsed)
+    _revise_lines(order, parsed)
     order.save()
     refresh_receiving_status(order)
     after = purchase_order_view(order)
-    if created or after != before:
-        audit_record(
-            actor=actor, obj=order, action="purchase_order.create" if created else "purchase_order.update", before=before, after=after
-        )
-    return order, created
+    if after != before:
+        audit_record(actor=actor, obj=order, action="purchase_order.update", before=before, after=after)
+    return order, False
 
 
 @transaction.atomic
