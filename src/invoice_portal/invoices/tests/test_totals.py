@@ -5,12 +5,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase as HypothesisDjangoTestCase
 
 from invoice_portal.core.errors import ValidationFailed
-from invoice_portal.core.money import quantize
+from invoice_portal.core.money import amount_limit, quantize
 from invoice_portal.invoices.models import Invoice
 from invoice_portal.invoices.services import invoice_create, invoice_issue
 from invoice_portal.invoices.totals import LineInput, compute_totals
@@ -215,9 +215,11 @@ class TestStoredTotals(HypothesisDjangoTestCase):
     @given(documents())
     def test_an_issued_invoice_stores_and_reads_back_the_computed_totals(self, document):
         currency, lines = document
+        expected = compute_totals(lines, currency=currency)
+        # Documents above the installation's maximum amount are refused (test_bad_input holds that); this is about the rest.
+        assume(max(*expected.line_nets, expected.line_net_total, expected.total) <= amount_limit())
         company = make_company(currency=currency)
         invoice = invoice_issue(actor=None, invoice=invoice_create(actor=None, company=company, lines=[_raw_line(ln) for ln in lines]))
-        expected = compute_totals(lines, currency=currency)
         stored = Invoice.objects.get(pk=invoice.pk)
         assert (stored.line_net_total, stored.tax_total, stored.total, stored.balance) == (
             expected.line_net_total, expected.tax_total, expected.total, expected.total,
