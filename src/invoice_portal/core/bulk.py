@@ -65,6 +65,32 @@ def _copy_getter(field: models.Field[Any, Any]) -> Callable[[models.Model], Any]
     return attrgetter(field.attname)
 
 
+# The PostgreSQL type of each Django field type a binary ``COPY`` writes (see ``_binary_types``).
+_BINARY_TYPES = {
+    "AutoField": "int4", "BigAutoField": "int8", "SmallAutoField": "int2", "IntegerField": "int4", "BigIntegerField": "int8",
+    "SmallIntegerField": "int2", "PositiveIntegerField": "int4", "PositiveBigIntegerField": "int8",
+    "PositiveSmallIntegerField": "int2", "CharField": "varchar", "TextField": "text", "BinaryField": "bytea",
+    "BooleanField": "bool", "DateField": "date", "DateTimeField": "timestamptz", "DecimalField": "numeric", "JSONField": "jsonb",
+    "UUIDField": "uuid",
+}  # fmt: skip
+
+
+def _binary_types(fields: Sequence[models.Field[Any, Any]]) -> list[str] | None:
+    """The columns' types for a binary ``COPY``, for a table with a bytes column (a kept original): in text format
+    each byte travels as two hex digits, escaped, which the server decodes again. None: text format (no bytes
+    column, or a column of a type not listed)."""
+    if not any(isinstance(f, models.BinaryField) for f in fields):
+        return None
+    types = []
+    for field in fields:
+        target = field.target_field if field.is_relation else field  # type: ignore[attr-defined]
+        name = _BINARY_TYPES.get(target.get_internal_type())
+        if name is None:
+            return None
+        types.append(name)
+    return types
+
+
 def rows_insert(model: type[models.Model], objs: Sequence[models.Model]) -> None:
     """Insert new rows (of any model without side effects on save) and set their ids: ``COPY`` on PostgreSQL,
     ``bulk_create`` elsewhere.
@@ -89,6 +115,10 @@ def rows_insert(model: type[models.Model], objs: Sequence[models.Model]) -> None
         fields = [f for f in meta.concrete_fields if not f.generated]
         getters = [_copy_getter(f) for f in fields]
         columns = ", ".join(qn(str(f.column)) for f in fields)
-        with cursor.cursor.copy(f"COPY {qn(meta.db_table)} ({columns}) FROM STDIN") as copy:
+        types = _binary_types(fields)
+        binary = " (FORMAT BINARY)" if types is not None else ""
+        with cursor.cursor.copy(f"COPY {qn(meta.db_table)} ({columns}) FROM STDIN{binary}") as copy:
+            if types is not None:
+                copy.set_types(types)
             for obj in objs:
                 copy.write_row([get(obj) for get in getters])

@@ -71,3 +71,27 @@ def test_refuses_what_the_keyword_constructor_refuses(personas: Any) -> None:
         row_new(InvoiceLine, invoice=personas.acme)
     with pytest.raises(ValueError, match="must be a"):
         InvoiceLine(invoice=personas.acme)
+
+
+def test_rows_insert_keeps_every_byte_and_value_of_a_table_with_a_bytes_column(personas: Any) -> None:
+    """A table with a bytes column is written in binary format on PostgreSQL (``_binary_types``)."""
+    from invoice_portal.core.bulk import rows_insert
+    from invoice_portal.testing import make_invoice
+
+    contents = [bytes(range(256)) * 3, b"<Invoice>\\x00 caf\xc3\xa9</Invoice>", b""]
+    invoices = [make_invoice(company=personas.acme) for _ in contents]
+    rows = [
+        row_new(DocumentAttachment, invoice=invoice, purpose="original", filename=f"{i}.xml", content_type="application/xml",
+                content=content, size=len(content), sha256=str(i) * 64, created_by=personas.finance if i else None)
+        for i, (invoice, content) in enumerate(zip(invoices, contents, strict=True))
+    ]  # fmt: skip
+    rows_insert(DocumentAttachment, rows)
+    stored = {a.pk: a for a in DocumentAttachment.objects.filter(invoice__in=invoices)}
+    assert sorted(stored) == sorted(r.pk for r in rows)
+    for row in rows:
+        got = stored[row.pk]
+        assert bytes(got.content) == row.content
+        assert (got.invoice_id, got.size, got.sha256, got.filename, got.purpose, got.created_by_id) == (
+            row.invoice_id, row.size, row.sha256, row.filename, row.purpose, row.created_by_id,
+        )  # fmt: skip
+        assert got.created_at is not None
