@@ -14,7 +14,7 @@ from typing import Any
 
 from django.db import models, transaction
 
-from invoice_portal.core.bulk import rows_insert
+from invoice_portal.core.bulk import row_new, rows_insert
 from invoice_portal.events.models import Event, EventHead, EventType
 
 EventSubscriber = Callable[[list[Event]], object]
@@ -46,8 +46,8 @@ def events_emit(specs: list[EventSpec]) -> list[Event]:
     if not specs:
         return []
     events = [
-        Event(
-            uid=f"evt_{secrets.token_hex(12)}", type=spec.type, version=1, object_type=spec.obj._meta.label_lower,
+        row_new(
+            Event, uid=f"evt_{secrets.token_hex(12)}", type=spec.type, version=1, object_type=spec.obj._meta.label_lower,
             object_id=str(spec.obj.pk), company_id=spec.company_id, payload=spec.payload,
         )
         for spec in specs

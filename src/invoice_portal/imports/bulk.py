@@ -29,7 +29,7 @@ from invoice_portal.audit.context import current_origin
 from invoice_portal.audit.models import AuditEvent, ChainHead, DocumentSeal
 from invoice_portal.audit.services import audit_written, chain_hash, content_hash
 from invoice_portal.companies.models import Company
-from invoice_portal.core.bulk import rows_insert
+from invoice_portal.core.bulk import row_new, rows_insert
 from invoice_portal.core.errors import ValidationFailed
 from invoice_portal.core.models import NumberSequence
 from invoice_portal.core.money import check_currency
@@ -93,8 +93,8 @@ def document_prepare(
     if order is not None and order.currency != currency:
         raise ValidationFailed(f"currency: the order is in {order.currency}.", field="currency")
     specs = parse_lines(lines, currency)
-    invoice = Invoice(
-        kind=kind, direction=Direction.ISSUED, source=source, company=company, currency=currency, order=order,
+    invoice = row_new(
+        Invoice, kind=kind, direction=Direction.ISSUED, source=source, company=company, currency=currency, order=order,
         external_id=external_id or None, created_by=actor if getattr(actor, "pk", None) is not None else None,
         po_number=order.po_number if order is not None else "",
     )  # fmt: skip
@@ -136,8 +136,8 @@ def _prime_lines(invoice: Invoice, lines: list[InvoiceLine]) -> None:
 def audit_event_new(*, actor: Any, invoice: Invoice, action: str, before: dict[str, Any] | None, after: dict[str, Any]) -> AuditEvent:
     origin = current_origin()
     is_user = actor is not None and getattr(actor, "pk", None) is not None
-    return AuditEvent(
-        actor=actor if is_user else None,
+    return row_new(
+        AuditEvent, actor=actor if is_user else None,
         actor_label=(getattr(actor, "email", "") if is_user else (str(actor) if actor else "system")),
         channel=origin.channel, channel_ref=origin.ref[:200], object_type=Invoice._meta.label_lower,
         object_id=str(invoice.pk), action=action, before=before, after=after,
@@ -198,8 +198,8 @@ def _new_lines(invoices: Sequence[Invoice]) -> list[InvoiceLine]:
     lines: list[InvoiceLine] = []
     for invoice in invoices:
         own = [
-            InvoiceLine(
-                invoice=invoice, line_no=i, kind=s.kind, sku=s.sku, description=s.description, quantity=s.quantity,
+            row_new(
+                InvoiceLine, invoice=invoice, line_no=i, kind=s.kind, sku=s.sku, description=s.description, quantity=s.quantity,
                 unit_code=s.unit_code, unit_price=s.unit_price, discount=s.discount, tax_category=s.tax_category,
                 tax_rate=s.tax_rate, net_amount=net, order_line_id=s.order_line_id,
             )
@@ -215,16 +215,18 @@ def _seal_and_audit(actor: Any, invoices: Sequence[Invoice], drafts: dict[int, t
     events: list[AuditEvent] = []
     sealed: list[tuple[Invoice, dict[str, Any]]] = []
     for invoice in invoices:
-        view = invoice_audit_view(invoice)
         if invoice.status == Status.DRAFT:
+            view = invoice_audit_view(invoice)
             events.append(audit_event_new(actor=actor, invoice=invoice, action="invoice.create", before=None, after=view))
             continue
+        content = invoice_content(invoice)
+        view = invoice_audit_view(invoice, content=content)
         # Before issuing it differed only in what ``invoice_issue`` sets (tests/test_bulk.py holds this to the services).
         issue_date, due_date = drafts[id(invoice)]
         as_draft = {**view, "status": Status.DRAFT.value, "number": None, "issue_date": issue_date, "due_date": due_date}
         events.append(audit_event_new(actor=actor, invoice=invoice, action="invoice.create", before=None, after=as_draft))
         events.append(audit_event_new(actor=actor, invoice=invoice, action="invoice.issue", before=as_draft, after=view))
-        sealed.append((invoice, invoice_content(invoice)))
+        sealed.append((invoice, content))
     if sealed:
         ChainHead.objects.get_or_create(pk=1)
         head = ChainHead.objects.select_for_update().get(pk=1)
@@ -233,9 +235,11 @@ def _seal_and_audit(actor: Any, invoices: Sequence[Invoice], drafts: dict[int, t
         for invoice, content in sealed:
             digest = content_hash(content)
             link = chain_hash(previous, digest, invoice.pk, invoice.version)
-            seals.append(
-                DocumentSeal(invoice_id=invoice.pk, version=invoice.version, content_hash=digest, prev_chain_hash=previous, chain_hash=link)
-            )
+            seal = row_new(
+                DocumentSeal, invoice_id=invoice.pk, version=invoice.version, content_hash=digest, prev_chain_hash=previous,
+                chain_hash=link,
+            )  # fmt: skip
+            seals.append(seal)
             previous = link
         # Seals are created in chain order; ascending ids keep the chain walkable by id, as check-books walks it.
         rows_insert(DocumentSeal, seals)

@@ -25,7 +25,8 @@ from django.db import IntegrityError, transaction
 
 from invoice_portal.audit.models import AuditEvent
 from invoice_portal.audit.services import audit_record, audit_written
-from invoice_portal.core.bulk import rows_insert
+from invoice_portal.core.bulk import row_new, rows_insert
+from invoice_portal.core.collector import cyclic_gc_paused
 from invoice_portal.core.errors import Conflict, DomainError, OrderAlreadyInvoiced
 from invoice_portal.core.models import InvoicesPerOrder
 from invoice_portal.core.settings_store import portal_settings
@@ -182,6 +183,7 @@ def _buyer_key(doc: EInvoice) -> tuple[Any, ...]:
     return (buyer.identifiers, buyer.vat_id, buyer.endpoint)
 
 
+@cyclic_gc_paused()  # a batch keeps ~50 objects per document alive until it ends (core.collector)
 @transaction.atomic
 def issued_einvoices_store(*, actor: Any, documents: Sequence[tuple[bytes, EInvoice]], filenames: Sequence[str] = ()) -> list[IssuedImport]:
     """``issued_einvoice_store`` for many parsed (and validated) documents at once, all or nothing.
@@ -247,8 +249,8 @@ def issued_einvoices_store(*, actor: Any, documents: Sequence[tuple[bytes, EInvo
     if fast:
         invoices = documents_bulk_create(actor=actor, documents=[new for _, new in fast])
         attachments = [
-            DocumentAttachment(
-                invoice=invoice, purpose=AttachmentPurpose.ORIGINAL, filename=names[i][:MAX_FILENAME],
+            row_new(
+                DocumentAttachment, invoice=invoice, purpose=AttachmentPurpose.ORIGINAL, filename=names[i][:MAX_FILENAME],
                 content_type=CONTENT_TYPE, content=bytes(documents[i][0]), size=len(documents[i][0]),
                 sha256=hashlib.sha256(documents[i][0]).hexdigest(), created_by=actor if getattr(actor, "pk", None) is not None else None,
             )

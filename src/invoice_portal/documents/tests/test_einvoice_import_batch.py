@@ -148,3 +148,34 @@ def test_a_batch_refuses_the_first_buyer_that_names_no_customer_or_several(custo
         with pytest.raises(UnknownBuyer) as batch:
             companies_for_buyers([_buyer("Kunde", ids=("K-1",)), buyer])
         assert str(one.value) == str(batch.value)
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_a_batch_holds_the_garbage_collector_off_and_leaves_it_as_it_found_it_even_when_it_fails(customer: Company, enabled: bool) -> None:
+    import gc
+    from unittest import mock
+
+    from invoice_portal.imports import bulk
+
+    first, second, _ = _originals(customer)
+    ok, taken = renumbered(first, "ERP-G-1"), renumbered(second, "ERP-G-1")
+    seen: list[bool] = []
+    write = bulk.rows_insert
+
+    def spy(*args: Any, **kwargs: Any) -> None:
+        seen.append(gc.isenabled())
+        write(*args, **kwargs)
+
+    was = gc.isenabled()
+    try:
+        (gc.enable if enabled else gc.disable)()
+        with mock.patch.object(bulk, "rows_insert", spy):
+            issued_einvoices_store(actor=None, documents=[(ok, parse_einvoice(ok))])
+        assert seen
+        assert not any(seen)  # paused while the documents were written
+        assert gc.isenabled() is enabled
+        with pytest.raises(Conflict):
+            issued_einvoices_store(actor=None, documents=[(taken, parse_einvoice(taken))])
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()

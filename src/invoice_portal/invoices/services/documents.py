@@ -95,8 +95,10 @@ def _dec(value: Decimal | None) -> str | None:
     return None if value is None else f"{value.normalize():f}"
 
 
-def invoice_audit_view(invoice: Invoice) -> dict[str, Any]:
-    view = invoice_content(invoice)
+def invoice_audit_view(invoice: Invoice, *, content: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What the audit trail shows of ``invoice``: its content (``content``, when the caller has it already from
+    ``invoice_content`` for the seal) with its status and money state."""
+    view = invoice_content(invoice) if content is None else dict(content)
     view.update(status=invoice.status, allocated_total=_dec(invoice.allocated_total), balance=_dec(invoice.balance))
     return view
 
