@@ -122,3 +122,21 @@ def rows_insert(model: type[models.Model], objs: Sequence[models.Model]) -> None
                 copy.set_types(types)
             for obj in objs:
                 copy.write_row([get(obj) for get in getters])
+
+
+def rows_update(model: type[models.Model], objs: Sequence[models.Model], fields: Sequence[str]) -> None:
+    """Store ``fields`` of existing rows, each row its own values: one ``UPDATE … WHERE id = %s`` prepared once and
+    run for every row (``executemany``), where ``bulk_update`` builds one ``CASE`` per field listing every row (slow to
+    build and to run for hundreds of rows). No signals, no ``auto_now``: the caller sets what changes."""
+    if not objs:
+        return
+    meta = model._meta
+    qn = connection.ops.quote_name
+    columns = [field for name in fields if isinstance(field := meta.get_field(name), models.Field)]
+    if len(columns) != len(fields):
+        raise ValueError(f"rows_update: {fields} are not all columns of {meta.label}")
+    assigned = ", ".join(f"{qn(str(field.column))} = %s" for field in columns)
+    sql = f"UPDATE {qn(meta.db_table)} SET {assigned} WHERE {qn(str(meta.pk.column))} = %s"
+    params = [[field.get_db_prep_save(getattr(obj, field.attname), connection) for field in columns] + [obj.pk] for obj in objs]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)

@@ -31,6 +31,7 @@ from django.db import models, transaction
 
 from invoice_portal.accounts.selectors import user_has_perm
 from invoice_portal.audit.services import audit_record
+from invoice_portal.core.bulk import rows_update
 from invoice_portal.core.errors import Conflict, PermissionDenied, ValidationFailed
 from invoice_portal.core.locks import lock_one, lock_rows
 from invoice_portal.core.money import ZERO, quantize
@@ -164,12 +165,46 @@ def line_statuses_sync(
     The lines of a zero-total document ("Nothing to pay") are settled by no money: they stay New on both sides
     (a dispute still marks its line Disputed, Finance may still set one by hand).
     """
-    if invoice.kind == Kind.CREDIT_NOTE or invoice.status in (Status.DRAFT, Status.CANCELED):
+    if not _synced(invoice):
         return
     rows = _sorted_lines(invoice, lines)
     if not rows:
         return
     disputed = _open_dispute_lines(invoice) if disputed is None else disputed
+    changed = _derive(invoice, rows, disputed, claims_void=claims_void)
+    if changed:
+        InvoiceLine.objects.bulk_update(changed, ["customer_status", "enterprise_status"])
+
+
+def line_statuses_sync_many(changes: Sequence[tuple[Any, bool]]) -> None:
+    """``line_statuses_sync`` for several locked invoices of one transition (``(invoice, claims_void)`` pairs, each
+    invoice once): their lines and open disputes read in one query each, the changed lines stored in one update."""
+    synced = [(invoice, claims_void) for invoice, claims_void in changes if _synced(invoice)]
+    if not synced:
+        return
+    unread = [invoice.pk for invoice, _ in synced if "lines" not in getattr(invoice, "_prefetched_objects_cache", {})]
+    read: dict[int, list[Any]] = {pk: [] for pk in unread}
+    for row in InvoiceLine.objects.filter(invoice_id__in=unread) if unread else ():
+        read[row.invoice_id].append(row)
+    disputed: dict[int, set[int]] = {invoice.pk: set() for invoice, _ in synced}
+    pairs = Dispute.objects.filter(invoice_id__in=list(disputed), status=DisputeStatus.OPEN).values_list("invoice_id", "line_id")
+    for invoice_id, line_id in pairs:
+        disputed[invoice_id].add(line_id)
+    changed: list[Any] = []
+    for invoice, claims_void in synced:
+        rows = _sorted_lines(invoice, read.get(invoice.pk))
+        if rows:
+            changed.extend(_derive(invoice, rows, disputed[invoice.pk], claims_void=claims_void))
+    if changed:
+        rows_update(InvoiceLine, changed, ["customer_status", "enterprise_status"])
+
+
+def _synced(invoice: Any) -> bool:
+    return not (invoice.kind == Kind.CREDIT_NOTE or invoice.status in (Status.DRAFT, Status.CANCELED))
+
+
+def _derive(invoice: Any, rows: list[Any], disputed: Collection[int], *, claims_void: bool) -> list[Any]:
+    """Set each line's derived statuses on ``rows`` (in line order); returns the lines that changed."""
     if invoice.nothing_to_pay:  # settled with no money (docs/domain.md "A zero-total document"): no line is paid
         covered = [False] * len(rows)
     else:
@@ -182,8 +217,7 @@ def line_statuses_sync(
         if (customer, enterprise) != (row.customer_status, row.enterprise_status):
             row.customer_status, row.enterprise_status = customer, enterprise
             changed.append(row)
-    if changed:
-        InvoiceLine.objects.bulk_update(changed, ["customer_status", "enterprise_status"])
+    return changed
 
 
 def line_statuses_customer_paid(*, claims: Sequence[tuple[int, Decimal]]) -> None:

@@ -100,7 +100,7 @@ def check_within_balance(amount: Decimal, invoice: Invoice, *, field: str | None
         )
 
 
-def _check_targets(
+def check_targets(
     requests: Sequence[AllocationRequest], invoices: dict[int, Invoice], *, company: Company, currency: str, allowed_companies: set[int]
 ) -> None:
     """Every target may take the money. ``allowed_companies`` (the payer and its subsidiaries) is read before the
@@ -139,6 +139,61 @@ def _release(allocation: Allocation, amount: Decimal, invoice: Invoice) -> None:
     invoice_settle(invoice, allocated=invoice.allocated_total - amount)
 
 
+@dataclass
+class NewPayment:
+    """A payment checked as ``payment_record`` checks it before any read, not written yet (``payment_prepare``)."""
+
+    payment: Payment
+    requests: list[AllocationRequest]
+    wanted: Decimal
+
+
+def payment_prepare(
+    *,
+    actor: Any,
+    company: Company,
+    amount: object,
+    currency: str,
+    method: str,
+    reference: str = "",
+    received_on: dt.date | None = None,
+    allocations: Iterable[Any] = (),
+    status: str = PaymentStatus.SUCCEEDED,
+    gateway: str = "",
+    gateway_reference: str = "",
+    external_id: str | None = None,
+    notes: str = "",
+) -> NewPayment:
+    """What ``payment_record`` checks of its arguments alone, and the payment it would write (unsaved)."""
+    check_currency(currency)
+    value = check_amount_limit(parse_money(amount, currency), currency, field="amount")
+    if value == ZERO:
+        raise ValidationFailed("amount: a payment is above zero.", field="amount")
+    if method not in Method.values:
+        raise ValidationFailed(f"method: must be one of {', '.join(Method.values)}.", field="method")
+    if status not in (PaymentStatus.SUCCEEDED, PaymentStatus.PENDING):
+        raise ValidationFailed("status: a new payment is succeeded or pending.", field="status")
+    if len(reference) > 200:
+        raise ValidationFailed("reference: at most 200 characters.", field="reference")
+    requests = allocation_requests(allocations, currency)
+    if requests and status != PaymentStatus.SUCCEEDED:
+        raise ValidationFailed("allocations: a pending payment is allocated when it succeeds.", field="allocations")
+    wanted = sum((r.amount for r in requests), ZERO)
+    check_within_source(wanted, value, currency, field="amount")
+    payment = Payment(
+        company=company, amount=value, currency=currency, method=method, reference=reference,
+        received_on=received_on or timezone.localdate(), status=status, gateway=gateway,
+        gateway_reference=gateway_reference, external_id=external_id or None, notes=notes,
+        created_by=actor if getattr(actor, "pk", None) else None, allocated_total=wanted,
+    )  # fmt: skip
+    return NewPayment(payment, requests, wanted)
+
+
+def payment_record_audit(payment: Payment, requests: Sequence[AllocationRequest]) -> dict[str, Any]:
+    """What the ``payment.record`` audit event says of a new payment (its fields and the allocations it asks for)."""
+    return {**snapshot(payment, _PAYMENT_FIELDS), "allocations": {str(r.invoice_id): str(r.amount) for r in requests}}
+
+
 @transaction.atomic
 def payment_record(
     *,
@@ -157,47 +212,31 @@ def payment_record(
     notes: str = "",
 ) -> Payment:
     """Record money received and allocate it across one or many invoices; the rest is credit on account."""
-    check_currency(currency)
-    value = check_amount_limit(parse_money(amount, currency), currency, field="amount")
-    if value == ZERO:
-        raise ValidationFailed("amount: a payment is above zero.", field="amount")
-    if method not in Method.values:
-        raise ValidationFailed(f"method: must be one of {', '.join(Method.values)}.", field="method")
-    if status not in (PaymentStatus.SUCCEEDED, PaymentStatus.PENDING):
-        raise ValidationFailed("status: a new payment is succeeded or pending.", field="status")
-    if len(reference) > 200:
-        raise ValidationFailed("reference: at most 200 characters.", field="reference")
-    requests = allocation_requests(allocations, currency)
-    if requests and status != PaymentStatus.SUCCEEDED:
-        raise ValidationFailed("allocations: a pending payment is allocated when it succeeds.", field="allocations")
-    wanted = sum((r.amount for r in requests), ZERO)
-    check_within_source(wanted, value, currency, field="amount")
+    new = payment_prepare(
+        actor=actor, company=company, amount=amount, currency=currency, method=method, reference=reference,
+        received_on=received_on, allocations=allocations, status=status, gateway=gateway,
+        gateway_reference=gateway_reference, external_id=external_id, notes=notes,
+    )  # fmt: skip
+    requests = new.requests
     if external_id and Payment.objects.filter(external_id=external_id).exists():
         raise ValidationFailed(f"external_id: a payment '{external_id}' exists already.", field="external_id")
     # Reads and writes that do not depend on the invoices' balances come first, nothing locked: the
     # targets as they stand (refused early with the same checks as below; kind, currency and company do
     # not change once issued), the payment, its audit and event, its allocation rows and the receipt.
     seen = Invoice.objects.in_bulk([r.invoice_id for r in requests]) if requests else {}
-    allowed = _payer_companies(company, seen.values())
-    _check_targets(requests, seen, company=company, currency=currency, allowed_companies=allowed)
+    allowed = payer_companies(company, seen.values())
+    check_targets(requests, seen, company=company, currency=currency, allowed_companies=allowed)
     with settings_read_once():
-        payment = Payment.objects.create(
-            company=company, amount=value, currency=currency, method=method, reference=reference,
-            received_on=received_on or timezone.localdate(), status=status, gateway=gateway,
-            gateway_reference=gateway_reference, external_id=external_id or None, notes=notes,
-            created_by=actor if getattr(actor, "pk", None) else None, allocated_total=wanted,
-        )  # fmt: skip
-        audit_record(
-            actor=actor, obj=payment, action="payment.record",
-            after={**snapshot(payment, _PAYMENT_FIELDS), "allocations": {str(r.invoice_id): str(r.amount) for r in requests}},
-        )  # fmt: skip
+        payment = new.payment
+        payment.save(force_insert=True)
+        audit_record(actor=actor, obj=payment, action="payment.record", after=payment_record_audit(payment, requests))
         Allocation.objects.bulk_create(Allocation(payment=payment, invoice_id=r.invoice_id, amount=r.amount) for r in requests)
         receipt = payment_receipt_write(payment, paid=[(seen[r.invoice_id], r.amount) for r in requests])
     _settle_locked(requests, company=company, currency=currency, allowed_companies=allowed, receipt=receipt)
     return payment
 
 
-def _payer_companies(company: Company, invoices: Iterable[Invoice]) -> set[int]:
+def payer_companies(company: Company, invoices: Iterable[Invoice]) -> set[int]:
     """The companies whose invoices ``company`` may pay: itself, and its subsidiaries when it pays theirs."""
     if all(invoice.company_id == company.pk for invoice in invoices):
         return {company.pk}
@@ -212,7 +251,7 @@ def _settle_locked(
     if not requests:
         return
     invoices = lock_rows(Invoice, (r.invoice_id for r in requests), no_key=True)
-    _check_targets(requests, invoices, company=company, currency=currency, allowed_companies=allowed_companies)
+    check_targets(requests, invoices, company=company, currency=currency, allowed_companies=allowed_companies)
     invoices_settle([(invoices[r.invoice_id], invoices[r.invoice_id].allocated_total + r.amount) for r in requests])
     if receipt is not None:
         receipt.confirm(invoices)
@@ -228,7 +267,7 @@ def payment_allocate(*, actor: Any, payment: Payment, allocations: Iterable[Any]
     wanted = sum((r.amount for r in requests), ZERO)
     check_within_source(wanted, payment.unallocated, payment.currency, source=f"Payment #{payment.pk}")
     invoices = lock_rows(Invoice, (r.invoice_id for r in requests))
-    _check_targets(
+    check_targets(
         requests, invoices, company=payment.company, currency=payment.currency, allowed_companies=company_tree_ids(payment.company_id)
     )
     before = snapshot(payment, _PAYMENT_FIELDS)
@@ -256,7 +295,7 @@ def credit_note_apply(*, actor: Any, credit_note: Invoice, allocations: Iterable
     check_within_source(wanted, credit.balance, credit.currency, source=str(credit), verb="apply")
     if any(r.invoice_id == credit.pk for r in requests):
         raise AllocationNotAllowed("A credit note cannot be applied to itself.")
-    _check_targets(
+    check_targets(
         requests, invoices, company=credit.company, currency=credit.currency, allowed_companies=company_tree_ids(credit.company_id)
     )
     _apply(payment=None, credit_note=credit, requests=requests, invoices=invoices)

@@ -1,4 +1,5 @@
-"""Importing payments with their allocations: ``payment_record`` for a new one, ``payment_allocate`` for more.
+"""Importing payments with their allocations: new ones as ``payment_record`` records them (in bulk,
+``payments_record_many``), ``payment_allocate`` for more.
 
 A payment is a fact: once imported, its company, amount, currency, method and dates are not
 changed by a later file. A later file may allocate more of it (a larger allocation to an
@@ -26,8 +27,9 @@ from invoice_portal.imports.kinds.base import Action, BatchKind, Document, Resul
 from invoice_portal.imports.models import ImportKind
 from invoice_portal.imports.reader import Group, Row
 from invoice_portal.invoices.models import Direction, Invoice, Kind, Status
+from invoice_portal.payments.bulk import PaymentsRefused, payments_record_many
 from invoice_portal.payments.models import SETTLED_STATUSES, Allocation, Payment
-from invoice_portal.payments.services import payment_allocate, payment_record
+from invoice_portal.payments.services import NewPayment, payment_allocate, payment_prepare
 
 _ALLOCATION_COLUMNS = ("invoice_external_id", "invoice_number", "allocation_amount")
 
@@ -249,20 +251,46 @@ class PaymentKind(BatchKind):
         return wanted
 
     def apply(self, plans: Sequence[PaymentPlan], errors: ErrorLog, results: Results) -> None:
+        """In file order: each run of new payments in bulk (``payments_record_many``, what ``payment_record`` writes
+        for each), each existing payment through ``payment_allocate``."""
+        new: list[PaymentPlan] = []
         for plan in plans:
-            payment = plan.existing
-            allocations = [(invoice_id, value) for invoice_id, value in plan.allocations]
-            try:
-                with transaction.atomic():
-                    if plan.action == Action.CREATED:
-                        payment = payment_record(actor=self.actor, allocations=allocations, **plan.arguments)
-                    elif plan.action == Action.UPDATED:
-                        assert payment is not None
-                        payment = payment_allocate(actor=self.actor, payment=payment, allocations=allocations)
-            except DomainError as exc:
-                self.locate(exc, plan.document, errors, line_rows=plan.allocation_rows)
+            if plan.action == Action.CREATED:
+                new.append(plan)
                 continue
+            self._record_new(new, errors, results)
+            new = []
+            payment = plan.existing
             assert payment is not None
+            if plan.action == Action.UPDATED:
+                allocations = [(invoice_id, value) for invoice_id, value in plan.allocations]
+                try:
+                    with transaction.atomic():
+                        payment = payment_allocate(actor=self.actor, payment=payment, allocations=allocations)
+                except DomainError as exc:
+                    self.locate(exc, plan.document, errors, line_rows=plan.allocation_rows)
+                    continue
             results.record(
                 rows=plan.document.group.row_numbers, external_id=plan.document.external_id, action=plan.action, object_id=payment.pk
+            )
+        self._record_new(new, errors, results)
+
+    def _record_new(self, plans: Sequence[PaymentPlan], errors: ErrorLog, results: Results) -> None:
+        """New payments, checked as ``payment_record`` checks each (a refusal is located on its row as there)."""
+        prepared: list[tuple[PaymentPlan, NewPayment]] = []
+        for plan in plans:
+            try:
+                prepared.append((plan, payment_prepare(actor=self.actor, allocations=plan.allocations, **plan.arguments)))
+            except DomainError as exc:
+                self.locate(exc, plan.document, errors, line_rows=plan.allocation_rows)
+        try:
+            payments_record_many(actor=self.actor, payments=[new for _, new in prepared])
+        except PaymentsRefused as refused:
+            for i, refusal in refused.refusals.items():
+                plan = prepared[i][0]
+                self.locate(refusal, plan.document, errors, line_rows=plan.allocation_rows)
+            return
+        for plan, new in prepared:
+            results.record(
+                rows=plan.document.group.row_numbers, external_id=plan.document.external_id, action=plan.action, object_id=new.payment.pk
             )

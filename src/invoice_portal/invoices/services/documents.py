@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from invoice_portal.audit.services import audit_record, audit_record_many, seal_append
 from invoice_portal.companies.models import Company
+from invoice_portal.core.bulk import rows_update
 from invoice_portal.core.errors import (
     Conflict,
     CreditExceedsInvoice,
@@ -27,7 +28,7 @@ from invoice_portal.core.models import PortalSettings
 from invoice_portal.core.money import TAX_RATE_PLACES, ZERO, as_str, check_amount_limit, check_currency, minor_digits, quantize, to_decimal
 from invoice_portal.core.numbering import format_number, next_value, parse_number_format
 from invoice_portal.core.settings_store import portal_settings, settings_read_once
-from invoice_portal.invoices.line_statuses import line_statuses_sync
+from invoice_portal.invoices.line_statuses import line_statuses_sync, line_statuses_sync_many
 from invoice_portal.invoices.lines import LineSpec, parse_lines, resolve_discount_tax
 from invoice_portal.invoices.models import Direction, Invoice, InvoiceLine, Kind, Source, Status
 from invoice_portal.invoices.per_order import order_invoice_check
@@ -498,9 +499,8 @@ def invoices_settle(changes: list[tuple[Invoice, Decimal]]) -> None:
     if len(changes) == 1:
         changes[0][0].save(update_fields=fields)
     else:
-        Invoice.objects.bulk_update([invoice for invoice, _ in changes], fields)
-    for invoice, claims_void in voided:
-        line_statuses_sync(invoice, claims_void=claims_void)
+        rows_update(Invoice, [invoice for invoice, _ in changes], fields)
+    line_statuses_sync_many(voided)
     audit_record_many(paid)
 
 
