@@ -20,7 +20,6 @@ from invoice_portal.audit.services import audit_record, seal_append
 from invoice_portal.companies.models import Company
 from invoice_portal.core.errors import Conflict, PermissionDenied, ValidationFailed
 from invoice_portal.core.locks import lock_one
-from invoice_portal.documents.einvoice.units import check_unit_code
 from invoice_portal.invoices.models import Direction, Invoice, Kind, ReceivedStatus, Source, Status
 from invoice_portal.invoices.services.documents import check_credited_within_total, invoice_audit_view, invoice_content, invoice_create
 from invoice_portal.orders.models import Direction as OrderDirection
@@ -111,15 +110,6 @@ def _check_lines_on_order(lines: list[dict[str, Any]], order: Order | None) -> N
             raise ValidationFailed(f"lines[{i}].order_line: not a line of the invoice's purchase order.", field=f"lines[{i}].order_line")
 
 
-def check_line_units(lines: Any) -> None:
-    """Every line's unit is one EN 16931 knows (``documents.einvoice.units``), so the invoice can go into a run's UBL."""
-    if isinstance(lines, (str, bytes)) or not isinstance(lines, list):
-        return  # the line parser refuses it with its own message
-    for i, raw in enumerate(lines):
-        if isinstance(raw, dict):
-            check_unit_code(str(raw.get("unit_code") or "C62"), label=f"Line {i + 1}, unit", field=f"lines[{i}].unit_code")
-
-
 @transaction.atomic
 def received_invoice_create(
     *,
@@ -150,7 +140,6 @@ def received_invoice_create(
     of the same supplier and credits at most its total.
     """
     check_supplier(supplier)
-    check_line_units(lines)
     number = (number or "").strip()
     if not number:
         raise ValidationFailed("number: the supplier's invoice number is required.", field="number")

@@ -23,7 +23,7 @@ from invoice_portal.testing import Personas, refused
 
 pytestmark = pytest.mark.django_db
 
-BOX = "Line 2, unit: 'BOX' is not a UN/ECE unit code; use e.g. C62 (one) or H87 (piece)."
+BOX = "lines[1].unit_code: 'BOX' is not a UN/ECE unit code; use e.g. C62 (one) or H87 (piece)."
 
 
 def _lines(unit: str) -> list[dict[str, str]]:
@@ -68,6 +68,6 @@ def test_the_retrofit_form_shows_the_error_next_to_the_unit(ap: ApPersonas) -> N
             "price_1": "30.00", "rate_1": "20"}  # fmt: skip
     reply = client.post(reverse("supplier:invoice_without_po"), form)
     assert reply.status_code == 422
-    assert reply.context["form"].errors["unit_1"] == [BOX]
+    assert reply.context["form"].errors["unit_1"] == ["Line 2, unit: 'BOX' is not a UN/ECE unit code; use e.g. C62 (one) or H87 (piece)."]
     assert "is not a UN/ECE unit code" in reply.content.decode()
     assert not Invoice.objects.filter(number="NW-RF-U").exists()
