@@ -10,7 +10,7 @@ import time
 
 from bench.harness import emit, emit_latency, log
 from bench.server import granian
-from invoice_portal.accounts.models import Role, User
+from bench.web import bench_admin
 from invoice_portal.api.services import api_token_create
 from invoice_portal.companies.models import Company
 
@@ -18,10 +18,7 @@ CLIENTS = 8
 
 
 def run(calls_per_client: int = 60) -> None:
-    staff = User.objects.filter(email="bench-admin@bench.test").first() or User.objects.create_user(
-        "bench-admin@bench.test", None, role=Role.objects.get(code="admin")
-    )
-    _, token = api_token_create(actor=None, user=staff, name="bench-create")
+    _, token = api_token_create(actor=None, user=bench_admin(), name="bench-create")
     company = Company.objects.filter(external_id__startswith="EXT-", currency="USD").first()
     assert company is not None
     body = json.dumps({

@@ -16,7 +16,7 @@ import threading
 import time
 
 from bench.harness import emit, emit_latency, log
-from bench.web import _staff
+from bench.web import bench_admin
 from invoice_portal.api.services import api_token_create
 from invoice_portal.invoices.models import Invoice
 
@@ -71,7 +71,7 @@ def _drive(port: int, token: str, paths: list[str]) -> tuple[int, int, list[floa
 def run() -> None:
     from bench.server import granian
 
-    _, token = api_token_create(actor=None, user=_staff(), name="bench-scale-out")
+    _, token = api_token_create(actor=None, user=bench_admin(), name="bench-scale-out")
     paths = _paths()
     rates: dict[int, float] = {}
     for workers in (1, 2):

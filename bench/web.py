@@ -32,7 +32,8 @@ def _queries(companies: int) -> dict[str, Callable[[int], str]]:
     }
 
 
-def _staff() -> User:
+def bench_admin() -> User:
+    """The bench's staff Admin (made once), whose session and API tokens the suites use."""
     user = User.objects.filter(email="bench-admin@bench.test").first()
     if user is None:
         user = User.objects.create_user("bench-admin@bench.test", None, role=Role.objects.get(code="admin"))
@@ -46,7 +47,7 @@ def _check(client: Client, url: str, **headers: str) -> None:
 
 
 def run(companies: int, runs: int = 30) -> None:
-    staff = _staff()
+    staff = bench_admin()
     seller = Client()
     seller.force_login(staff)
     _, token = api_token_create(actor=None, user=staff, name="bench")
