@@ -2,8 +2,18 @@ from __future__ import annotations
 
 from typing import Any
 
+import os
+
 import pytest
 from django.db import connection
+from hypothesis import settings as hypothesis_settings
+
+# Property tests draw the same examples on every run (a seed per test, from its name), so `make test` in CI
+# repeats exactly what passed on the developer's machine; `HYPOTHESIS_PROFILE=explore` draws fresh ones
+# (and keeps the failures it finds in .hypothesis/) to hunt for new counterexamples.
+hypothesis_settings.register_profile("repeatable", derandomize=True, database=None)
+hypothesis_settings.register_profile("explore", derandomize=False)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
