@@ -150,8 +150,10 @@ class Invoice(models.Model):
     direction = models.CharField(max_length=8, choices=Direction.choices, default=Direction.ISSUED)
     source = models.CharField(max_length=16, choices=Source.choices, default=Source.MANUAL)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
-    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="invoices")
-    order = models.ForeignKey("orders.Order", null=True, blank=True, on_delete=models.PROTECT, related_name="invoices")
+    # No single-column indexes of their own: ``invoice_company_issued`` leads with the company and ``invoice_order``
+    # is the order's; a second copy would only cost every insert another index entry.
+    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="invoices", db_index=False)
+    order = models.ForeignKey("orders.Order", null=True, blank=True, on_delete=models.PROTECT, related_name="invoices", db_index=False)
     related_invoice = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="memos", help_text="The invoice a memo refers to"
     )
@@ -296,7 +298,8 @@ class Invoice(models.Model):
 
 
 class InvoiceLine(models.Model):
-    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    # Indexed by ``invoice_line_unique_no`` (invoice, line_no), which leads with it.
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines", db_index=False)
     line_no = models.PositiveIntegerField()
     kind = models.CharField(max_length=4, choices=LineKind.choices, default=LineKind.ITEM)
     sku = models.CharField(max_length=100, blank=True)
