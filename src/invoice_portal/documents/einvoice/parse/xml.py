@@ -65,28 +65,30 @@ class Children:
         self._steps = steps
 
     def _children(self, element: etree._Element) -> dict[str, list[etree._Element]]:
-        children = self._index.get(element)
-        if children is None:
-            children = {}
-            for child in element.iterchildren(etree.Element):  # elements only: comments are not read
-                children.setdefault(child.tag, []).append(child)
-            self._index[element] = children  # the key keeps the element's proxy alive, so it stays the same object
+        children: dict[str, list[etree._Element]] = {}
+        for child in element:  # a comment is kept under its own tag (a function), which no path names
+            children.setdefault(child.tag, []).append(child)
+        self._index[element] = children  # the key keeps the element's proxy alive, so it stays the same object
         return children
 
     def find(self, element: etree._Element | None, path: str) -> etree._Element | None:
         """The first element at ``path`` under ``element`` (None when ``element`` is None or nothing is there)."""
+        index = self._index
         for tag in self._steps(path):
             if element is None:
                 return None
-            found = self._children(element).get(tag)
+            found = (index.get(element) or self._children(element)).get(tag)
             element = found[0] if found else None
         return element
 
     def findall(self, element: etree._Element | None, path: str) -> list[etree._Element]:
         """Every element at ``path`` under ``element``, in document order."""
-        elements = [] if element is None else [element]
+        if element is None:
+            return []
+        index = self._index
+        elements = [element]
         for tag in self._steps(path):
-            elements = [child for parent in elements for child in self._children(parent).get(tag, ())]
+            elements = [child for parent in elements for child in (index.get(parent) or self._children(parent)).get(tag, ())]
         return elements
 
 
