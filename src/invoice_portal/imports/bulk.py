@@ -247,6 +247,11 @@ def _seal_and_audit(actor: Any, invoices: Sequence[Invoice], drafts: dict[int, t
     rows_insert(AuditEvent, events)
     by_id = {str(invoice.pk): invoice for invoice in invoices}
     audit_written([(event, by_id[event.object_id]) for event in events])  # the business events of what was issued
+    for invoice in invoices:
+        # The lines were primed for the seal and the audit view; kept, they would tie every document to its lines in
+        # a reference cycle (document → cached lines → line → document) that only a full collection of the process
+        # frees. Released, a batch's objects are freed as soon as the caller lets go of them.
+        invoice.__dict__.pop("_prefetched_objects_cache", None)
 
 
 def _check_bulk_insert() -> None:

@@ -179,3 +179,23 @@ def test_a_batch_holds_the_garbage_collector_off_and_leaves_it_as_it_found_it_ev
         assert gc.isenabled() is enabled
     finally:
         (gc.enable if was else gc.disable)()
+
+
+def test_a_stored_batch_is_freed_as_soon_as_the_caller_lets_go_of_it(customer: Company) -> None:
+    """No reference cycle ties a stored document to its lines (``imports.bulk`` primes them for the seal, then lets
+    them go): with the cyclic collector off, dropping the answers frees the documents."""
+    import gc
+    import weakref
+
+    first, second, _ = _originals(customer)
+    documents = [renumbered(first, "ERP-W-1"), renumbered(second, "ERP-W-2")]
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        answers = issued_einvoices_store(actor=None, documents=[(x, parse_einvoice(x)) for x in documents])
+        assert all(a.invoice.lines.count() > 0 for a in answers)  # still read from the database when asked
+        refs = [weakref.ref(a.invoice) for a in answers]
+        del answers
+        assert [ref() for ref in refs] == [None, None]
+    finally:
+        (gc.enable if was else gc.disable)()
