@@ -31,6 +31,10 @@ def main() -> None:
     django.setup()
     from django.core.management import call_command
 
+    from invoice_portal.core.collector import startup_heap_frozen
+
+    startup_heap_frozen()  # as the web server and the invoice-portal command do after setting Django up
+
     from bench import (
         api_create,
         einvoice_import,
