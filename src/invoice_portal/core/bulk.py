@@ -91,12 +91,18 @@ def _binary_types(fields: Sequence[models.Field[Any, Any]]) -> list[str] | None:
     return types
 
 
+# Up to this many rows, one ``INSERT … RETURNING`` (one round trip) beats the sequence read and the ``COPY``
+# exchange (three): what one transition writes, e.g. its business events.
+SMALL_INSERT = 4
+
+
 def rows_insert(model: type[models.Model], objs: Sequence[models.Model]) -> None:
     """Insert new rows (of any model without side effects on save) and set their ids: ``COPY`` on PostgreSQL,
     ``bulk_create`` elsewhere.
 
     ``bulk_create`` spends most of its time preparing each value of each row; ``COPY`` streams the
-    rows as they are. The ids are taken from the table's sequence first, as an INSERT would.
+    rows as they are. The ids are taken from the table's sequence first, as an INSERT would. A few rows
+    (``SMALL_INSERT``) go in one ``INSERT … RETURNING`` of the same values instead.
     """
     if not objs:
         return
@@ -105,6 +111,9 @@ def rows_insert(model: type[models.Model], objs: Sequence[models.Model]) -> None
         return
     meta = model._meta
     qn = connection.ops.quote_name
+    if len(objs) <= SMALL_INSERT:
+        _rows_insert_returning(model, objs)
+        return
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)", [meta.db_table, meta.pk.column, len(objs)]
@@ -112,6 +121,7 @@ def rows_insert(model: type[models.Model], objs: Sequence[models.Model]) -> None
         for obj, (pk,) in zip(objs, cursor.fetchall(), strict=True):
             obj.pk = pk
             obj._state.adding = False
+            obj._state.db = connection.alias
         fields = [f for f in meta.concrete_fields if not f.generated]
         getters = [_copy_getter(f) for f in fields]
         columns = ", ".join(qn(str(f.column)) for f in fields)
@@ -122,6 +132,26 @@ def rows_insert(model: type[models.Model], objs: Sequence[models.Model]) -> None
                 copy.set_types(types)
             for obj in objs:
                 copy.write_row([get(obj) for get in getters])
+
+
+def _rows_insert_returning(model: type[models.Model], objs: Sequence[models.Model]) -> None:
+    """``rows_insert`` of a few rows: the same column values, in one ``INSERT … RETURNING`` (PostgreSQL)."""
+    meta = model._meta
+    qn = connection.ops.quote_name
+    fields = [f for f in meta.concrete_fields if not f.generated and not f.primary_key]
+    getters = [_copy_getter(f) for f in fields]
+    row = f"({', '.join(['%s'] * len(fields))})"
+    sql = (
+        f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(str(f.column)) for f in fields)}) "
+        f"VALUES {', '.join([row] * len(objs))} RETURNING {qn(str(meta.pk.column))}"
+    )
+    params = [get(obj) for obj in objs for get in getters]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for obj, (pk,) in zip(objs, cursor.fetchall(), strict=True):
+            obj.pk = pk
+            obj._state.adding = False
+            obj._state.db = connection.alias
 
 
 def rows_update(model: type[models.Model], objs: Sequence[models.Model], fields: Sequence[str]) -> None:
