@@ -23,6 +23,7 @@ from django.utils import timezone
 from invoice_portal.audit.services import audit_record, snapshot
 from invoice_portal.companies.models import Company
 from invoice_portal.companies.selectors import company_tree_ids
+from invoice_portal.core.bulk import rows_insert
 from invoice_portal.core.errors import (
     AllocationExceedsBalance,
     AllocationExceedsPayment,
@@ -228,9 +229,9 @@ def payment_record(
     check_targets(requests, seen, company=company, currency=currency, allowed_companies=allowed)
     with settings_read_once():
         payment = new.payment
-        payment.save(force_insert=True)
+        rows_insert(Payment, [payment])
         audit_record(actor=actor, obj=payment, action="payment.record", after=payment_record_audit(payment, requests))
-        Allocation.objects.bulk_create(Allocation(payment=payment, invoice_id=r.invoice_id, amount=r.amount) for r in requests)
+        rows_insert(Allocation, [Allocation(payment=payment, invoice_id=r.invoice_id, amount=r.amount) for r in requests])
         receipt = payment_receipt_write(payment, paid=[(seen[r.invoice_id], r.amount) for r in requests])
     _settle_locked(requests, company=company, currency=currency, allowed_companies=allowed, receipt=receipt)
     return payment

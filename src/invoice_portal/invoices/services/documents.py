@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from invoice_portal.audit.services import audit_record, audit_record_many, seal_append
 from invoice_portal.companies.models import Company
-from invoice_portal.core.bulk import rows_update
+from invoice_portal.core.bulk import rows_insert, rows_update
 from invoice_portal.core.errors import (
     Conflict,
     CreditExceedsInvoice,
@@ -159,9 +159,10 @@ def _write_lines(invoice: Invoice, *, new: bool = False) -> None:
     disputed = [ln.line_no for ln in removed if ln.disputes.exists()]
     if disputed:
         raise InvoiceNotEditable(f"Line {disputed[0]} of {invoice} has been disputed; it can be changed but not removed.", field="lines")
-    InvoiceLine.objects.filter(pk__in=[ln.pk for ln in removed]).delete()
+    if removed:  # (the deletion collector costs as much as an insert even with nothing to delete)
+        InvoiceLine.objects.filter(pk__in=[ln.pk for ln in removed]).delete()
     InvoiceLine.objects.bulk_update(revised, _LINE_FIELDS)
-    InvoiceLine.objects.bulk_create(added)
+    rows_insert(InvoiceLine, added)
     if all(row.pk is not None for row in added):
         # The rows just written are what a re-read would return (the same values, if not the same trailing zeros).
         _set_lines(invoice, sorted([*revised, *added], key=lambda ln: ln.line_no))
@@ -284,7 +285,7 @@ def invoice_create(
     )  # fmt: skip
     _set_header(invoice, header, specs)
     _apply_totals(invoice, specs)
-    invoice.save()
+    rows_insert(Invoice, [invoice])
     _write_lines(invoice, new=True)
     audit_record(actor=actor, obj=invoice, action="invoice.create", after=invoice_audit_view(invoice))
     if issue:
