@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -474,10 +474,11 @@ def invoice_settle(invoice: Invoice, *, allocated: Decimal) -> None:
     invoices_settle([(invoice, allocated)])
 
 
-def invoices_settle(changes: list[tuple[Invoice, Decimal]]) -> None:
+def invoices_settle(changes: list[tuple[Invoice, Decimal]], *, audit: Sequence[dict[str, Any]] = ()) -> None:
     """``invoice_settle`` for several locked documents of one transition: one update for all of them, and
-    the "invoice paid" audit events of those it settles in one insert."""
-    paid: list[dict[str, Any]] = []
+    the "invoice paid" audit events of those it settles in one insert. ``audit``: the transition's own audit
+    entries (``audit_record_many``'s), written first in that same insert."""
+    paid: list[dict[str, Any]] = list(audit)
     now = timezone.now()
     voided: list[tuple[Invoice, bool]] = []
     for invoice, allocated in changes:
