@@ -155,9 +155,10 @@ def _rows_insert_returning(model: type[models.Model], objs: Sequence[models.Mode
 
 
 def rows_update(model: type[models.Model], objs: Sequence[models.Model], fields: Sequence[str]) -> None:
-    """Store ``fields`` of existing rows, each row its own values: one ``UPDATE … WHERE id = %s`` prepared once and
-    run for every row (``executemany``), where ``bulk_update`` builds one ``CASE`` per field listing every row (slow to
-    build and to run for hundreds of rows). No signals, no ``auto_now``: the caller sets what changes."""
+    """Store ``fields`` of existing rows, each row its own values: on PostgreSQL one ``UPDATE … FROM (VALUES …)`` joining
+    the rows' new values by id; elsewhere (or with a row given twice) one ``UPDATE … WHERE id = %s`` prepared once and run
+    for every row (``executemany``). ``bulk_update`` builds one ``CASE`` per field listing every row (slow to build and to
+    run for hundreds of rows). No signals, no ``auto_now``: the caller sets what changes."""
     if not objs:
         return
     meta = model._meta
@@ -165,8 +166,32 @@ def rows_update(model: type[models.Model], objs: Sequence[models.Model], fields:
     columns = [field for name in fields if isinstance(field := meta.get_field(name), models.Field)]
     if len(columns) != len(fields):
         raise ValueError(f"rows_update: {fields} are not all columns of {meta.label}")
+    params = [[field.get_db_prep_save(getattr(obj, field.attname), connection) for field in columns] + [obj.pk] for obj in objs]
+    if connection.vendor == "postgresql" and len({obj.pk for obj in objs}) == len(objs):
+        _rows_update_from_values(model, columns, params)
+        return
     assigned = ", ".join(f"{qn(str(field.column))} = %s" for field in columns)
     sql = f"UPDATE {qn(meta.db_table)} SET {assigned} WHERE {qn(str(meta.pk.column))} = %s"
-    params = [[field.get_db_prep_save(getattr(obj, field.attname), connection) for field in columns] + [obj.pk] for obj in objs]
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)
+
+
+UPDATE_BATCH = 500
+
+
+def _rows_update_from_values(model: type[models.Model], columns: Sequence[models.Field[Any, Any]], params: list[list[Any]]) -> None:
+    """``rows_update`` on PostgreSQL: one ``UPDATE … FROM (VALUES …)`` per ``UPDATE_BATCH`` rows (each row once), the values
+    cast to their columns' types."""
+    meta = model._meta
+    qn = connection.ops.quote_name
+    assigned = ", ".join(f"{qn(str(field.column))} = v.c{i}" for i, field in enumerate(columns))
+    row = f"({', '.join(f'%s::{field.cast_db_type(connection)}' for field in [*columns, meta.pk])})"
+    names = ", ".join([*(f"c{i}" for i in range(len(columns))), "pk"])
+    with connection.cursor() as cursor:
+        for start in range(0, len(params), UPDATE_BATCH):
+            batch = params[start : start + UPDATE_BATCH]
+            cursor.execute(
+                f"UPDATE {qn(meta.db_table)} SET {assigned} FROM (VALUES {', '.join([row] * len(batch))}) AS v({names}) "
+                f"WHERE {qn(meta.db_table)}.{qn(str(meta.pk.column))} = v.pk",
+                [value for values in batch for value in values],
+            )

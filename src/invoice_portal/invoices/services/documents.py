@@ -497,11 +497,7 @@ def invoices_settle(changes: list[tuple[Invoice, Decimal]], *, audit: Sequence[d
             paid.append(
                 {"actor": None, "obj": invoice, "action": "invoice.paid", "before": {"status": was}, "after": {"status": Status.PAID}}
             )
-    fields = ["allocated_total", "balance", "status", "updated_at"]
-    if len(changes) == 1:
-        changes[0][0].save(update_fields=fields)
-    else:
-        rows_update(Invoice, [invoice for invoice, _ in changes], fields)
+    rows_update(Invoice, [invoice for invoice, _ in changes], ["allocated_total", "balance", "status", "updated_at"])
     line_statuses_sync_many(voided)
     audit_record_many(paid)
 
