@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Sum, prefetch_related_objects
+from django.db.models import Sum
 from django.utils import timezone
 
 from invoice_portal.audit.services import audit_record, audit_record_many, seal_append
@@ -181,12 +181,19 @@ def _set_lines(invoice: Invoice, lines: list[InvoiceLine]) -> None:
 
 
 def _load_lines(invoice: Invoice, *, refresh: bool = False) -> None:
-    """Read the document's lines once; the audit views, the seal and the checks of one transition reuse them."""
+    """Read the document's lines once; the audit views, the seal and the checks of one transition reuse them.
+
+    One plain read kept as ``prefetch_related("lines")`` would keep it (each line knowing its invoice), without
+    the prefetch machinery, which costs more than the read itself for one document."""
     cache = getattr(invoice, "_prefetched_objects_cache", {})
-    if refresh:
-        cache.pop("lines", None)
-    if "lines" not in cache:
-        prefetch_related_objects([invoice], "lines")
+    if refresh or "lines" not in cache:
+        lines = list(InvoiceLine.objects.filter(invoice_id=invoice.pk).order_by("line_no"))
+        for line in lines:
+            _LINE_INVOICE.set_cached_value(line, invoice)
+        _set_lines(invoice, lines)
+
+
+_LINE_INVOICE = InvoiceLine._meta.get_field("invoice")
 
 
 def _set_header(invoice: Invoice, fields: dict[str, Any], specs: list[LineSpec]) -> None:
@@ -426,7 +433,7 @@ def _issue_locked(*, actor: Any, invoice: Invoice, issue_date: dt.date | None, n
         content = invoice_content(invoice)
         invoice.save(update_fields=["issue_date", "due_date", "number", "issued_at", "seller_snapshot", "status", "updated_at"])
         line_statuses_sync(invoice, disputed=())
-        audit_record(actor=actor, obj=invoice, action="invoice.issue", before=before, after=invoice_audit_view(invoice))
+        audit_record(actor=actor, obj=invoice, action="invoice.issue", before=before, after=invoice_audit_view(invoice, content=content))
         if email is not None:
             email.write()
         seal_append(invoice_id=invoice.pk, version=invoice.version, content=content)
