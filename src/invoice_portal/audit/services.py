@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from invoice_portal.audit.context import current_origin
 from invoice_portal.audit.models import AuditEvent, ChainHead, DocumentSeal
+from invoice_portal.core.bulk import rows_insert
 
 
 def _plain(value: Any) -> Any:
@@ -82,7 +83,7 @@ def audit_record(
     after: dict[str, Any] | None = None,
 ) -> AuditEvent:
     event = _audit_event(actor=actor, obj=obj, action=action, before=before, after=after)
-    event.save(force_insert=True)
+    rows_insert(AuditEvent, [event])
     audit_written([(event, obj)])
     return event
 
@@ -92,7 +93,8 @@ def audit_record_many(entries: list[dict[str, Any]]) -> list[AuditEvent]:
     the listeners are called once with all of them, so their business events are one insert too."""
     if not entries:
         return []
-    events = AuditEvent.objects.bulk_create([_audit_event(**entry) for entry in entries])
+    events = [_audit_event(**entry) for entry in entries]
+    rows_insert(AuditEvent, events)
     audit_written([(event, entry["obj"]) for event, entry in zip(events, entries, strict=True)])
     return events
 

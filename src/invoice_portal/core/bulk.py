@@ -163,12 +163,18 @@ def _sequence(cursor: Any, model: type[models.Model]) -> str:
     return name
 
 
+# Up to this many rows, one ``INSERT … RETURNING`` (one round trip) beats the sequence read and the ``COPY``
+# exchange (three): what one transition writes, e.g. its business events.
+SMALL_INSERT = 4
+
+
 def rows_insert(model: type[models.Model], objs: Sequence[models.Model]) -> None:
     """Insert new rows (of any model without side effects on save) and set their ids: ``COPY`` on PostgreSQL,
     ``bulk_create`` elsewhere.
 
     ``bulk_create`` spends most of its time preparing each value of each row; ``COPY`` streams the
-    rows as they are. The ids are taken from the table's sequence first, as an INSERT would.
+    rows as they are. The ids are taken from the table's sequence first, as an INSERT would. A few rows
+    (``SMALL_INSERT``) go in one ``INSERT … RETURNING`` of the same values instead.
     """
     if not objs:
         return
@@ -177,11 +183,15 @@ def rows_insert(model: type[models.Model], objs: Sequence[models.Model]) -> None
         return
     meta = model._meta
     qn = connection.ops.quote_name
+    if len(objs) <= SMALL_INSERT:
+        _rows_insert_returning(model, objs)
+        return
     with connection.cursor() as cursor:
         cursor.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [_sequence(cursor, model), len(objs)])
         for obj, (pk,) in zip(objs, cursor.fetchall(), strict=True):
             obj.pk = pk
             obj._state.adding = False
+            obj._state.db = connection.alias
         fields = [f for f in meta.concrete_fields if not f.generated]
         encoded: dict[int, str] = {}
         getters = [_copy_getter(f, encoded) for f in fields]
@@ -195,10 +205,32 @@ def rows_insert(model: type[models.Model], objs: Sequence[models.Model]) -> None
                 copy.write_row([get(obj) for get in getters])
 
 
+def _rows_insert_returning(model: type[models.Model], objs: Sequence[models.Model]) -> None:
+    """``rows_insert`` of a few rows: the same column values, in one ``INSERT … RETURNING`` (PostgreSQL)."""
+    meta = model._meta
+    qn = connection.ops.quote_name
+    fields = [f for f in meta.concrete_fields if not f.generated and not f.primary_key]
+    encoded: dict[int, str] = {}
+    getters = [_copy_getter(f, encoded) for f in fields]
+    row = f"({', '.join(['%s'] * len(fields))})"
+    sql = (
+        f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(str(f.column)) for f in fields)}) "
+        f"VALUES {', '.join([row] * len(objs))} RETURNING {qn(str(meta.pk.column))}"
+    )
+    params = [get(obj) for obj in objs for get in getters]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for obj, (pk,) in zip(objs, cursor.fetchall(), strict=True):
+            obj.pk = pk
+            obj._state.adding = False
+            obj._state.db = connection.alias
+
+
 def rows_update(model: type[models.Model], objs: Sequence[models.Model], fields: Sequence[str]) -> None:
-    """Store ``fields`` of existing rows, each row its own values: one ``UPDATE … WHERE id = %s`` prepared once and
-    run for every row (``executemany``), where ``bulk_update`` builds one ``CASE`` per field listing every row (slow to
-    build and to run for hundreds of rows). No signals, no ``auto_now``: the caller sets what changes."""
+    """Store ``fields`` of existing rows, each row its own values: on PostgreSQL one ``UPDATE … FROM (VALUES …)`` joining
+    the rows' new values by id; elsewhere (or with a row given twice) one ``UPDATE … WHERE id = %s`` prepared once and run
+    for every row (``executemany``). ``bulk_update`` builds one ``CASE`` per field listing every row (slow to build and to
+    run for hundreds of rows). No signals, no ``auto_now``: the caller sets what changes."""
     if not objs:
         return
     meta = model._meta
@@ -206,8 +238,32 @@ def rows_update(model: type[models.Model], objs: Sequence[models.Model], fields:
     columns = [field for name in fields if isinstance(field := meta.get_field(name), models.Field)]
     if len(columns) != len(fields):
         raise ValueError(f"rows_update: {fields} are not all columns of {meta.label}")
+    params = [[field.get_db_prep_save(getattr(obj, field.attname), connection) for field in columns] + [obj.pk] for obj in objs]
+    if connection.vendor == "postgresql" and len({obj.pk for obj in objs}) == len(objs):
+        _rows_update_from_values(model, columns, params)
+        return
     assigned = ", ".join(f"{qn(str(field.column))} = %s" for field in columns)
     sql = f"UPDATE {qn(meta.db_table)} SET {assigned} WHERE {qn(str(meta.pk.column))} = %s"
-    params = [[field.get_db_prep_save(getattr(obj, field.attname), connection) for field in columns] + [obj.pk] for obj in objs]
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)
+
+
+UPDATE_BATCH = 500
+
+
+def _rows_update_from_values(model: type[models.Model], columns: Sequence[models.Field[Any, Any]], params: list[list[Any]]) -> None:
+    """``rows_update`` on PostgreSQL: one ``UPDATE … FROM (VALUES …)`` per ``UPDATE_BATCH`` rows (each row once), the values
+    cast to their columns' types."""
+    meta = model._meta
+    qn = connection.ops.quote_name
+    assigned = ", ".join(f"{qn(str(field.column))} = v.c{i}" for i, field in enumerate(columns))
+    row = f"({', '.join(f'%s::{field.cast_db_type(connection)}' for field in [*columns, meta.pk])})"
+    names = ", ".join([*(f"c{i}" for i in range(len(columns))), "pk"])
+    with connection.cursor() as cursor:
+        for start in range(0, len(params), UPDATE_BATCH):
+            batch = params[start : start + UPDATE_BATCH]
+            cursor.execute(
+                f"UPDATE {qn(meta.db_table)} SET {assigned} FROM (VALUES {', '.join([row] * len(batch))}) AS v({names}) "
+                f"WHERE {qn(meta.db_table)}.{qn(str(meta.pk.column))} = v.pk",
+                [value for values in batch for value in values],
+            )

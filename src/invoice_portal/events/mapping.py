@@ -71,7 +71,7 @@ def _on_payment(audit: AuditEvent, payment: Payment) -> EventSpec | None:
         type_ = _PAYMENT_EVENTS[audit.action]
     else:
         return None
-    # payment_record audits before it writes the allocation rows: the audited request is what it writes.
+    # payment.record's audit names the allocations the payment writes: the payload takes them from there, no read.
     allocations = after.get("allocations") if audit.action == "payment.record" else None
     payload: dict[str, Any] = payment_payload(payment, allocations=allocations)
     released = amounts_by_invoice(after.get("released") or {}, payment.currency)

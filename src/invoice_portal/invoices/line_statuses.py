@@ -28,6 +28,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import models, transaction
+from django.db.models import Exists, OuterRef
 
 from invoice_portal.accounts.selectors import user_has_perm
 from invoice_portal.audit.services import audit_record
@@ -184,10 +185,15 @@ def line_statuses_sync_many(changes: Sequence[tuple[Any, bool]]) -> None:
         return
     unread = [invoice.pk for invoice, _ in synced if "lines" not in getattr(invoice, "_prefetched_objects_cache", {})]
     read: dict[int, list[Any]] = {pk: [] for pk in unread}
-    for row in InvoiceLine.objects.filter(invoice_id__in=unread) if unread else ():
-        read[row.invoice_id].append(row)
     disputed: dict[int, set[int]] = {invoice.pk: set() for invoice, _ in synced}
-    pairs = Dispute.objects.filter(invoice_id__in=list(disputed), status=DisputeStatus.OPEN).values_list("invoice_id", "line_id")
+    # The lines not loaded yet come with whether an open dispute names them (one query, not two).
+    open_dispute = Dispute.objects.filter(invoice_id=OuterRef("invoice_id"), line_id=OuterRef("pk"), status=DisputeStatus.OPEN)
+    for row in InvoiceLine.objects.filter(invoice_id__in=unread).annotate(disputed=Exists(open_dispute)) if unread else ():
+        read[row.invoice_id].append(row)
+        if row.disputed:
+            disputed[row.invoice_id].add(row.pk)
+    loaded = [pk for pk in disputed if pk not in read]
+    pairs = Dispute.objects.filter(invoice_id__in=loaded, status=DisputeStatus.OPEN).values_list("invoice_id", "line_id") if loaded else ()
     for invoice_id, line_id in pairs:
         disputed[invoice_id].add(line_id)
     changed: list[Any] = []

@@ -321,7 +321,9 @@ class InvoiceLine(models.Model):
     )
 
     class Meta:
-        ordering = ["invoice", "line_no"]
+        # By the invoice's id (newest first, as invoices are ordered), not by "invoice": that orders by the
+        # invoice's own ordering and joins its table into every read of lines.
+        ordering = ["-invoice_id", "line_no"]
         constraints = [
             models.CheckConstraint(condition=Q(customer_status__in=CustomerLineStatus.values), name="invoice_line_customer_status_valid"),
             models.CheckConstraint(

@@ -30,6 +30,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from invoice_portal.audit.context import current_origin
 from invoice_portal.audit.services import audit_record, snapshot
+from invoice_portal.core.bulk import row_new, rows_insert
 from invoice_portal.core.errors import Conflict, InvalidTransition, ValidationFailed
 from invoice_portal.core.money import format_money
 from invoice_portal.core.settings_store import portal_settings
@@ -83,13 +84,14 @@ def message_queue(
 
     A message with nobody to send to is logged as failed, so the seller sees who has no address.
     """
-    message = Message.objects.create(
-        kind=kind, to=to, subject=subject[:300], body=body, created_by=_actor(actor), invoice=invoice, payment=payment,
+    message = row_new(
+        Message, kind=kind, to=to, subject=subject[:300], body=body, created_by=_actor(actor), invoice=invoice, payment=payment,
         company=company if company is not None else (invoice.company if invoice is not None else None),
         recipient_user=recipient_user, reminder_offset=reminder_offset, attach_pdf=attach_pdf,
         status=MessageStatus.QUEUED if to else MessageStatus.FAILED,
         last_error="" if to else "No email address: give the customer a billing email, or a company admin.",
     )  # fmt: skip
+    rows_insert(Message, [message])
     if to:
         _enqueue_on_commit(message.pk)
     return message

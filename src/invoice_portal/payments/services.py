@@ -20,9 +20,10 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from invoice_portal.audit.services import audit_record, snapshot
+from invoice_portal.audit.services import audit_record, audit_record_many, snapshot
 from invoice_portal.companies.models import Company
 from invoice_portal.companies.selectors import company_tree_ids
+from invoice_portal.core.bulk import rows_insert
 from invoice_portal.core.errors import (
     AllocationExceedsBalance,
     AllocationExceedsPayment,
@@ -222,17 +223,19 @@ def payment_record(
         raise ValidationFailed(f"external_id: a payment '{external_id}' exists already.", field="external_id")
     # Reads and writes that do not depend on the invoices' balances come first, nothing locked: the
     # targets as they stand (refused early with the same checks as below; kind, currency and company do
-    # not change once issued), the payment, its audit and event, its allocation rows and the receipt.
+    # not change once issued), the payment, its allocation rows and the receipt.
     seen = Invoice.objects.in_bulk([r.invoice_id for r in requests]) if requests else {}
     allowed = payer_companies(company, seen.values())
     check_targets(requests, seen, company=company, currency=currency, allowed_companies=allowed)
     with settings_read_once():
         payment = new.payment
-        payment.save(force_insert=True)
-        audit_record(actor=actor, obj=payment, action="payment.record", after=payment_record_audit(payment, requests))
-        Allocation.objects.bulk_create(Allocation(payment=payment, invoice_id=r.invoice_id, amount=r.amount) for r in requests)
+        rows_insert(Payment, [payment])
+        rows_insert(Allocation, [Allocation(payment=payment, invoice_id=r.invoice_id, amount=r.amount) for r in requests])
         receipt = payment_receipt_write(payment, paid=[(seen[r.invoice_id], r.amount) for r in requests])
-    _settle_locked(requests, company=company, currency=currency, allowed_companies=allowed, receipt=receipt)
+    # The payment's audit event goes in one insert with the "invoice paid" events of the invoices it settles
+    # (and their business events in one more): one write of each kind per payment, not two.
+    recorded = {"actor": actor, "obj": payment, "action": "payment.record", "after": payment_record_audit(payment, requests)}
+    _settle_locked(requests, company=company, currency=currency, allowed_companies=allowed, receipt=receipt, audit=[recorded])
     return payment
 
 
@@ -244,15 +247,23 @@ def payer_companies(company: Company, invoices: Iterable[Invoice]) -> set[int]:
 
 
 def _settle_locked(
-    requests: Sequence[AllocationRequest], *, company: Company, currency: str, allowed_companies: set[int], receipt: ReceiptEmail | None
+    requests: Sequence[AllocationRequest],
+    *,
+    company: Company,
+    currency: str,
+    allowed_companies: set[int],
+    receipt: ReceiptEmail | None,
+    audit: Sequence[dict[str, Any]],
 ) -> None:
     """The serialized stretch of a payment, the last statements before COMMIT: lock the invoices (ascending),
-    check again what a concurrent transaction may have changed (status, balance), settle them in one update."""
+    check again what a concurrent transaction may have changed (status, balance), settle them in one update.
+    ``audit``: the payment's own audit entries, written with those of the settled invoices."""
     if not requests:
+        audit_record_many(list(audit))
         return
     invoices = lock_rows(Invoice, (r.invoice_id for r in requests), no_key=True)
     check_targets(requests, invoices, company=company, currency=currency, allowed_companies=allowed_companies)
-    invoices_settle([(invoices[r.invoice_id], invoices[r.invoice_id].allocated_total + r.amount) for r in requests])
+    invoices_settle([(invoices[r.invoice_id], invoices[r.invoice_id].allocated_total + r.amount) for r in requests], audit=audit)
     if receipt is not None:
         receipt.confirm(invoices)
 

@@ -95,3 +95,38 @@ def test_rows_insert_keeps_every_byte_and_value_of_a_table_with_a_bytes_column(p
             row.invoice_id, row.size, row.sha256, row.filename, row.purpose, row.created_by_id,
         )  # fmt: skip
         assert got.created_at is not None
+
+
+def test_rows_update_stores_each_rows_own_values_and_nothing_else(personas: Any) -> None:
+    """One statement on PostgreSQL (``UPDATE … FROM (VALUES …)``), one per row elsewhere: the same rows either way."""
+    import datetime as dt
+
+    from invoice_portal.core.bulk import rows_update
+    from invoice_portal.testing import make_invoice
+
+    invoices = [make_invoice(company=personas.acme, amount=amount) for amount in ("100.00", "250.50", "80.00")]
+    untouched = make_invoice(company=personas.acme, amount="70.00")
+    when = dt.datetime(2026, 3, 4, 5, 6, 7, tzinfo=dt.UTC)
+    for invoice, (allocated, status) in zip(invoices, [("100.00", "paid"), ("0.25", "partially_paid"), ("0", "open")], strict=True):
+        invoice.allocated_total, invoice.balance = Decimal(allocated), invoice.total - Decimal(allocated)
+        invoice.status, invoice.updated_at, invoice.po_number = status, when, "not stored"
+    rows_update(Invoice, invoices, ["allocated_total", "balance", "status", "updated_at"])
+    stored = {i.pk: i for i in Invoice.objects.filter(pk__in=[i.pk for i in [*invoices, untouched]])}
+    for invoice in invoices:
+        got = stored[invoice.pk]
+        assert (got.allocated_total, got.balance, got.status, got.updated_at, got.po_number) == (
+            invoice.allocated_total, invoice.balance, invoice.status, when, "",
+        )  # fmt: skip
+    assert (stored[untouched.pk].allocated_total, stored[untouched.pk].status) == (Decimal(0), "open")
+
+
+def test_rows_update_with_a_row_given_twice_stores_the_last(personas: Any) -> None:
+    from invoice_portal.core.bulk import rows_update
+    from invoice_portal.testing import make_invoice
+
+    invoice = make_invoice(company=personas.acme, lines=2)
+    first, second = list(invoice.lines.order_by("line_no"))
+    again = InvoiceLine.objects.get(pk=first.pk)
+    first.customer_status, second.customer_status, again.customer_status = "paid", "disputed", "new"
+    rows_update(InvoiceLine, [first, second, again], ["customer_status"])
+    assert dict(invoice.lines.values_list("line_no", "customer_status")) == {1: "new", 2: "disputed"}

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Sum, prefetch_related_objects
+from django.db.models import Sum
 from django.utils import timezone
 
 from invoice_portal.audit.services import audit_record, audit_record_many, seal_append
 from invoice_portal.companies.models import Company
-from invoice_portal.core.bulk import rows_update
+from invoice_portal.core.bulk import rows_insert, rows_update
 from invoice_portal.core.errors import (
     Conflict,
     CreditExceedsInvoice,
@@ -159,9 +159,10 @@ def _write_lines(invoice: Invoice, *, new: bool = False) -> None:
     disputed = [ln.line_no for ln in removed if ln.disputes.exists()]
     if disputed:
         raise InvoiceNotEditable(f"Line {disputed[0]} of {invoice} has been disputed; it can be changed but not removed.", field="lines")
-    InvoiceLine.objects.filter(pk__in=[ln.pk for ln in removed]).delete()
+    if removed:  # (the deletion collector costs as much as an insert even with nothing to delete)
+        InvoiceLine.objects.filter(pk__in=[ln.pk for ln in removed]).delete()
     InvoiceLine.objects.bulk_update(revised, _LINE_FIELDS)
-    InvoiceLine.objects.bulk_create(added)
+    rows_insert(InvoiceLine, added)
     if all(row.pk is not None for row in added):
         # The rows just written are what a re-read would return (the same values, if not the same trailing zeros).
         _set_lines(invoice, sorted([*revised, *added], key=lambda ln: ln.line_no))
@@ -180,12 +181,19 @@ def _set_lines(invoice: Invoice, lines: list[InvoiceLine]) -> None:
 
 
 def _load_lines(invoice: Invoice, *, refresh: bool = False) -> None:
-    """Read the document's lines once; the audit views, the seal and the checks of one transition reuse them."""
+    """Read the document's lines once; the audit views, the seal and the checks of one transition reuse them.
+
+    One plain read kept as ``prefetch_related("lines")`` would keep it (each line knowing its invoice), without
+    the prefetch machinery, which costs more than the read itself for one document."""
     cache = getattr(invoice, "_prefetched_objects_cache", {})
-    if refresh:
-        cache.pop("lines", None)
-    if "lines" not in cache:
-        prefetch_related_objects([invoice], "lines")
+    if refresh or "lines" not in cache:
+        lines = list(InvoiceLine.objects.filter(invoice_id=invoice.pk).order_by("line_no"))
+        for line in lines:
+            _LINE_INVOICE.set_cached_value(line, invoice)
+        _set_lines(invoice, lines)
+
+
+_LINE_INVOICE = InvoiceLine._meta.get_field("invoice")
 
 
 def _set_header(invoice: Invoice, fields: dict[str, Any], specs: list[LineSpec]) -> None:
@@ -284,7 +292,7 @@ def invoice_create(
     )  # fmt: skip
     _set_header(invoice, header, specs)
     _apply_totals(invoice, specs)
-    invoice.save()
+    rows_insert(Invoice, [invoice])
     _write_lines(invoice, new=True)
     audit_record(actor=actor, obj=invoice, action="invoice.create", after=invoice_audit_view(invoice))
     if issue:
@@ -425,7 +433,7 @@ def _issue_locked(*, actor: Any, invoice: Invoice, issue_date: dt.date | None, n
         content = invoice_content(invoice)
         invoice.save(update_fields=["issue_date", "due_date", "number", "issued_at", "seller_snapshot", "status", "updated_at"])
         line_statuses_sync(invoice, disputed=())
-        audit_record(actor=actor, obj=invoice, action="invoice.issue", before=before, after=invoice_audit_view(invoice))
+        audit_record(actor=actor, obj=invoice, action="invoice.issue", before=before, after=invoice_audit_view(invoice, content=content))
         if email is not None:
             email.write()
         seal_append(invoice_id=invoice.pk, version=invoice.version, content=content)
@@ -473,10 +481,11 @@ def invoice_settle(invoice: Invoice, *, allocated: Decimal) -> None:
     invoices_settle([(invoice, allocated)])
 
 
-def invoices_settle(changes: list[tuple[Invoice, Decimal]]) -> None:
+def invoices_settle(changes: list[tuple[Invoice, Decimal]], *, audit: Sequence[dict[str, Any]] = ()) -> None:
     """``invoice_settle`` for several locked documents of one transition: one update for all of them, and
-    the "invoice paid" audit events of those it settles in one insert."""
-    paid: list[dict[str, Any]] = []
+    the "invoice paid" audit events of those it settles in one insert. ``audit``: the transition's own audit
+    entries (``audit_record_many``'s), written first in that same insert."""
+    paid: list[dict[str, Any]] = list(audit)
     now = timezone.now()
     voided: list[tuple[Invoice, bool]] = []
     for invoice, allocated in changes:
@@ -495,11 +504,7 @@ def invoices_settle(changes: list[tuple[Invoice, Decimal]]) -> None:
             paid.append(
                 {"actor": None, "obj": invoice, "action": "invoice.paid", "before": {"status": was}, "after": {"status": Status.PAID}}
             )
-    fields = ["allocated_total", "balance", "status", "updated_at"]
-    if len(changes) == 1:
-        changes[0][0].save(update_fields=fields)
-    else:
-        rows_update(Invoice, [invoice for invoice, _ in changes], fields)
+    rows_update(Invoice, [invoice for invoice, _ in changes], ["allocated_total", "balance", "status", "updated_at"])
     line_statuses_sync_many(voided)
     audit_record_many(paid)
 
