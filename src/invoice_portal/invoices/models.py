@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
@@ -272,7 +273,17 @@ class Invoice(models.Model):
 
     @property
     def is_overdue(self) -> bool:
-        return self.status in (Status.OPEN, Status.PARTIALLY_PAID) and self.due_date is not None and self.due_date < timezone.localdate()
+        return self.is_overdue_on(timezone.localdate())
+
+    def is_overdue_on(self, today: dt.date) -> bool:
+        """``is_overdue`` for a list of documents, which reads the local date once."""
+        return self.status in (Status.OPEN, Status.PARTIALLY_PAID) and self.due_date is not None and self.due_date < today
+
+    @property
+    def hold_in_force(self) -> bool:
+        """On a collection hold that still matters: an unpaid invoice whose reminders are paused (the hold flag
+        outlives the payment; the ``on_hold`` filter and the home page's count read it the same way)."""
+        return self.on_hold and self.status in (Status.OPEN, Status.PARTIALLY_PAID)
 
     @property
     def nothing_to_pay(self) -> bool:
