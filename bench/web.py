@@ -94,6 +94,9 @@ def run(companies: int, runs: int = 30) -> None:
         portals = {}
         for pk in set(drawn):
             portals[pk] = Client()
+            # One server for every buyer, as in production: a fresh test Client builds its own handler and loads the
+            # middleware on its first request (WhiteNoise scans every static file: tens of ms), once per process.
+            portals[pk].handler = seller.handler
             portals[pk].force_login(User.objects.get(pk=pk))
         sequence = iter(drawn)
 
