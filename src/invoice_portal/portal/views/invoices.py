@@ -40,7 +40,7 @@ from invoice_portal.remittances.services import promise_to_pay_create
 def _filtered(request: HttpRequest, permission: str) -> tuple[InvoiceFilterForm, QuerySet[Invoice], QuerySet[Invoice]]:
     """The filter form, the user's scope under ``permission`` and the filtered, sorted rows of that scope."""
     scope = invoices_visible_to(request.user, permission)
-    form = InvoiceFilterForm(request.GET, companies=selectors.scope_companies(scope))
+    form = InvoiceFilterForm(request.GET, companies=selectors.scope_companies(scope), wording=request_wording(request))
     return form, scope, selectors.portal_invoice_list(scope, form.to_filters(), po_number=form.po_term())
 
 
