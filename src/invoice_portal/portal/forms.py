@@ -23,7 +23,7 @@ from invoice_portal.core.ids import MAX_ID
 from invoice_portal.core.money import to_decimal
 from invoice_portal.invoices.models import DisputeReason, Invoice, Status
 from invoice_portal.invoices.selectors import InvoiceFilters
-from invoice_portal.invoices.wording import current_wording
+from invoice_portal.invoices.wording import Wording, current_wording
 from invoice_portal.payments.models import Method, PaymentStatus
 from invoice_portal.payments.selectors import PaymentFilters
 from invoice_portal.portal.selectors import OrderFilters
@@ -58,7 +58,8 @@ class InvoiceFilterForm(TextRuleForm):
     tab = forms.ChoiceField(required=False, choices=TABS, widget=forms.HiddenInput())
     sort = forms.ChoiceField(required=False, choices=[(s, s) for s in INVOICE_SORTS], widget=forms.HiddenInput())
 
-    def __init__(self, *args: Any, companies: list[Company], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, companies: list[Company], wording: Wording | None = None, **kwargs: Any) -> None:
+        """``wording``: the request's ``request_wording``, so the page reads the Admin's words once."""
         super().__init__(*args, **kwargs)
         company = self.fields["company"]
         assert isinstance(company, forms.TypedChoiceField)
@@ -68,7 +69,7 @@ class InvoiceFilterForm(TextRuleForm):
             del self.fields["company"]
         status = self.fields["status"]
         assert isinstance(status, forms.ChoiceField)
-        wording = current_wording()  # the statuses in the Admin's words, as the badges show them
+        wording = wording or current_wording()  # the statuses in the Admin's words, as the badges show them
         status.choices = [("", "Any status"), *[(s.value, wording.status(s.value)) for s in Status if s != Status.DRAFT]]
 
     @property
@@ -110,7 +111,8 @@ class OrderFilterForm(TextRuleForm):
     ordered_to = forms.DateField(required=False, label="Ordered to", widget=DateInput())
     sort = forms.ChoiceField(required=False, choices=[(s, s) for s in ORDER_SORTS], widget=forms.HiddenInput())
 
-    def __init__(self, *args: Any, companies: list[Company], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, companies: list[Company], wording: Wording | None = None, **kwargs: Any) -> None:
+        """``wording``: the request's ``request_wording``, so the page reads the Admin's words once."""
         super().__init__(*args, **kwargs)
         company = self.fields["company"]
         assert isinstance(company, forms.TypedChoiceField)

@@ -68,3 +68,11 @@ def test_the_export_streams_in_one_query_plus_the_scope(books: Books, login: Any
         response = client.get("/portal/invoices/export.csv")
         b"".join(response.streaming_content)
     assert len(queries) <= 8
+
+
+def test_the_invoice_list_reads_the_admins_words_once(books: Books, login: Any) -> None:
+    """The filter's status options and the rows' badges share one read of the wording (``request_wording``)."""
+    client = login(books.p.bob)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/portal/invoices/").status_code == 200
+    assert sum("invoices_documentwording" in q["sql"] for q in queries.captured_queries) == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,17 +11,21 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from invoice_portal.core.csv_export import csv_response, export_filename
 from invoice_portal.core.errors import DomainError
+from invoice_portal.core.links import pk_links
 from invoice_portal.core.money import format_money
 from invoice_portal.documents.einvoice.cii import cii_filename, invoice_cii
 from invoice_portal.documents.einvoice.ubl import invoice_ubl, ubl_filename
+from invoice_portal.invoices.listing import InvoiceCells, invoice_cells
 from invoice_portal.invoices.models import DisputeStatus, Invoice, Kind, Status
 from invoice_portal.invoices.selectors import LineView, invoices_visible_to, line_views
 from invoice_portal.invoices.services import dispute_open
 from invoice_portal.invoices.totals import LineInput, compute_totals
+from invoice_portal.invoices.wording import request_wording
 from invoice_portal.payments.checkout import may_apply_credit, payable_invoices, reserved_amounts
 from invoice_portal.portal import selectors
 from invoice_portal.portal.exports import INVOICE_HEADER, invoice_rows
@@ -35,8 +40,39 @@ from invoice_portal.remittances.services import promise_to_pay_create
 def _filtered(request: HttpRequest, permission: str) -> tuple[InvoiceFilterForm, QuerySet[Invoice], QuerySet[Invoice]]:
     """The filter form, the user's scope under ``permission`` and the filtered, sorted rows of that scope."""
     scope = invoices_visible_to(request.user, permission)
-    form = InvoiceFilterForm(request.GET, companies=selectors.scope_companies(scope))
+    form = InvoiceFilterForm(request.GET, companies=selectors.scope_companies(scope), wording=request_wording(request))
     return form, scope, selectors.portal_invoice_list(scope, form.to_filters(), po_number=form.po_term())
+
+
+@dataclass(frozen=True, slots=True)
+class ListRow:
+    """One row of the buyer's invoice list: the shared cells (``invoices.listing``) and the portal's own."""
+
+    cells: InvoiceCells
+    url: str
+    pdf_url: str
+    payable: bool  # offered in "Pay selected"
+    company: str
+    order: str | None  # the order's external id; None without an order
+    po_number: str  # the invoice's PO number, else its order's
+
+
+def list_rows(request: HttpRequest, invoices: Iterable[Invoice], payable: set[int]) -> list[ListRow]:
+    wording = request_wording(request)
+    today = timezone.localdate()
+    detail, pdf = pk_links("portal:invoice_detail"), pk_links("portal:invoice_pdf")
+    return [
+        ListRow(
+            cells=invoice_cells(inv, wording=wording, today=today),
+            url=detail(inv.pk),
+            pdf_url=pdf(inv.pk),
+            payable=inv.pk in payable,
+            company=inv.company.name,
+            order=inv.order.external_id if inv.order else None,
+            po_number=inv.po_number or (inv.order.po_number if inv.order else ""),
+        )
+        for inv in invoices
+    ]
 
 
 @require_GET
@@ -51,6 +87,7 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "page": page,
+        "rows": list_rows(request, page, payable),
         "tab": form.current_tab,
         "tabs": TABS,
         "sort": form.current_sort,

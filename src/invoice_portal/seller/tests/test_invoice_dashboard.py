@@ -193,3 +193,37 @@ def test_credit_notes_read_as_credit_and_canceled_documents_show_no_balance(pers
     assert "$10.00" in row(canceled)  # its total
     assert row(canceled).count("$10.00") == 1  # and no balance beside it
     assert "—" in row(canceled)
+
+
+def test_each_row_links_to_its_invoice_and_wears_its_badges(world: World, client) -> None:
+    import re
+
+    from django.urls import reverse
+
+    from invoice_portal.invoices.services import invoice_hold
+    from invoice_portal.testing import pay
+
+    invoice_hold(actor=world.p.finance, invoice=world.overdue, reason="Payment plan")
+    settled = make_invoice(company=world.p.acme, status="open", amount="25.00")
+    invoice_hold(actor=world.p.finance, invoice=settled, reason="Disputed by phone")
+    pay(company=world.p.acme, invoices=[(settled, "25.00")])  # paid while held: the hold flag stays, the hold is over
+    client.force_login(world.p.finance)
+    html = client.get(URL).content.decode()
+
+    def row(document) -> str:
+        found = re.search(rf"<tr>(?:(?!</tr>).)*?>{re.escape(str(document))}</a>(?:(?!</tr>).)*</tr>", html, re.S)
+        assert found is not None, document
+        return found.group(0)
+
+    for document in (world.open, world.overdue, world.paid, world.draft):
+        assert f'href="{reverse("seller:invoice_detail", args=[document.pk])}"' in row(document)
+    assert "Overdue" in row(world.overdue)
+    assert "On hold" in row(world.overdue)
+    assert "Disputed" in row(world.open)
+    assert "Overdue" not in row(world.open)
+    settled.refresh_from_db()
+    assert settled.status == "paid"
+    assert settled.on_hold
+    assert "On hold" not in row(settled)
+    assert f'value="{world.draft.pk}"' in row(world.draft)  # offered to the bulk actions
+    assert 'type="checkbox"' not in row(world.canceled)

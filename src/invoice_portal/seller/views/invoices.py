@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +12,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from invoice_portal.audit.selectors import audit_events_for
@@ -19,10 +21,14 @@ from invoice_portal.companies.models import Company
 from invoice_portal.core.db_router import replica_rows
 from invoice_portal.core.errors import DomainError
 from invoice_portal.core.ids import parse_id
+from invoice_portal.core.links import pk_links
 from invoice_portal.core.money import format_money
+from invoice_portal.core.templatetags.badges import badge_html
 from invoice_portal.documents.einvoice.cii import cii_filename, invoice_cii
 from invoice_portal.documents.einvoice.ubl import invoice_ubl, ubl_filename
 from invoice_portal.documents.selectors import latest_response, original_of, responses_of, with_response_status
+from invoice_portal.documents.templatetags.einvoice import response_badge
+from invoice_portal.invoices.listing import InvoiceCells, invoice_cells
 from invoice_portal.invoices.models import Direction, Dispute, DisputeStatus, Invoice, Kind, Status
 from invoice_portal.invoices.selectors import invoice_list, invoice_summary_status, invoices_visible_to, line_views
 from invoice_portal.invoices.services import invoice_create, invoice_update
@@ -58,6 +64,45 @@ def _filtered(request: HttpRequest) -> tuple[InvoiceFilterForm, QuerySet[Invoice
     return form, with_response_status(invoices, attention=form.attention_filter())
 
 
+@dataclass(frozen=True, slots=True)
+class DashboardRow:
+    """One row of the invoice dashboard: the shared cells (``invoices.listing``) and the dashboard's own."""
+
+    cells: InvoiceCells
+    url: str
+    customer: str
+    customer_ref: str  # the customer's external id, or ""
+    order: str  # the order's external id, or ""
+    source: str
+    selectable: bool  # offered to the bulk actions (not a canceled document)
+
+
+def dashboard_rows(request: HttpRequest, invoices: Iterable[Invoice]) -> list[DashboardRow]:
+    wording = request_wording(request)
+    today = timezone.localdate()
+    link = pk_links("seller:invoice_detail")
+    rows = []
+    for inv in invoices:
+        extra = []
+        response_code = getattr(inv, "response_code", None)  # annotated by ``with_response_status``
+        if response_code in ("UQ", "RE"):
+            extra.append(response_badge(response_code))
+        if inv.hold_in_force:
+            extra.append(badge_html("On hold", "grey"))
+        rows.append(
+            DashboardRow(
+                cells=invoice_cells(inv, wording=wording, today=today, extra_badges=extra),
+                url=link(inv.pk),
+                customer=inv.company.name,
+                customer_ref=inv.company.external_id or "",
+                order=inv.order.external_id if inv.order else "",
+                source=inv.get_source_display(),
+                selectable=inv.status != Status.CANCELED,
+            )
+        )
+    return rows
+
+
 @require_GET
 @seller_required("invoices.view")
 def invoice_dashboard(request: HttpRequest) -> HttpResponse:
@@ -67,6 +112,7 @@ def invoice_dashboard(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "page": page,
+        "rows": dashboard_rows(request, page),
         "sort": form.cleaned_data.get("sort") or "-issue_date",
         "company": Company.objects.filter(pk=company_id).first() if company_id else None,
     }
