@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('companies', '0003_company_leitweg_id'),
-        ('invoices', '0012_unsettled_due_index_without_staged_rows'),
+        ('invoices', '0014_line_ordering_without_join'),
         ('orders', '0005_order_import_batch_staging'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
