@@ -149,18 +149,12 @@ def _binary_types(fields: Sequence[models.Field[Any, Any]]) -> list[str] | None:
     return types
 
 
-_sequences: dict[tuple[str, str], str] = {}
-
-
-def _sequence(cursor: Any, model: type[models.Model]) -> str:
-    """The name of the sequence behind ``model``'s key, looked up once per database and table: ``nextval`` of a name
-    given once is ~4× faster per row than of ``pg_get_serial_sequence(...)`` evaluated for every row."""
-    key = (connection.settings_dict["NAME"], model._meta.db_table)
-    name = _sequences.get(key)
-    if name is None:
-        cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [model._meta.db_table, model._meta.pk.column])
-        name = _sequences[key] = cursor.fetchone()[0]
-    return name
+# The ids of new rows (as many as the last parameter) in one statement: the sequence behind the table's key is
+# looked up once (the materialized CTE) and ``nextval`` runs per row on its oid, ~4× cheaper per row than
+# ``pg_get_serial_sequence`` in the select list, which PostgreSQL evaluates for every row.
+_NEW_IDS = (
+    "WITH s AS MATERIALIZED (SELECT pg_get_serial_sequence(%s, %s)::regclass AS seq) SELECT nextval(s.seq) FROM s, generate_series(1, %s)"
+)
 
 
 # Up to this many rows, one ``INSERT … RETURNING`` (one round trip) beats the sequence read and the ``COPY``
@@ -187,7 +181,7 @@ def rows_insert(model: type[models.Model], objs: Sequence[models.Model]) -> None
         _rows_insert_returning(model, objs)
         return
     with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [_sequence(cursor, model), len(objs)])
+        cursor.execute(_NEW_IDS, [meta.db_table, meta.pk.column, len(objs)])
         for obj, (pk,) in zip(objs, cursor.fetchall(), strict=True):
             obj.pk = pk
             obj._state.adding = False
