@@ -50,7 +50,7 @@ def main() -> None:
         ubl,
         web,
     )
-    from bench.harness import emit, log, summary
+    from bench.harness import emit, log, summary, vacuum_dead_rows
 
     scale = int(os.environ.get("BENCH_SCALE", "1000000"))
     companies = max(10, scale // 100)
@@ -61,6 +61,8 @@ def main() -> None:
         emit("generate.copy_rows_per_s", (scale + timings["lines"]) / timings["copy_s"], "rows/s", scale, **timings)
     else:
         log(f"reusing the bench database with {scale:,} invoices")
+    if vacuumed := vacuum_dead_rows():
+        log(f"vacuumed what earlier runs left dead: {', '.join(vacuumed)}")
     only = set(filter(None, os.environ.get("BENCH_ONLY", "").split(",")))
     suites = {
         "queries": lambda: queries.run(companies),

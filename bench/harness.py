@@ -144,3 +144,20 @@ def emit_latency(name: str, samples: list[float], **extra: Any) -> None:
 
 def log(message: str) -> None:
     print(f"# {message}", file=sys.stderr, flush=True)
+
+
+def vacuum_dead_rows(threshold: int = 1000) -> list[str]:
+    """``VACUUM (ANALYZE)`` every table holding more than ``threshold`` dead rows; returns their names.
+
+    Suites that roll their work back (``einvoice_import``) leave their rows dead, and a server with autovacuum off
+    (this machine's) keeps them: run after run, the bench database bloats and later runs measure the bloat. Run at
+    the start of ``make bench`` so each run starts from the same state.
+    """
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relname FROM pg_stat_user_tables WHERE n_dead_tup > %s ORDER BY relname", [threshold])
+        tables = [name for (name,) in cursor.fetchall()]
+        for name in tables:
+            cursor.execute(f"VACUUM (ANALYZE) {connection.ops.quote_name(name)}")
+    return tables
