@@ -69,7 +69,7 @@ def run(count: int = 2000, validations: int = 40) -> None:
         # As the API and the import command run it: an import channel, the settings read once per call.
         with origin("import", "bench"), settings_read_once(), transaction.atomic():
             # Warm-up, as the other suites have: the first batch of a process pays one-time costs (query compilation,
-            # the bulk writers' per-model plans, the sequences' names), not the rate of an import.
+            # the bulk writers' per-model plans), not the rate of an import.
             issued_einvoices_store(
                 actor=None,
                 documents=[(x, parse_einvoice(x)) for x in (x.replace(b"BENCH-IMP-", b"BENCH-IMW-") for x in documents[:WARMUP])],

@@ -182,10 +182,7 @@ def rows_insert(model: type[models.Model], objs: Sequence[models.Model]) -> None
         return
     with connection.cursor() as cursor:
         cursor.execute(_NEW_IDS, [meta.db_table, meta.pk.column, len(objs)])
-        for obj, (pk,) in zip(objs, cursor.fetchall(), strict=True):
-            obj.pk = pk
-            obj._state.adding = False
-            obj._state.db = connection.alias
+        _stored(objs, cursor.fetchall())
         fields = [f for f in meta.concrete_fields if not f.generated]
         encoded: dict[int, str] = {}
         getters = [_copy_getter(f, encoded) for f in fields]
@@ -214,10 +211,15 @@ def _rows_insert_returning(model: type[models.Model], objs: Sequence[models.Mode
     params = [get(obj) for obj in objs for get in getters]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        for obj, (pk,) in zip(objs, cursor.fetchall(), strict=True):
-            obj.pk = pk
-            obj._state.adding = False
-            obj._state.db = connection.alias
+        _stored(objs, cursor.fetchall())
+
+
+def _stored(objs: Sequence[models.Model], ids: Sequence[tuple[Any, ...]]) -> None:
+    """Mark new rows as saved under their ids, as ``save()`` would."""
+    for obj, (pk,) in zip(objs, ids, strict=True):
+        obj.pk = pk
+        obj._state.adding = False
+        obj._state.db = connection.alias
 
 
 def rows_update(model: type[models.Model], objs: Sequence[models.Model], fields: Sequence[str]) -> None:
