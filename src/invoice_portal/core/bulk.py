@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -12,8 +13,10 @@ from operator import attrgetter
 from typing import Any
 
 from django.db import connection, models
-from django.db.models.base import DEFERRED
+from django.db.models.base import DEFERRED, ModelState
 from django.db.models.fields import return_None  # type: ignore[attr-defined]  # what Field.get_default() gives a field without a default
+from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
+from django.db.models.signals import post_init, pre_init
 from psycopg.types.json import Jsonb
 
 
@@ -27,6 +30,8 @@ class _Plan:
     computed: tuple[tuple[int, Callable[[], Any]], ...]
     by_attname: dict[str, int]
     foreign: dict[str, tuple[int, models.Field[Any, Any]]]
+    stored: tuple[tuple[int, str], ...]  # (position, attname) of the values kept in the instance's ``__dict__`` as they are
+    assigned: tuple[tuple[int, str], ...]  # (position, attname) of those whose descriptor must see the assignment
 
 
 @functools.cache
@@ -35,11 +40,22 @@ def _plan(model: type[models.Model]) -> _Plan:
     computed: list[tuple[int, Callable[[], Any]]] = []
     by_attname: dict[str, int] = {}
     foreign: dict[str, tuple[int, models.Field[Any, Any]]] = {}
+    stored: list[tuple[int, str]] = []
+    assigned: list[tuple[int, str]] = []
     for i, field in enumerate(model._meta.concrete_fields):
         if field.generated:
             template.append(DEFERRED)
             continue
         by_attname[field.attname] = i
+        # What ``Model.__init__`` does with a positional value is ``setattr``: the same as storing it for a plain
+        # field (no descriptor, or one that only reads) and for a foreign key's id on a new instance (its descriptor
+        # only drops a cached object, which a new instance has not got); any other descriptor that writes (a file) is
+        # given the assignment.
+        descriptor = inspect.getattr_static(model, field.attname, None)
+        if hasattr(type(descriptor), "__set__") and not isinstance(descriptor, ForeignKeyDeferredAttribute):
+            assigned.append((i, field.attname))
+        else:
+            stored.append((i, field.attname))
         if field.is_relation and field.name != field.attname:
             foreign[field.name] = (i, field)
         default = field._get_default  # type: ignore[attr-defined]  # Django's own choice of default, as get_default() calls it
@@ -52,7 +68,7 @@ def _plan(model: type[models.Model]) -> _Plan:
         else:
             template.append(None)
             computed.append((i, default))
-    return _Plan(tuple(template), tuple(computed), by_attname, foreign)
+    return _Plan(tuple(template), tuple(computed), by_attname, foreign, tuple(stored), tuple(assigned))
 
 
 def row_new[M: models.Model](model: type[M], **values: Any) -> M:
@@ -89,7 +105,16 @@ def row_new[M: models.Model](model: type[M], **values: Any) -> M:
         args[i] = value
     if unknown:
         raise TypeError(f"{model.__name__}() got unexpected keyword arguments: {', '.join(unknown)}")
-    instance = model(*args)
+    if pre_init.receivers or post_init.receivers:
+        instance = model(*args)  # someone listens for instances being made: let Django make it and tell them
+    else:
+        # ``Model(*args)`` without its per-field ``setattr`` loop (~40 calls for a document): the instance state, then
+        # the values straight into the instance's dictionary, as that loop leaves them.
+        instance = model.__new__(model)
+        instance._state = ModelState()
+        instance.__dict__.update([(name, args[i]) for i, name in plan.stored])
+        for i, name in plan.assigned:
+            setattr(instance, name, args[i])
     for field, obj in related:
         field.set_cached_value(instance, obj)  # type: ignore[attr-defined]
     return instance
