@@ -1,7 +1,8 @@
 """``invoice-portal import FILE.xml …``: e-invoices the ERP issued, validated and stored as ``POST /api/v1/invoices`` does.
 
-One file goes through ``issued_einvoice_import``; several files (or a directory's ``*.xml``) are each read and
-validated first, every refusal listed, and then stored together through ``issued_einvoices_store``: all or nothing.
+One file goes through ``issued_einvoice_import``; several files (or a directory's ``*.xml``) are read and validated in
+worker processes (``reading``), every refusal listed, and stored together through ``issued_einvoices_store``, chunk by
+chunk in one transaction: all or nothing.
 """
 
 from __future__ import annotations
@@ -23,10 +24,15 @@ from invoice_portal.documents.einvoice.intake import (
     issued_einvoices_store,
 )
 from invoice_portal.documents.einvoice.parse import EInvoice
+from invoice_portal.documents.einvoice.reading import einvoices_read
 
 
 class _DryRun(Exception):
     pass
+
+
+class _Refused(Exception):
+    """Some file was refused: roll back what the batch stored."""
 
 
 def import_einvoice_file(command: BaseCommand, *, path: Path, payload: bytes, user_email: str | None, dry_run: bool) -> None:
@@ -87,31 +93,53 @@ def einvoice_files(paths: Sequence[Path]) -> list[Path]:
 
 def import_einvoice_files(command: BaseCommand, *, paths: Sequence[Path], user_email: str | None, dry_run: bool) -> None:
     """Import several e-invoice files as one batch: each read and validated (every refusal listed, file by
-    file), then stored together, all or nothing; exit status 1 and nothing written when any is refused."""
+    file), then stored together, all or nothing; exit status 1 and nothing written when any is refused.
+
+    The files are read and validated in worker processes a chunk at a time (``reading.einvoices_read``); while
+    none is refused, each chunk is stored as it comes back, inside the one transaction, so storing overlaps the
+    reading of the next. A refusal (or a document that cannot be stored) stops the storing, the reading goes on to
+    list every refusal, and the transaction is rolled back: nothing is imported."""
     actor = _actor(user_email)
-    documents: list[tuple[bytes, EInvoice]] = []
-    refused = 0
+    payloads: list[bytes] = []
     for path in paths:
         try:
-            payload = path.read_bytes()
+            payloads.append(path.read_bytes())
         except OSError as exc:
             raise CommandError(f"Cannot read {path}: {exc.strerror}.") from None
-        try:
-            documents.append((payload, einvoice_read_valid(payload)))
-        except EInvoiceNotValid as exc:
-            refused += 1
-            for violation in exc.violations:
-                command.stderr.write(f"{path.name}: [{violation.rule}] {violation.message} ({violation.location})")
-        except DomainError as exc:
-            refused += 1
-            command.stderr.write(f"{path.name}: {exc.message}")
-    if refused:
-        raise CommandError(f"{refused} of {len(paths)} files refused; nothing was imported.")
+    names = [p.name for p in paths]
+    refused = 0
+    results: list[IssuedImport] = []
+    store_error: DomainError | None = None  # a document the batch could not store (an unknown buyer, a number taken)
     try:
         with origin("import", f"files:{len(paths)}"), transaction.atomic():
-            results = issued_einvoices_store(actor=actor, documents=documents, filenames=[p.name for p in paths])
+            first = 0
+            for docs in einvoices_read(payloads):
+                part = range(first, first + len(docs))
+                first += len(docs)
+                stored: list[tuple[bytes, EInvoice]] = []
+                for i, doc in zip(part, docs, strict=True):
+                    try:
+                        stored.append((payloads[i], doc if doc is not None else einvoice_read_valid(payloads[i])))
+                    except EInvoiceNotValid as exc:
+                        refused += 1
+                        for violation in exc.violations:
+                            command.stderr.write(f"{names[i]}: [{violation.rule}] {violation.message} ({violation.location})")
+                    except DomainError as exc:
+                        refused += 1
+                        command.stderr.write(f"{names[i]}: {exc.message}")
+                if not refused and store_error is None:
+                    try:
+                        results += issued_einvoices_store(actor=actor, documents=stored, filenames=names[part.start : part.stop])
+                    except DomainError as exc:  # its chunk is rolled back (a savepoint); the reading goes on
+                        store_error = exc
+            if refused:
+                raise _Refused
+            if store_error is not None:
+                raise store_error
             if dry_run:
                 raise _DryRun
+    except _Refused:
+        raise CommandError(f"{refused} of {len(paths)} files refused; nothing was imported.") from None
     except _DryRun:
         command.stdout.write(command.style.SUCCESS(f"{len(paths)} files: valid; they would be imported (dry run: nothing written)."))
         return
