@@ -10,8 +10,9 @@ reject:
   the stored amounts for the e-invoice, which would then disagree with the books);
 - each line's net must be quantity × unit price − its allowance within the 0.02 tolerance of
   PEPPOL-EN16931-R120; a fractional unit price in a currency without minor units (12.5 JPY) breaks it;
-- seller and buyer need a Peppol participant id (PEPPOL-EN16931-R020 / R010) and a country (BR-09,
-  BR-11);
+- seller and buyer need a Peppol participant id (PEPPOL-EN16931-R020 / R010) that passes
+  ``companies.peppol.check_participant_id`` (its scheme on Peppol's list, CL008, and its check digits, the
+  PEPPOL-COMMON rules: a row stored before a check was added is caught here) and a country (BR-09, BR-11);
 - the VAT category rules: lines taxed S, Z, E, L or M need the seller's VAT or tax registration id
   (BR-S-02, BR-Z-02, BR-E-02, BR-AF-02, BR-AG-02); AE, K and G need its VAT id (BR-AE-02, BR-IC-02,
   BR-G-02); AE needs the buyer's VAT or legal id (BR-AE-03), K the buyer's VAT id (BR-IC-03);
@@ -27,7 +28,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 
-from invoice_portal.core.errors import EInvoiceNotPossible
+from invoice_portal.companies.peppol import check_participant_id
+from invoice_portal.core.errors import EInvoiceNotPossible, ValidationFailed
 from invoice_portal.core.money import minor_digits
 from invoice_portal.documents.einvoice.parties import Party
 from invoice_portal.invoices.models import Direction, Invoice, InvoiceLine, Kind
@@ -99,6 +101,14 @@ def check_exportable(invoice: Invoice, lines: list[InvoiceLine], *, seller: Part
                 f"{label}: the {role} {party.name} has no Peppol participant id (scheme and id); set it {where} "
                 f"(PEPPOL-EN16931-R020 / R010)."
             )
+        if peppol:
+            try:
+                check_participant_id(party.endpoint_scheme, party.endpoint_id)
+            except ValidationFailed as exc:
+                raise EInvoiceNotPossible(
+                    f"{label}: the {role} {party.name}'s Peppol participant id {party.endpoint_scheme}:{party.endpoint_id} "
+                    f"is not valid in Peppol ({exc.message.split(': ', 1)[-1]}); correct it {where} (PEPPOL-EN16931-CL008, PEPPOL-COMMON)."
+                ) from exc
         if not party.address.country:
             raise EInvoiceNotPossible(f"{label}: the {role} {party.name} has no country; set it {where} (BR-09 / BR-11).")
     categories = categories_of(invoice, lines)
