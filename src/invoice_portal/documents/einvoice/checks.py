@@ -19,7 +19,7 @@ reject:
 - the seller needs some identifier at all (BR-CO-26);
 - a seller in the Netherlands (the Dutch rules of Peppol BIS 3): a credit note refers to the invoice it
   credits (NL-R-001), the seller's and a Dutch customer's addresses have street, city and postal code
-  (NL-R-002, NL-R-003; a customer's address is its own, never the seller's), and customers are told an
+  (NL-R-002, NL-R-004; a customer's address is its own, never the seller's), and customers are told an
   account to pay into (NL-R-008 refuses payment means code 1).
 """
 
@@ -142,6 +142,6 @@ def _check_dutch(invoice: Invoice, label: str, *, seller: Party, buyer: Party) -
     if not _address_complete(seller):
         raise EInvoiceNotPossible(f"{label}: a Dutch seller's address needs street, postal code and city (NL-R-002).")
     if buyer.address.country == "NL" and not _address_complete(buyer):
-        raise EInvoiceNotPossible(f"{label}: the customer's address needs street, postal code and city (NL-R-003).")
+        raise EInvoiceNotPossible(f"{label}: the customer's address needs street, postal code and city (NL-R-004).")
     if not seller.account:
         raise EInvoiceNotPossible(f"{label}: a Dutch seller states the account to pay into; set the IBAN in the settings (NL-R-008).")
