@@ -18,7 +18,8 @@ pytestmark = pytest.mark.django_db
 @pytest.mark.parametrize(
     ("scheme", "identifier"),
     [("0088", "7300010000001"), ("0208", "0123456749"), ("0192", "987654325"), ("9930", "DE811907634"), ("0221", "T1234567890123"),
-     ("0060", "123456789"), ("9944", "NL123456789B01")],
+     ("0060", "123456789"), ("9944", "NL123456789B01"), ("0007", "5567321707"), ("0151", "51824753556"), ("0198", "DK12345678"),
+     ("0096", "1234567890"), ("0245", "123456"), ("9933", "EL094259216")],
 )  # fmt: skip
 def test_participant_ids_of_known_schemes_with_right_check_digits_are_accepted(scheme: str, identifier: str) -> None:
     assert check_participant_id(f" {scheme} ", f" {identifier} ") == (scheme, identifier)
@@ -37,6 +38,13 @@ def test_participant_ids_of_known_schemes_with_right_check_digits_are_accepted(s
         ("0088", "", "give the participant id"),
         ("", "7300010000001", "give the EAS scheme"),
         ("0060", "12 34", "characters a Peppol participant id cannot have"),
+        # Peppol's own checks (PEPPOL-COMMON-R049, R050, R053, R056) and its narrower scheme list (PEPPOL-EN16931-CL008).
+        ("0007", "5567321708", "fails the Luhn check digit"),
+        ("0151", "12345678901", "fails the ABN check"),
+        ("0198", "12345678", '"DK" and 8 digits'),
+        ("9944", "NL123", '"NL", 9 digits, "B" and 2 digits'),
+        ("0220", "123456", "not a scheme of the Peppol EAS code list"),
+        ("0219", "123456", "not a scheme of the Peppol EAS code list"),
     ],
 )
 def test_wrong_participant_ids_are_refused_with_the_reason(scheme: str, identifier: str, message: str) -> None:

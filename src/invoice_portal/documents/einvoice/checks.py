@@ -10,15 +10,16 @@ reject:
   the stored amounts for the e-invoice, which would then disagree with the books);
 - each line's net must be quantity × unit price − its allowance within the 0.02 tolerance of
   PEPPOL-EN16931-R120; a fractional unit price in a currency without minor units (12.5 JPY) breaks it;
-- seller and buyer need a Peppol participant id (PEPPOL-EN16931-R020 / R010) and a country (BR-09,
-  BR-11);
+- seller and buyer need a Peppol participant id (PEPPOL-EN16931-R020 / R010) that passes
+  ``companies.peppol.check_participant_id`` (its scheme on Peppol's list, CL008, and its check digits, the
+  PEPPOL-COMMON rules: a row stored before a check was added is caught here) and a country (BR-09, BR-11);
 - the VAT category rules: lines taxed S, Z, E, L or M need the seller's VAT or tax registration id
   (BR-S-02, BR-Z-02, BR-E-02, BR-AF-02, BR-AG-02); AE, K and G need its VAT id (BR-AE-02, BR-IC-02,
   BR-G-02); AE needs the buyer's VAT or legal id (BR-AE-03), K the buyer's VAT id (BR-IC-03);
 - the seller needs some identifier at all (BR-CO-26);
 - a seller in the Netherlands (the Dutch rules of Peppol BIS 3): a credit note refers to the invoice it
   credits (NL-R-001), the seller's and a Dutch customer's addresses have street, city and postal code
-  (NL-R-002, NL-R-003; a customer's address is its own, never the seller's), and customers are told an
+  (NL-R-002, NL-R-004; a customer's address is its own, never the seller's), and customers are told an
   account to pay into (NL-R-008 refuses payment means code 1).
 """
 
@@ -27,7 +28,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 
-from invoice_portal.core.errors import EInvoiceNotPossible
+from invoice_portal.companies.peppol import check_participant_id
+from invoice_portal.core.errors import EInvoiceNotPossible, ValidationFailed
 from invoice_portal.core.money import minor_digits
 from invoice_portal.documents.einvoice.parties import Party
 from invoice_portal.invoices.models import Direction, Invoice, InvoiceLine, Kind
@@ -99,6 +101,14 @@ def check_exportable(invoice: Invoice, lines: list[InvoiceLine], *, seller: Part
                 f"{label}: the {role} {party.name} has no Peppol participant id (scheme and id); set it {where} "
                 f"(PEPPOL-EN16931-R020 / R010)."
             )
+        if peppol:
+            try:
+                check_participant_id(party.endpoint_scheme, party.endpoint_id)
+            except ValidationFailed as exc:
+                raise EInvoiceNotPossible(
+                    f"{label}: the {role} {party.name}'s Peppol participant id {party.endpoint_scheme}:{party.endpoint_id} "
+                    f"is not valid in Peppol ({exc.message.split(': ', 1)[-1]}); correct it {where} (PEPPOL-EN16931-CL008, PEPPOL-COMMON)."
+                ) from exc
         if not party.address.country:
             raise EInvoiceNotPossible(f"{label}: the {role} {party.name} has no country; set it {where} (BR-09 / BR-11).")
     categories = categories_of(invoice, lines)
@@ -132,6 +142,6 @@ def _check_dutch(invoice: Invoice, label: str, *, seller: Party, buyer: Party) -
     if not _address_complete(seller):
         raise EInvoiceNotPossible(f"{label}: a Dutch seller's address needs street, postal code and city (NL-R-002).")
     if buyer.address.country == "NL" and not _address_complete(buyer):
-        raise EInvoiceNotPossible(f"{label}: the customer's address needs street, postal code and city (NL-R-003).")
+        raise EInvoiceNotPossible(f"{label}: the customer's address needs street, postal code and city (NL-R-004).")
     if not seller.account:
         raise EInvoiceNotPossible(f"{label}: a Dutch seller states the account to pay into; set the IBAN in the settings (NL-R-008).")

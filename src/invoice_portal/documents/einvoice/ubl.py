@@ -19,7 +19,8 @@ How the portal's fields map (beyond the obvious):
   (PEPPOL-EN16931-R003 wants a buyer or order reference on every document).
   BT-13 OrderReference: the PO number, else the order's external id.
 - BT-20 payment terms: "Payment within N days" (issue to due date) followed by the payment
-  instructions. BG-16 payment means, on every kind (XRechnung wants them on credit notes too): a credit
+  instructions (in XRechnung on lines of their own: a line starting with "#" is cash discount terms there).
+  BG-16 payment means, on every kind (XRechnung wants them on credit notes too): a credit
   transfer to the seller's account from the settings (code 58, SEPA, for an IBAN in EUR; 30 otherwise)
   with the document number as the remittance reference; code 1 (not defined) only when no account is set.
 - Whitespace-only texts (notes, PO numbers, address lines) are left out, never written as empty elements
@@ -249,7 +250,7 @@ def _document(
     _party(etree.SubElement(root, A + "AccountingCustomerParty"), buyer, vat=not not_subject)
     if "K" in categories_of(invoice, lines):
         _delivery(root, invoice, buyer)
-    _payment(root, invoice, supplier, credit=credit)
+    _payment(root, invoice, supplier, credit=credit, xrechnung=xrechnung)
     if totals.allowance_total:
         allowance = etree.SubElement(root, A + "AllowanceCharge")
         _allowance(allowance, totals.allowance_total, currency)
@@ -326,7 +327,7 @@ def _address(address: etree._Element, of: Address) -> None:
     _text(etree.SubElement(address, A + "Country"), B + "IdentificationCode", of.country)
 
 
-def _payment(root: etree._Element, invoice: Invoice, supplier: Party, *, credit: bool) -> None:
+def _payment(root: etree._Element, invoice: Invoice, supplier: Party, *, credit: bool, xrechnung: bool = False) -> None:
     means = etree.SubElement(root, A + "PaymentMeans")
     code = payment_means_code(supplier, invoice.currency)
     _text(means, B + "PaymentMeansCode", code)
@@ -342,8 +343,18 @@ def _payment(root: etree._Element, invoice: Invoice, supplier: Party, *, credit:
         terms.append(f"Payment within {days} days." if days else "Payment due on receipt.")
     if invoice.payment_instructions.strip():
         terms.append(invoice.payment_instructions.strip())
-    if terms:
-        _text(etree.SubElement(root, A + "PaymentTerms"), B + "Note", " ".join(terms))
+    if not terms:
+        return
+    if xrechnung:
+        # XRechnung reads a line of the payment terms that starts with "#" as cash discount terms (BR-DE-18,
+        # "#SKONTO#TAGE=14#PROZENT=2.00#", checked by ``check_xrechnung``): the instructions start on a line of
+        # their own, so such a line of theirs is one, and the last of them is followed by a line break.
+        note = "\n".join(line.strip() for term in terms for line in term.splitlines() if line.strip())
+        if note.rsplit("\n", 1)[-1].startswith("#"):
+            note += "\n"
+    else:
+        note = " ".join(terms)
+    _text(etree.SubElement(root, A + "PaymentTerms"), B + "Note", note)
 
 
 def _allowance(parent: etree._Element, amount: Decimal, currency: str) -> None:

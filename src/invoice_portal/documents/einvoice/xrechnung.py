@@ -14,14 +14,23 @@ writing, each rule by its id, and refused with ``EInvoiceNotPossible`` naming wh
 - BR-DE-16: the seller's VAT id or tax number;
 - BR-DE-17: the type code is one of 326, 380, 384, 389, 381, 875, 876, 877 — a debit note (383) has no
   XRechnung.
+- BR-DE-18: a line of the payment terms that starts with "#" is cash discount terms in XRechnung's own
+  syntax (``#SKONTO#TAGE=14#PROZENT=2.00#``, optionally ``#BASISBETRAG=…#``, followed by a line break, which
+  ``ubl`` writes). A line of the payment instructions that starts with "#" and is not such terms ("# 4711")
+  would make the document invalid: it is refused, naming the line.
 """
 
 from __future__ import annotations
+
+import re
 
 from invoice_portal.companies.models import EInvoiceFormat
 from invoice_portal.core.errors import EInvoiceNotPossible
 from invoice_portal.documents.einvoice.parties import Party
 from invoice_portal.invoices.models import Invoice, Kind
+
+# BR-DE-18's pattern of a cash discount line (KoSIT's XR-SKONTO-REGEX): upper case, no blanks, two decimals.
+SKONTO_LINE = re.compile(r"#SKONTO#TAGE=[0-9]+#PROZENT=[0-9]+\.[0-9]{2}(#BASISBETRAG=-?[0-9]+\.[0-9]{2})?#")
 
 
 def check_xrechnung(invoice: Invoice, seller: Party, buyer: Party) -> None:
@@ -44,3 +53,10 @@ def check_xrechnung(invoice: Invoice, seller: Party, buyer: Party) -> None:
         raise EInvoiceNotPossible(f"{label}: the customer {buyer.name} needs a postal code and city (BR-DE-8, BR-DE-9).")
     if not (seller.vat_id or seller.tax_registration_id):
         raise EInvoiceNotPossible(f"{label}: the seller's VAT id or tax number must be set in the settings (BR-DE-16).")
+    for line in invoice.payment_instructions.splitlines():
+        text = " ".join(line.split())
+        if text.startswith("#") and not SKONTO_LINE.fullmatch(text):
+            raise EInvoiceNotPossible(
+                f"{label}: the payment instructions' line {text!r} starts with '#', which XRechnung reserves for cash discount "
+                "terms written as #SKONTO#TAGE=14#PROZENT=2.00# (BR-DE-18); write them so or reword the line."
+            )

@@ -119,7 +119,7 @@ def _dutch_violations(root: etree._Element, seller: etree._Element, buyer: etree
     if buyer is not None and buyer.findtext("cac:PostalAddress/cac:Country/cbc:IdentificationCode", namespaces=NS) == "NL":
         address = buyer.find("cac:PostalAddress", NS)
         if any(address is None or address.find(f"cbc:{tag}", NS) is None for tag in ("StreetName", "CityName", "PostalZone")):
-            found.append(("NL-R-003", "A Dutch customer's address MUST contain street, city and postal code."))
+            found.append(("NL-R-004", "A Dutch customer's address MUST contain street, city and postal code."))
     for means in root.findall("cac:PaymentMeans", NS):
         if (means.findtext("cbc:PaymentMeansCode", namespaces=NS) or "") not in NL_PAYMENT_MEANS:
             found.append(("NL-R-008", "A Dutch supplier's payment means code MUST be one of 30, 48, 49, 57, 58 or 59."))

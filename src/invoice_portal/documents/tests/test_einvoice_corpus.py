@@ -210,6 +210,17 @@ def test_a_customer_without_a_participant_id_or_a_country_has_no_e_invoice(eu_se
         invoice_ubl(make_invoice(company=company))
 
 
+@pytest.mark.parametrize(("scheme", "identifier"), [("0220", "123456"), ("0151", "12345678901"), ("0007", "5567321708")])
+def test_a_stored_participant_id_peppol_would_refuse_has_no_e_invoice(
+    eu_seller: PortalSettings, personas: Personas, scheme: str, identifier: str
+) -> None:
+    """A scheme Peppol does not route (CL008) or an id failing its scheme's check digit (PEPPOL-COMMON-R049/R050), stored
+    before the participant-id check knew them, is caught before a receiver would reject the document."""
+    company = make_company(name="Stored Ltd", currency="EUR", country="DE", peppol_scheme=scheme, peppol_id=identifier)
+    with pytest.raises(EInvoiceNotPossible, match=rf"Stored Ltd's Peppol participant id {scheme}:{identifier} is not valid in Peppol"):
+        invoice_ubl(make_invoice(company=company, lines=[line(unit_price="80.00", tax_category="S", tax_rate="19")]))
+
+
 def test_a_k_supply_to_a_customer_without_vat_id_has_no_e_invoice(eu_seller: PortalSettings, peppol_customers: Personas) -> None:
     with pytest.raises(EInvoiceNotPossible, match="BR-IC"):
         invoice_ubl(make_invoice(company=peppol_customers.acme, lines=[line(unit_price="80.00", tax_category="K")]))

@@ -4,6 +4,7 @@ preferred format, used by the email that sends an issued document and by the por
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 import facturx
@@ -31,6 +32,8 @@ NS = {
     "cbc": "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2",
 }
 XRECHNUNG_TYPE_CODES = {"326", "380", "384", "389", "381", "875", "876", "877"}
+# XRechnung's cash discount line: "#SKONTO#", the days, the percent with two decimals, an optional base amount, "#".
+SKONTO_LINE = re.compile(r"#SKONTO#TAGE=\d+#PROZENT=\d+\.\d\d(#BASISBETRAG=-?\d+\.\d\d)?#")
 
 
 @pytest.fixture(autouse=True)
@@ -81,6 +84,14 @@ def _german_rules(content: bytes) -> list[str]:
             broken.append("BR-DE-14")
     if root.findtext("cbc:CreditNoteTypeCode" if credit else "cbc:InvoiceTypeCode", namespaces=NS) not in XRECHNUNG_TYPE_CODES:
         broken.append("BR-DE-17")
+    # BR-DE-18: every line of the payment terms that starts with "#" is a cash discount line, and a line break
+    # follows the last one.
+    terms = root.findtext("cac:PaymentTerms/cbc:Note", namespaces=NS) or ""
+    discount_lines = [" ".join(ln.split()) for ln in terms.splitlines() if ln.strip().startswith("#")]
+    if discount_lines and (
+        not all(SKONTO_LINE.fullmatch(ln) for ln in discount_lines) or not terms.rsplit("#", 1)[-1].lstrip(" \t").startswith("\n")
+    ):
+        broken.append("BR-DE-18")
     for means in root.findall("cac:PaymentMeans", NS):
         if (
             means.findtext("cbc:PaymentMeansCode", namespaces=NS) in ("30", "58")
@@ -155,6 +166,37 @@ def test_xrechnung_refuses_a_debit_note_and_a_seller_without_contact(eu_seller: 
     portal_settings_update(actor=None, seller_contact_name="", seller_phone="")
     with pytest.raises(EInvoiceNotPossible, match="contact name, phone must be set"):
         invoice_ubl(make_invoice(company=customer, lines=[line(unit_price="1.00", tax_category="S", tax_rate="19")]), xrechnung=True)
+
+
+def test_xrechnung_cash_discount_terms_stand_on_a_line_of_their_own_followed_by_a_line_break(
+    eu_seller: PortalSettings, personas: Personas
+) -> None:
+    customer = _public_customer()
+    for instructions in ("#SKONTO#TAGE=14#PROZENT=2.00#", "Wire to the account below.\n#SKONTO#TAGE=10#PROZENT=3.00#\n  "):
+        invoice = make_invoice(
+            company=customer, lines=[line(unit_price="100.00", tax_category="S", tax_rate="19")], payment_instructions=instructions
+        )
+        content = invoice_ubl(invoice, xrechnung=True)
+        assert fatal(validate_ubl(content)) == []
+        assert _german_rules(content) == []
+        note = etree.fromstring(content).findtext("cac:PaymentTerms/cbc:Note", namespaces=NS)
+        assert note.startswith("Payment within 30 days.\n")
+        assert note.endswith("#\n")
+        assert SKONTO_LINE.fullmatch(note.splitlines()[-1])
+        # The Peppol UBL of the same document keeps its terms on one line, as before.
+        assert b"Payment within 30 days. " in invoice_ubl(invoice)
+
+
+def test_xrechnung_refuses_payment_instructions_with_a_line_starting_with_a_hash_that_is_no_cash_discount(
+    eu_seller: PortalSettings,
+) -> None:
+    invoice = make_invoice(
+        company=_public_customer(), lines=[line(unit_price="100.00", tax_category="S", tax_rate="19")],
+        payment_instructions="Please quote:\n# 4711",
+    )  # fmt: skip
+    with pytest.raises(EInvoiceNotPossible, match=r"line '# 4711' starts with '#'.*#SKONTO#TAGE=14#PROZENT=2.00# \(BR-DE-18\)"):
+        invoice_ubl(invoice, xrechnung=True)
+    assert _german_rules(invoice_ubl(invoice)) == ["BR-DE-21", "BR-DE-18"]  # what the Peppol UBL would break as XRechnung
 
 
 def test_factur_x_is_the_pdf_a3_with_the_valid_cii_inside(eu_seller: PortalSettings, peppol_customers: Personas) -> None:
