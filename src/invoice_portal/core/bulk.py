@@ -79,29 +79,30 @@ def row_new[M: models.Model](model: type[M], **values: Any) -> M:
     more time there than in writing the rows. Here the defaults are laid out once per model and only the given
     values are placed. Values go by attname (``company_id``) or, for a foreign key, by name (``company``: the
     object's key is stored and the object cached, as the keyword path does); fields not given take their
-    defaults; an unknown name, or a foreign key given both ways, is a ``TypeError``, as with ``model(**values)``.
+    defaults; an unknown name is a ``TypeError``, as with ``model(**values)``, and so is a foreign key given both ways
+    (which Django would take, the id overriding the object).
     """
     plan = _plan(model)
     args = list(plan.template)
     for i, default in plan.computed:
         args[i] = default()
     related: list[tuple[models.Field[Any, Any], Any]] = []
-    placed: set[int] = set()
     unknown: list[str] = []
+    by_attname = plan.by_attname
     for key, value in values.items():
-        if (where := plan.foreign.get(key)) is not None:
+        i = by_attname.get(key, -1)
+        if i < 0:
+            if (where := plan.foreign.get(key)) is None:
+                unknown.append(key)
+                continue
             i, field = where
+            if field.attname in values:
+                raise TypeError(f"{model.__name__}() got both {key} and its foreign key's other name")
             target = field.related_model
             if value is not None and isinstance(target, type) and not isinstance(value, target):  # as the foreign key's descriptor
                 raise ValueError(f'"{model.__name__}.{key}" must be a "{target.__name__}" instance.')
             related.append((field, value))
             value = None if value is None else getattr(value, field.target_field.attname)  # type: ignore[attr-defined]
-        elif (i := plan.by_attname.get(key, -1)) < 0:
-            unknown.append(key)
-            continue
-        if i in placed:
-            raise TypeError(f"{model.__name__}() got both {key} and its foreign key's other name")
-        placed.add(i)
         args[i] = value
     if unknown:
         raise TypeError(f"{model.__name__}() got unexpected keyword arguments: {', '.join(unknown)}")

@@ -13,6 +13,7 @@ from invoice_portal.core.bulk import row_new
 from invoice_portal.documents.models import DocumentAttachment
 from invoice_portal.events.models import Event
 from invoice_portal.invoices.models import Invoice, InvoiceLine
+from invoice_portal.testing import make_invoice
 
 pytestmark = pytest.mark.django_db
 
@@ -71,6 +72,9 @@ def test_refuses_what_the_keyword_constructor_refuses(personas: Any) -> None:
         row_new(InvoiceLine, invoice=personas.acme)
     with pytest.raises(ValueError, match="must be a"):
         InvoiceLine(invoice=personas.acme)
+    invoice = make_invoice(company=personas.acme)
+    with pytest.raises(TypeError, match="got both invoice and its foreign key's other name"):
+        row_new(InvoiceLine, invoice=invoice, invoice_id=invoice.pk, line_no=1)
 
 
 def test_rows_insert_keeps_every_byte_and_value_of_a_table_with_a_bytes_column(personas: Any) -> None:
