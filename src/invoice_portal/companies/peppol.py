@@ -97,6 +97,14 @@ _CHECKS = {
 }
 
 
+def scheme_check_ok(scheme: str, identifier: str) -> bool:
+    """Whether ``identifier`` has the format and check digit of ``scheme`` (a Norwegian organisation number inside
+    a VAT number, say); True for a scheme with neither."""
+    pattern = _FORMATS.get(scheme)
+    check = _CHECKS.get(scheme)
+    return (pattern is None or bool(pattern[0].match(identifier))) and (check is None or check[1](identifier))
+
+
 def check_participant_id(scheme: str, identifier: str, *, field: str = "peppol_id") -> tuple[str, str]:
     """``(scheme, identifier)`` cleaned, or ``ValidationFailed`` naming what is wrong. Both empty is no id."""
     scheme, identifier = (scheme or "").strip(), (identifier or "").strip()
