@@ -20,7 +20,8 @@ The electronic address (BT-34 / BT-49) is the party's Peppol participant id (EAS
 
 A legal registration id (BT-30 / BT-47) that is a national company registry number the Peppol national rules
 name is written with its ICD scheme (``legal_scheme``): a Dutch KvK number (0106, 8 digits) or OIN (0190, 20
-digits), a Danish CVR number (0184, "DK" and 8 digits), an Icelandic kennitala (0196, 10 digits); a prefix
+digits), a Danish CVR number (0184, "DK" and 8 digits), an Icelandic kennitala (0196, 10 digits), a Swedish
+organisation number (0007, 10 digits with a Luhn check digit, as SE-R-003/004/013 want it); a prefix
 ("KvK 1234 5678", "CVR-nr. 12345678") is dropped. A Dutch, Danish or Icelandic party without such a tax id
 but registered in Peppol under that registry has its participant id as legal id. A Danish seller with neither
 has its CVR number read from its VAT id: a Danish VAT number is "DK" and the company's CVR number.
@@ -36,6 +37,7 @@ from functools import cache
 from babel import Locale
 
 from invoice_portal.companies.models import Company
+from invoice_portal.companies.peppol import scheme_check_ok
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,7 @@ _REGISTRIES = {
     "NL": (("0106", re.compile(r"^(?:KVK(?:NR|NUMMER)?:?)?(\d{8})$")), ("0190", re.compile(r"^(?:OIN:?)?(\d{20})$"))),
     "DK": (("0184", re.compile(r"^(?:CVR(?:NR)?:?)?(?:DK)?(\d{8})$")),),
     "IS": (("0196", re.compile(r"^(?:KT:?|KENNITALA:?)?(\d{10})$")),),
+    "SE": (("0007", re.compile(r"^(?:ORGNR:?)?(\d{10})$")),),
 }
 _REGISTRY_PREFIX = {"0184": "DK"}  # Peppol writes a CVR number with its country (PEPPOL-COMMON-R042)
 
@@ -104,8 +107,9 @@ def registry_number(country: str, text: str) -> tuple[str, str]:
     compact = re.sub(r"[\s.\-/]", "", text).upper()
     for scheme, pattern in _REGISTRIES.get(country, ()):
         match = pattern.match(compact)
-        if match:
-            return _REGISTRY_PREFIX.get(scheme, "") + match[1], scheme
+        number = _REGISTRY_PREFIX.get(scheme, "") + match[1] if match else ""
+        if number and scheme_check_ok(scheme, number):
+            return number, scheme
     return "", ""
 
 

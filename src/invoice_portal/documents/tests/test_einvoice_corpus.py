@@ -397,7 +397,7 @@ def test_a_swedish_sellers_organisation_number_is_its_legal_id_never_its_tax_reg
     _seller_in("SE", "556732-1707", peppol=("0007", "5567321707"))
     content = invoice_ubl(make_invoice(company=peppol_customers.globex, lines=[line(unit_price="80.00", tax_category="O")]))
     assert _broken(content) == []
-    assert _legal_id(content) == ("556732-1707", None)
+    assert _legal_id(content) == ("5567321707", "0007")  # SE-R-003, SE-R-004, SE-R-013 (warnings): 10 digits, Luhn
     assert _tree(content).findall("cac:AccountingSupplierParty/cac:Party/cac:PartyTaxScheme", NS) == []
     with pytest.raises(EInvoiceNotPossible, match=r"Swedish seller's VAT number.*SE-R-005"):
         invoice_ubl(make_invoice(company=peppol_customers.globex, lines=_s("25")))
