@@ -6,7 +6,7 @@ electronic address (its rule PEPPOL-EN16931-CL008), all of which the EN 16931 ru
 0220 are on the CEF list but not Peppol's). Schemes with a published check digit or format are checked, as
 Peppol's PEPPOL-COMMON rules check them: GLN (0088: 13 digits, GS1 mod-10), Belgian enterprise numbers
 (0208: 10 digits, mod-97), Norwegian organisation numbers (0192: 9 digits, mod-11), Danish CVR (0184:
-8 digits), P-numbers (0096: 10 digits) and SE numbers (0198: "DK" and 8 digits), Swedish organisation
+"DK" and 8 digits, PEPPOL-COMMON-R042), P-numbers (0096: 10 digits) and SE numbers (0198: "DK" and 8 digits), Swedish organisation
 numbers (0007: 10 digits, Luhn), Australian Business Numbers (0151: 11 digits, mod-89), Dutch KvK (0106:
 8 digits), OIN (0190: 20 digits) and establishment numbers (0217: 20 digits), Japanese qualified invoice
 issuer numbers (0221: "T" and 13 digits), and the VAT-number schemes (99xx), which carry the VAT id with
@@ -47,7 +47,7 @@ _FORMATS = {
     "0217": (re.compile(r"^\d{20}$"), "20 digits"),
     "9944": (re.compile(r"^NL\d{9}B\d{2}$"), '"NL", 9 digits, "B" and 2 digits'),
     "0106": (re.compile(r"^\d{8}$"), "8 digits"),
-    "0184": (re.compile(r"^(DK)?\d{8}$"), "8 digits"),
+    "0184": (re.compile(r"^DK\d{8}$"), '"DK" and 8 digits'),
     "0190": (re.compile(r"^\d{20}$"), "20 digits"),
     "0192": (re.compile(r"^\d{9}$"), "9 digits"),
     "0208": (re.compile(r"^\d{10}$"), "10 digits"),
@@ -95,6 +95,14 @@ _CHECKS = {
     "0192": ("mod-11 check digit", _mod11_ok),
     "0208": ("mod-97 check", _mod97_ok),
 }
+
+
+def scheme_check_ok(scheme: str, identifier: str) -> bool:
+    """Whether ``identifier`` has the format and check digit of ``scheme`` (a Norwegian organisation number inside
+    a VAT number, say); True for a scheme with neither."""
+    pattern = _FORMATS.get(scheme)
+    check = _CHECKS.get(scheme)
+    return (pattern is None or bool(pattern[0].match(identifier))) and (check is None or check[1](identifier))
 
 
 def check_participant_id(scheme: str, identifier: str, *, field: str = "peppol_id") -> tuple[str, str]:

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
     ("scheme", "identifier"),
     [("0088", "7300010000001"), ("0208", "0123456749"), ("0192", "987654325"), ("9930", "DE811907634"), ("0221", "T1234567890123"),
      ("0060", "123456789"), ("9944", "NL123456789B01"), ("0007", "5567321707"), ("0151", "51824753556"), ("0198", "DK12345678"),
-     ("0096", "1234567890"), ("0245", "123456"), ("9933", "EL094259216")],
+     ("0184", "DK12345678"), ("0096", "1234567890"), ("0245", "123456"), ("9933", "EL094259216")],
 )  # fmt: skip
 def test_participant_ids_of_known_schemes_with_right_check_digits_are_accepted(scheme: str, identifier: str) -> None:
     assert check_participant_id(f" {scheme} ", f" {identifier} ") == (scheme, identifier)
@@ -42,6 +42,7 @@ def test_participant_ids_of_known_schemes_with_right_check_digits_are_accepted(s
         ("0007", "5567321708", "fails the Luhn check digit"),
         ("0151", "12345678901", "fails the ABN check"),
         ("0198", "12345678", '"DK" and 8 digits'),
+        ("0184", "12345678", '"DK" and 8 digits'),  # a CVR number carries "DK" in Peppol (PEPPOL-COMMON-R042)
         ("9944", "NL123", '"NL", 9 digits, "B" and 2 digits'),
         ("0220", "123456", "not a scheme of the Peppol EAS code list"),
         ("0219", "123456", "not a scheme of the Peppol EAS code list"),

@@ -168,7 +168,8 @@ def _party(agreement: etree._Element, tag: str, party: Party, *, vat: bool, sell
     _optional(element, M + "ID", identifier)
     _sub(element, M + "Name", party.name)
     if party.legal_id:
-        _sub(_sub(element, M + "SpecifiedLegalOrganization"), M + "ID", party.legal_id)
+        scheme = {"schemeID": party.legal_scheme} if party.legal_scheme else {}
+        _sub(_sub(element, M + "SpecifiedLegalOrganization"), M + "ID", party.legal_id, **scheme)
     if party.contact_name or party.phone or party.email:
         contact = _sub(element, M + "DefinedTradeContact")
         _optional(contact, M + "PersonName", party.contact_name)

@@ -17,6 +17,14 @@ the legal registration identifier (BT-30 / BT-47) and, for the seller, as its ta
 identifier (BT-32: the seller's non-VAT tax number, which the VAT category rules accept).
 
 The electronic address (BT-34 / BT-49) is the party's Peppol participant id (EAS scheme + id).
+
+A legal registration id (BT-30 / BT-47) that is a national company registry number the Peppol national rules
+name is written with its ICD scheme (``legal_scheme``): a Dutch KvK number (0106, 8 digits) or OIN (0190, 20
+digits), a Danish CVR number (0184, "DK" and 8 digits), an Icelandic kennitala (0196, 10 digits), a Swedish
+organisation number (0007, 10 digits with a Luhn check digit, as SE-R-003/004/013 want it); a prefix
+("KvK 1234 5678", "CVR-nr. 12345678") is dropped. A Dutch, Danish or Icelandic party without such a tax id
+but registered in Peppol under that registry has its participant id as legal id. A Danish seller with neither
+has its CVR number read from its VAT id: a Danish VAT number is "DK" and the company's CVR number.
 """
 
 from __future__ import annotations
@@ -29,6 +37,7 @@ from functools import cache
 from babel import Locale
 
 from invoice_portal.companies.models import Company
+from invoice_portal.companies.peppol import scheme_check_ok
 
 
 @dataclass(frozen=True)
@@ -46,6 +55,7 @@ class Party:
     address: Address
     vat_id: str = ""  # BT-31 / BT-48: a VAT number with its country prefix
     legal_id: str = ""  # BT-30 / BT-47: any other tax id (an EIN, a registration number)
+    legal_scheme: str = ""  # its ICD scheme, when it is a national registry number (0106 KvK, 0184 CVR…)
     tax_registration_id: str = ""  # BT-32 (seller only): its non-VAT tax number
     identifier: str = ""  # BT-29 / BT-46: an id the other side knows the party by
     endpoint_scheme: str = ""  # BT-34 / BT-49 scheme: EAS code of the Peppol participant id
@@ -78,6 +88,45 @@ def _tax_ids(tax_id: str, *, seller: bool = False) -> dict[str, str]:
     if vat:
         return {"vat_id": vat}
     return {"legal_id": tax_id, "tax_registration_id": tax_id} if seller else {"legal_id": tax_id}
+
+
+# National company registries (ICD schemes) the Peppol national rules want a legal id under, by country:
+# (scheme, the number as written in text after spaces, dots, dashes and a prefix are dropped, its written form).
+_REGISTRIES = {
+    "NL": (("0106", re.compile(r"^(?:KVK(?:NR|NUMMER)?:?)?(\d{8})$")), ("0190", re.compile(r"^(?:OIN:?)?(\d{20})$"))),
+    "DK": (("0184", re.compile(r"^(?:CVR(?:NR)?:?)?(?:DK)?(\d{8})$")),),
+    "IS": (("0196", re.compile(r"^(?:KT:?|KENNITALA:?)?(\d{10})$")),),
+    "SE": (("0007", re.compile(r"^(?:ORGNR:?)?(\d{10})$")),),
+}
+_REGISTRY_PREFIX = {"0184": "DK"}  # Peppol writes a CVR number with its country (PEPPOL-COMMON-R042)
+
+
+def registry_number(country: str, text: str) -> tuple[str, str]:
+    """(number, ICD scheme) when ``text`` is a company registry number of ``country`` the Peppol national rules
+    name ("KvK 1234 5678" in NL → ("12345678", "0106")); ("", "") when it is not one."""
+    compact = re.sub(r"[\s.\-/]", "", text).upper()
+    for scheme, pattern in _REGISTRIES.get(country, ()):
+        match = pattern.match(compact)
+        number = _REGISTRY_PREFIX.get(scheme, "") + match[1] if match else ""
+        if number and scheme_check_ok(scheme, number):
+            return number, scheme
+    return "", ""
+
+
+def _legal_entity(party: Party, *, seller: bool) -> Party:
+    """``party`` with its legal id under its registry's scheme, where it is one (see the module's docstring)."""
+    country = party.address.country
+    if party.legal_id:
+        number, scheme = registry_number(country, party.legal_id)
+        return dataclasses.replace(party, legal_id=number, legal_scheme=scheme) if scheme else party
+    schemes = {scheme for scheme, _ in _REGISTRIES.get(country, ())}
+    if party.endpoint_scheme in schemes:
+        number, scheme = registry_number(country, party.endpoint_id)
+        if scheme == party.endpoint_scheme:
+            return dataclasses.replace(party, legal_id=number, legal_scheme=scheme)
+    if seller and country == "DK" and re.fullmatch(r"DK\d{8}", party.vat_id):
+        return dataclasses.replace(party, legal_id=party.vat_id, legal_scheme="0184")
+    return party
 
 
 # CLDR territories that are not ISO 3166-1 countries (exceptional reservations, groupings, test codes).
@@ -138,7 +187,7 @@ def seller_party(seller: dict[str, str]) -> Party:
     address = address_from_text(seller["seller_address"], tax_id=seller["seller_tax_id"])
     if seller["seller_country"]:  # the settings' own field wins over what the address text suggests
         address = dataclasses.replace(address, country=seller["seller_country"].upper())
-    return Party(
+    party = Party(
         name=seller["seller_name"].strip(),
         address=address,
         endpoint_scheme=seller["seller_peppol_scheme"],
@@ -149,6 +198,7 @@ def seller_party(seller: dict[str, str]) -> Party:
         account=seller["seller_iban"].strip(),
         **_tax_ids(seller["seller_tax_id"], seller=True),
     )
+    return _legal_entity(party, seller=True)
 
 
 def buyer_party(company: Company) -> Party:
@@ -167,7 +217,7 @@ def company_party(company: Company, *, seller: bool = False) -> Party:
         postal_zone=company.postal_code.strip(),
         country=country,
     )
-    return Party(
+    party = Party(
         name=company.name.strip(),
         address=address,
         identifier=(company.external_id or "").strip(),
@@ -177,3 +227,4 @@ def company_party(company: Company, *, seller: bool = False) -> Party:
         phone=company.phone.strip(),
         **_tax_ids(company.tax_id, seller=seller),
     )
+    return _legal_entity(party, seller=seller)

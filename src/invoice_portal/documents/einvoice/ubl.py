@@ -23,6 +23,8 @@ How the portal's fields map (beyond the obvious):
   BG-16 payment means, on every kind (XRechnung wants them on credit notes too): a credit
   transfer to the seller's account from the settings (code 58, SEPA, for an IBAN in EUR; 30 otherwise)
   with the document number as the remittance reference; code 1 (not defined) only when no account is set.
+  Between Danish parties a transfer outside SEPA is a payment to a Danish bank account (42, DK-R-005).
+- The national rules of Peppol BIS (a Dutch, Danish, Swedish… seller): ``national``.
 - Whitespace-only texts (notes, PO numbers, address lines) are left out, never written as empty elements
   (PEPPOL-EN16931-R008).
 - An intra-community supply (K) states the delivery (BR-IC-11 / BR-IC-12): the deliver-to country is
@@ -53,6 +55,7 @@ from invoice_portal.core.money import as_str, quantize
 from invoice_portal.core.settings_store import portal_settings
 from invoice_portal.core.text import xml_safe
 from invoice_portal.documents.einvoice.checks import categories_of, check_exportable
+from invoice_portal.documents.einvoice.national import check_national, danish_domestic, payment_to_account, peppol_parties
 from invoice_portal.documents.einvoice.parties import Address, Party, buyer_party, company_party, seller_party
 from invoice_portal.invoices.models import Direction, Invoice, InvoiceLine, Kind, Status
 from invoice_portal.invoices.seller import seller_of, seller_snapshot
@@ -108,6 +111,9 @@ def invoice_ubl(
         from invoice_portal.documents.einvoice.xrechnung import check_xrechnung
 
         check_xrechnung(invoice, supplier, buyer)
+    elif parties is None:  # Peppol BIS: its national rules for the seller's and the customer's countries
+        supplier, buyer = peppol_parties(supplier, buyer)
+        check_national(invoice, lines, seller=supplier, buyer=buyer, payment_code=payment_means_code(supplier, invoice.currency))
     customization = XRECHNUNG_CUSTOMIZATION_ID if xrechnung else CUSTOMIZATION_ID
     if parties is not None:
         customization = EN16931_CUSTOMIZATION_ID
@@ -250,7 +256,8 @@ def _document(
     _party(etree.SubElement(root, A + "AccountingCustomerParty"), buyer, vat=not not_subject)
     if "K" in categories_of(invoice, lines):
         _delivery(root, invoice, buyer)
-    _payment(root, invoice, supplier, credit=credit, xrechnung=xrechnung)
+    danish = customization == CUSTOMIZATION_ID and danish_domestic(supplier, buyer, invoice)
+    _payment(root, invoice, supplier, credit=credit, xrechnung=xrechnung, danish=danish)
     if totals.allowance_total:
         allowance = etree.SubElement(root, A + "AllowanceCharge")
         _allowance(allowance, totals.allowance_total, currency)
@@ -302,7 +309,10 @@ def _party(outer: etree._Element, party: Party, *, vat: bool, seller: bool = Fal
         _text(etree.SubElement(scheme, A + "TaxScheme"), B + "ID", "TAX")
     legal = etree.SubElement(element, A + "PartyLegalEntity")
     _text(legal, B + "RegistrationName", party.name)
-    _optional(legal, B + "CompanyID", party.legal_id)
+    if party.legal_id.strip():
+        company_id = _text(legal, B + "CompanyID", party.legal_id.strip())
+        if party.legal_scheme:  # a national registry number (NL-R-003, DK-R-014, IS-R-002 want its scheme)
+            company_id.set("schemeID", party.legal_scheme)
     if party.contact_name or party.email or party.phone:
         contact = etree.SubElement(element, A + "Contact")
         _optional(contact, B + "Name", party.contact_name)
@@ -327,14 +337,18 @@ def _address(address: etree._Element, of: Address) -> None:
     _text(etree.SubElement(address, A + "Country"), B + "IdentificationCode", of.country)
 
 
-def _payment(root: etree._Element, invoice: Invoice, supplier: Party, *, credit: bool, xrechnung: bool = False) -> None:
+def _payment(
+    root: etree._Element, invoice: Invoice, supplier: Party, *, credit: bool, xrechnung: bool = False, danish: bool = False
+) -> None:
     means = etree.SubElement(root, A + "PaymentMeans")
-    code = payment_means_code(supplier, invoice.currency)
+    code, account_id, branch = payment_to_account(payment_means_code(supplier, invoice.currency), supplier.account, danish=danish)
     _text(means, B + "PaymentMeansCode", code)
     _text(means, B + "PaymentID", str(invoice.number))
     if code != PAYMENT_MEANS_NOT_DEFINED:
         account = etree.SubElement(means, A + "PayeeFinancialAccount")
-        _text(account, B + "ID", supplier.account)
+        _text(account, B + "ID", account_id)
+        if branch:  # a Danish bank account's registration number (DK-R-006)
+            _text(etree.SubElement(account, A + "FinancialInstitutionBranch"), B + "ID", branch)
     terms = []
     if credit:
         terms.append("Credit applied to open invoices; what is not applied stays as credit on account.")

@@ -263,3 +263,201 @@ def test_a_dutch_sellers_standalone_credit_note_or_missing_account_has_no_e_invo
     portal_settings_update(actor=None, seller_iban="")
     with pytest.raises(EInvoiceNotPossible, match="NL-R-008"):
         invoice_ubl(make_invoice(company=customer, lines=[line(unit_price="80.00", tax_category="S", tax_rate="21")]))
+
+
+# --- The national rules of Peppol BIS for sellers (and customers) of other countries (``einvoice.national``) ---------
+
+
+def _seller_in(country: str, tax_id: str, *, address: str = "Street 1\n12345 City", peppol: tuple[str, str] = ("0088", "0614141000012"),
+               iban: str = "") -> None:  # fmt: skip
+    portal_settings_update(
+        actor=None, seller_name=f"Seller {country}", seller_address=address, seller_country=country, seller_tax_id=tax_id,
+        seller_peppol_scheme=peppol[0], seller_peppol_id=peppol[1], seller_iban=iban,
+    )  # fmt: skip
+
+
+def _legal_id(content: bytes, party: str = "AccountingSupplierParty") -> tuple[str, str | None]:
+    element = _tree(content).find(f"cac:{party}/cac:Party/cac:PartyLegalEntity/cbc:CompanyID", NS)
+    return ("", None) if element is None else (element.text, element.get("schemeID"))
+
+
+def _s(rate: str) -> list[dict[str, Any]]:
+    return [line(unit_price="80.00", tax_category="S", tax_rate=rate)]
+
+
+def test_a_dutch_sellers_and_dutch_customers_kvk_number_is_their_legal_id_under_scheme_0106(peppol_customers: Personas) -> None:
+    """NL-R-003 / NL-R-005: a Dutch seller's legal id, and its Dutch customer's, is a KvK (0106) or OIN (0190) number."""
+    _dutch_seller()
+    portal_settings_update(actor=None, seller_tax_id="KvK 1234 5678")
+    customer = make_company(name="Klant BV", currency="EUR", country="NL", tax_id="87654321", address_line1="Dam 1",
+                            city="Amsterdam", postal_code="1012 JS", peppol_scheme="0106", peppol_id="87654321")  # fmt: skip
+    invoice = make_invoice(company=customer, lines=_s("21"))
+    for document in (invoice, credit_note_create(actor=peppol_customers.finance, invoice=invoice, amount="10.00")):
+        content = invoice_ubl(document)
+        assert _broken(content) == []
+        assert _legal_id(content) == ("12345678", "0106")
+        assert _legal_id(content, "AccountingCustomerParty") == ("87654321", "0106")
+    public = make_company(name="Gemeente", currency="EUR", country="NL", tax_id="00000001234567890000", address_line1="Dam 2",
+                          city="Amsterdam", postal_code="1012 JS", peppol_scheme="0190", peppol_id="00000001234567890000")  # fmt: skip
+    oin = _legal_id(invoice_ubl(make_invoice(company=public, lines=_s("21"))), "AccountingCustomerParty")
+    assert oin == ("00000001234567890000", "0190")
+
+
+def test_a_dutch_seller_or_dutch_customer_whose_tax_id_is_no_kvk_or_oin_number_has_no_peppol_e_invoice(peppol_customers: Personas) -> None:
+    _dutch_seller()
+    customer = make_company(name="Klant BV", currency="EUR", country="NL", tax_id="RSIN 8012.34.567", address_line1="Dam 1",
+                            city="Amsterdam", postal_code="1012 JS", peppol_scheme="0106", peppol_id="87654321")  # fmt: skip
+    with pytest.raises(EInvoiceNotPossible, match=r"Klant BV's tax id 'RSIN 8012.34.567' is neither \(NL-R-005\)"):
+        invoice_ubl(make_invoice(company=customer, lines=_s("21")))
+    # A customer abroad is not the Dutch rules' concern.
+    assert _broken(invoice_ubl(make_invoice(company=peppol_customers.globex, lines=_s("21")))) == []
+    portal_settings_update(actor=None, seller_tax_id="RSIN 8012.34.567")
+    with pytest.raises(EInvoiceNotPossible, match="NL-R-003"):
+        invoice_ubl(make_invoice(company=peppol_customers.globex, lines=_s("21")))
+
+
+def _danish_customer() -> Company:
+    return make_company(name="Kunde ApS", currency="DKK", country="DK", tax_id="DK87654321", address_line1="Vesterbrogade 1",
+                        city="København", postal_code="1620", peppol_scheme="0184", peppol_id="DK87654321",
+                        external_id="KUNDE-1")  # fmt: skip
+
+
+def test_a_danish_seller_states_its_cvr_number_under_0184_and_pays_domestically_to_a_danish_account(peppol_customers: Personas) -> None:
+    """DK-R-002 / DK-R-014: the seller's CVR number (its VAT number is DK and the CVR number); between Danish parties
+    party ids carry a scheme (DK-R-013) and a transfer outside SEPA goes to registration and account number (DK-R-005/006)."""
+    _seller_in("DK", "DK12345678", peppol=("0184", "DK12345678"), iban="DK50 0040 0440 1162 43")
+    customer = _danish_customer()
+    invoice = make_invoice(company=customer, currency="DKK", lines=_s("25"))
+    content = invoice_ubl(invoice)
+    assert _broken(content) == []
+    assert _legal_id(content) == ("DK12345678", "0184")
+    tree = _tree(content)
+    assert tree.find("cac:AccountingCustomerParty/cac:Party/cac:PartyIdentification", NS) is None
+    assert tree.findtext("cbc:BuyerReference", namespaces=NS) == "KUNDE-1"
+    assert tree.findtext("cac:PaymentMeans/cbc:PaymentMeansCode", namespaces=NS) == "42"
+    assert tree.findtext("cac:PaymentMeans/cac:PayeeFinancialAccount/cbc:ID", namespaces=NS) == "0440116243"
+    assert tree.findtext("cac:PaymentMeans/cac:PayeeFinancialAccount/cac:FinancialInstitutionBranch/cbc:ID", namespaces=NS) == "0040"
+    credit = credit_note_create(actor=peppol_customers.finance, invoice=invoice, amount="10.00")
+    in_eur = make_invoice(company=customer, currency="EUR", lines=_s("25"))
+    for document in (credit, in_eur, make_invoice(company=peppol_customers.globex, lines=_s("25"))):
+        content = invoice_ubl(document)
+        assert _broken(content) == []
+        assert _tree(content).findtext("cac:PaymentMeans/cbc:PaymentMeansCode", namespaces=NS) in ("30", "58")
+
+
+def test_a_danish_seller_without_a_cvr_number_or_a_danish_account_for_a_domestic_transfer_has_no_peppol_e_invoice(
+    peppol_customers: Personas,
+) -> None:
+    _seller_in("DK", "SE-nr 1234", iban="DK5000400440116243")
+    with pytest.raises(EInvoiceNotPossible, match=r"Danish seller states its CVR number as legal id \(DK-R-002, DK-R-014\)"):
+        invoice_ubl(make_invoice(company=peppol_customers.globex, lines=_s("25")))
+    portal_settings_update(actor=None, seller_tax_id="CVR-nr. 12345678", seller_iban="DE02120300000000202051")
+    assert _legal_id(invoice_ubl(make_invoice(company=peppol_customers.globex, lines=_s("25")))) == ("DK12345678", "0184")
+    with pytest.raises(EInvoiceNotPossible, match=r"no Danish IBAN.*\(DK-R-005, DK-R-006\)|DK-R-005, DK-R-006.*no Danish IBAN"):
+        invoice_ubl(make_invoice(company=_danish_customer(), currency="DKK", lines=_s("25")))
+
+
+def test_an_icelandic_seller_and_icelandic_customer_state_their_kennitala_under_0196(peppol_customers: Personas) -> None:
+    """IS-R-002 to IS-R-005: the kennitala of an Icelandic seller, and of its Icelandic customer, and their street and postal code."""
+    _seller_in("IS", "550269-4149", address="Laugavegur 1\n101 Reykjavík")
+    customer = make_company(name="Viðskiptavinur ehf", currency="ISK", country="IS", address_line1="Austurstræti 2", city="Reykjavík",
+                            postal_code="101", peppol_scheme="0196", peppol_id="4101692659")  # fmt: skip
+    content = invoice_ubl(make_invoice(company=customer, currency="ISK", lines=[line(unit_price="8000", tax_category="S", tax_rate="24")]))
+    assert _broken(content) == []
+    assert _legal_id(content) == ("5502694149", "0196")
+    assert _legal_id(content, "AccountingCustomerParty") == ("4101692659", "0196")
+    Company.objects.filter(pk=customer.pk).update(peppol_scheme="0088", peppol_id="0614141000043")
+    customer.refresh_from_db()
+    with pytest.raises(EInvoiceNotPossible, match=r"Icelandic customer's kennitala \(IS-R-004\)"):
+        invoice_ubl(make_invoice(company=customer, currency="ISK", lines=[line(unit_price="8000", tax_category="S", tax_rate="24")]))
+    portal_settings_update(actor=None, seller_tax_id="IS12345")
+    with pytest.raises(EInvoiceNotPossible, match="IS-R-002"):
+        invoice_ubl(make_invoice(company=peppol_customers.globex, lines=_s("24")))
+
+
+def test_a_swedish_seller_charges_the_swedish_standard_rates_under_a_swedish_vat_number(peppol_customers: Personas) -> None:
+    """SE-R-006: 25, 12 or 6 % on standard-rated lines (and the discount); SE-R-001/002: SE and 12 digits."""
+    _seller_in("SE", "SE556732170701", peppol=("0007", "5567321707"))
+    for rate in ("25", "12", "6"):
+        assert _broken(invoice_ubl(make_invoice(company=peppol_customers.globex, currency="SEK", lines=_s(rate)))) == []
+    with pytest.raises(EInvoiceNotPossible, match=r"line 2 is at 19 % \(SE-R-006\)"):
+        invoice_ubl(make_invoice(company=peppol_customers.globex, lines=[*_s("25"), *_s("19")]))
+    discounted = make_invoice(
+        company=peppol_customers.globex, lines=_s("25"), discount="5.00", discount_tax_category="S", discount_tax_rate="25"
+    )
+    assert _broken(invoice_ubl(discounted)) == []
+    portal_settings_update(actor=None, seller_tax_id="SE5567321707")
+    with pytest.raises(EInvoiceNotPossible, match=r"SE-R-001, SE-R-002"):
+        invoice_ubl(make_invoice(company=peppol_customers.globex, lines=_s("25")))
+
+
+def test_a_swedish_sellers_organisation_number_is_its_legal_id_never_its_tax_registration(peppol_customers: Personas) -> None:
+    """SE-R-005: a Swedish seller's tax registration may only say "Godkänd för F-skatt"; the organisation number is no VAT
+    id, so taxed lines need one, and a document not subject to VAT states the number as legal id alone."""
+    _seller_in("SE", "556732-1707", peppol=("0007", "5567321707"))
+    content = invoice_ubl(make_invoice(company=peppol_customers.globex, lines=[line(unit_price="80.00", tax_category="O")]))
+    assert _broken(content) == []
+    assert _legal_id(content) == ("5567321707", "0007")  # SE-R-003, SE-R-004, SE-R-013 (warnings): 10 digits, Luhn
+    assert _tree(content).findall("cac:AccountingSupplierParty/cac:Party/cac:PartyTaxScheme", NS) == []
+    with pytest.raises(EInvoiceNotPossible, match=r"Swedish seller's VAT number.*SE-R-005"):
+        invoice_ubl(make_invoice(company=peppol_customers.globex, lines=_s("25")))
+
+
+def test_a_norwegian_vat_number_is_no_a_valid_organisation_number_and_mva(peppol_customers: Personas) -> None:
+    """NO-R-001."""
+    _seller_in("NO", "NO974760673MVA", peppol=("0192", "974760673"))
+    assert _broken(invoice_ubl(make_invoice(company=peppol_customers.globex, currency="NOK", lines=_s("25")))) == []
+    portal_settings_update(actor=None, seller_tax_id="NO974760674MVA")
+    with pytest.raises(EInvoiceNotPossible, match="NO-R-001"):
+        invoice_ubl(make_invoice(company=peppol_customers.globex, currency="NOK", lines=_s("25")))
+
+
+def test_an_italian_sellers_tax_number_is_11_to_16_letters_and_digits_and_its_address_complete(peppol_customers: Personas) -> None:
+    """IT-R-001 to IT-R-004."""
+    _seller_in("IT", "RSSMRA85T10A562S", address="Via Roma 1\n00184 Roma")
+    assert _broken(invoice_ubl(make_invoice(company=peppol_customers.globex, lines=_s("22")))) == []
+    portal_settings_update(actor=None, seller_address="Via Roma 1")
+    with pytest.raises(EInvoiceNotPossible, match="IT-R-002 to IT-R-004"):
+        invoice_ubl(make_invoice(company=peppol_customers.globex, lines=_s("22")))
+    portal_settings_update(actor=None, seller_address="Via Roma 1\n00184 Roma", seller_tax_id="12345")
+    with pytest.raises(EInvoiceNotPossible, match="IT-R-001"):
+        invoice_ubl(make_invoice(company=peppol_customers.globex, lines=_s("22")))
+
+
+def test_a_greek_seller_has_no_peppol_e_invoice_for_want_of_the_mydata_mark(peppol_customers: Personas) -> None:
+    """GR-R-001, GR-R-004-1: the MARK and the six-segment number come from myDATA, which the portal does not talk to."""
+    _seller_in("GR", "EL094259216", address="Odos 1\n10557 Athina", peppol=("9933", "EL094259216"))
+    invoice = make_invoice(company=peppol_customers.globex, lines=_s("24"))
+    with pytest.raises(EInvoiceNotPossible, match=r"MARK.*GR-R-004-1"):
+        invoice_ubl(invoice)
+    assert _cii_broken(invoice_cii(invoice)) == []  # the national rules are Peppol BIS's: CII and Factur-X stay
+
+
+@pytest.mark.parametrize(
+    ("seller", "xpath", "attribute", "value", "rule"),
+    [
+        (("NL", "KvK 12345678"), "cac:AccountingSupplierParty/cac:Party/cac:PartyLegalEntity/cbc:CompanyID", "schemeID", None, "NL-R-003"),
+        (("DK", "DK12345678"), "cac:AccountingSupplierParty/cac:Party/cac:PartyLegalEntity/cbc:CompanyID", "schemeID", "0088", "DK-R-014"),
+        (("SE", "SE556732170701"), "cac:InvoiceLine/cac:Item/cac:ClassifiedTaxCategory/cbc:Percent", None, "19", "SE-R-006"),
+        (("IS", "5502694149"), "cac:AccountingSupplierParty/cac:Party/cac:PartyLegalEntity/cbc:CompanyID", "schemeID", None, "IS-R-002"),
+        (("NO", "NO974760673MVA"), "cac:AccountingSupplierParty/cac:Party/cac:PartyTaxScheme/cbc:CompanyID", None, "NO974760674MVA",
+         "NO-R-001"),
+    ],
+)  # fmt: skip
+def test_the_peppol_rule_helper_catches_a_broken_national_rule(
+    peppol_customers: Personas, seller: tuple[str, str], xpath: str, attribute: str | None, value: str | None, rule: str
+) -> None:
+    """``peppol_rules`` guards the national rules: the document it passes breaks the rule once one value is changed."""
+    _seller_in(*seller, address="Keizersgracht 1\n1015 CJ Amsterdam", iban="NL91ABNA0417164300")
+    rate = {"NL": "21", "DK": "25", "SE": "25", "IS": "24", "NO": "25"}[seller[0]]
+    content = invoice_ubl(make_invoice(company=peppol_customers.globex, lines=_s(rate)))
+    assert peppol_violations(content) == []
+    tree = _tree(content)
+    element = tree.find(xpath, NS)
+    if attribute is None:
+        element.text = value
+    elif value is None:
+        del element.attrib[attribute]
+    else:
+        element.set(attribute, value)
+    assert rule in {found for found, _ in peppol_violations(etree.tostring(tree))}
