@@ -16,15 +16,9 @@ from django.db import transaction
 from invoice_portal.accounts.models import User
 from invoice_portal.audit.context import origin
 from invoice_portal.core.errors import DomainError
-from invoice_portal.documents.einvoice.intake import (
-    EInvoiceNotValid,
-    IssuedImport,
-    einvoice_read_valid,
-    issued_einvoice_import,
-    issued_einvoices_store,
-)
+from invoice_portal.documents.einvoice.intake import IssuedImport, issued_einvoice_import, issued_einvoices_store
 from invoice_portal.documents.einvoice.parse import EInvoice
-from invoice_portal.documents.einvoice.reading import einvoices_read
+from invoice_portal.documents.einvoice.reading import EInvoiceNotValid, einvoice_read_valid, einvoices_read
 
 
 class _DryRun(Exception):

@@ -31,9 +31,9 @@ from invoice_portal.core.errors import Conflict, DomainError, OrderAlreadyInvoic
 from invoice_portal.core.models import InvoicesPerOrder
 from invoice_portal.core.settings_store import portal_settings
 from invoice_portal.documents.einvoice.mapping import MappedDocument, einvoice_map
-from invoice_portal.documents.einvoice.parse import EInvoice, Syntax, parse_einvoice
+from invoice_portal.documents.einvoice.parse import EInvoice, Syntax
+from invoice_portal.documents.einvoice.reading import einvoice_read_valid
 from invoice_portal.documents.einvoice.selectors import companies_for_buyers, company_for_buyer, order_for_reference, orders_for_references
-from invoice_portal.documents.einvoice.validation import Violation, fatal, validate
 from invoice_portal.documents.models import AttachmentPurpose, DocumentAttachment
 from invoice_portal.documents.services import MAX_FILENAME, attachment_create
 from invoice_portal.imports.bulk import NewDocument, audit_event_new, document_prepare, documents_bulk_create
@@ -43,27 +43,6 @@ from invoice_portal.invoices.services.documents import check_credited_within_tot
 from invoice_portal.orders.models import Order
 
 CONTENT_TYPE = "application/xml"
-MAX_LISTED_VIOLATIONS = 200
-
-
-class EInvoiceNotValid(DomainError):
-    """The document breaks the EN 16931 rules (the official validation's fatal asserts)."""
-
-    code = "einvoice_not_valid"
-    status = 422
-    title = "The e-invoice breaks EN 16931 rules"
-
-    def __init__(self, violations: list[Violation]) -> None:
-        first = violations[0]
-        more = f" and {len(violations) - 1} more" if len(violations) > 1 else ""
-        super().__init__(f"The document breaks EN 16931: [{first.rule}] {first.message}{more}.")
-        self.violations = violations[:MAX_LISTED_VIOLATIONS]
-
-    def problem_errors(self) -> list[tuple[str, str]]:
-        return [(v.location, f"[{v.rule}] {v.message}") for v in self.violations]
-
-    def problem_extra(self) -> dict[str, Any]:
-        return {"violations": [{"rule": v.rule, "flag": v.flag, "message": v.message, "location": v.location} for v in self.violations]}
 
 
 class ForeignSeller(DomainError):
@@ -77,15 +56,6 @@ class IssuedImport:
     invoice: Invoice
     created: bool
     attachment: DocumentAttachment | None
-
-
-def einvoice_read_valid(xml: bytes) -> EInvoice:
-    """The document ``xml`` holds, if it passes the official EN 16931 validation; the typed error otherwise."""
-    doc = parse_einvoice(xml)  # hostile or unreadable input is refused here, before any XSLT sees it
-    violations = fatal(validate(xml))
-    if violations:
-        raise EInvoiceNotValid(violations)
-    return doc
 
 
 def issued_einvoice_import(*, actor: Any, xml: bytes, filename: str = "") -> IssuedImport:

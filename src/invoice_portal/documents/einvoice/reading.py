@@ -9,8 +9,9 @@ reading of the next chunk run side by side.
 
 The workers are started with ``spawn`` (never ``fork``: the parent may hold database connections and a Saxon
 processor, neither of which survives a fork) and import only this module, the parser and the validation, which
-need no Django. A document a worker refuses comes back as ``None``; the caller reads it again itself
-(``intake.einvoice_read_valid``) for the typed error, with every broken rule, that a refusal owes its sender.
+need no Django; so does ``einvoice_read_valid``, the one reading rule (parsed, then held to the official validation),
+kept here for that reason. A document a worker refuses comes back as ``None``; the caller reads it again itself
+(``einvoice_read_valid``) for the typed error, with every broken rule, that a refusal owes its sender.
 Few documents (one chunk or less), one CPU or ``EINVOICE_READ_WORKERS=0``: everything is read in this process.
 """
 
@@ -23,26 +24,58 @@ import threading
 from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any
 
 from invoice_portal.core.errors import DomainError
 from invoice_portal.documents.einvoice.parse import EInvoice, parse_einvoice
-from invoice_portal.documents.einvoice.validation import fatal, prepared, validate
+from invoice_portal.documents.einvoice.validation import Violation, fatal, prepared, validate
+
+MAX_LISTED_VIOLATIONS = 200
+
+
+class EInvoiceNotValid(DomainError):
+    """The document breaks the EN 16931 rules (the official validation's fatal asserts)."""
+
+    code = "einvoice_not_valid"
+    status = 422
+    title = "The e-invoice breaks EN 16931 rules"
+
+    def __init__(self, violations: list[Violation]) -> None:
+        first = violations[0]
+        more = f" and {len(violations) - 1} more" if len(violations) > 1 else ""
+        super().__init__(f"The document breaks EN 16931: [{first.rule}] {first.message}{more}.")
+        self.violations = violations[:MAX_LISTED_VIOLATIONS]
+
+    def problem_errors(self) -> list[tuple[str, str]]:
+        return [(v.location, f"[{v.rule}] {v.message}") for v in self.violations]
+
+    def problem_extra(self) -> dict[str, Any]:
+        return {"violations": [{"rule": v.rule, "flag": v.flag, "message": v.message, "location": v.location} for v in self.violations]}
+
+
+def einvoice_read_valid(xml: bytes) -> EInvoice:
+    """The document ``xml`` holds, if it passes the official EN 16931 validation; the typed error otherwise."""
+    doc = parse_einvoice(xml)  # hostile or unreadable input is refused here, before any XSLT sees it
+    violations = fatal(validate(xml))
+    if violations:
+        raise EInvoiceNotValid(violations)
+    return doc
+
 
 CHUNK = 500  # documents a worker reads at a time (a smaller chunk costs the store more statements per document)
 AHEAD = 2  # chunks being read while the caller stores one
 
 
 def read_chunk(payloads: Sequence[bytes], *, validated: bool) -> list[EInvoice | None]:
-    """Each document parsed, and with ``validated`` held to the official validation; None where it is refused."""
+    """Each document as ``einvoice_read_valid`` reads it (``parse_einvoice`` alone without ``validated``); None where
+    it is refused."""
+    read = einvoice_read_valid if validated else parse_einvoice
     docs: list[EInvoice | None] = []
     for payload in payloads:
         try:
-            doc: EInvoice | None = parse_einvoice(payload)
+            docs.append(read(payload))
         except DomainError:
-            doc = None
-        if doc is not None and validated and fatal(validate(payload)):
-            doc = None
-        docs.append(doc)
+            docs.append(None)
     return docs
 
 

@@ -20,9 +20,10 @@ from invoice_portal.core.models import PortalSettings
 from invoice_portal.core.settings_store import portal_settings
 from invoice_portal.documents.einvoice import reading as reading_module
 from invoice_portal.documents.einvoice.cii import invoice_cii
-from invoice_portal.documents.einvoice.intake import EInvoiceNotValid, ForeignSeller, issued_einvoice_import
+from invoice_portal.documents.einvoice.intake import ForeignSeller, issued_einvoice_import
 from invoice_portal.documents.einvoice.mapping import EInvoiceNotImportable
 from invoice_portal.documents.einvoice.parse import EInvoiceRefused
+from invoice_portal.documents.einvoice.reading import EInvoiceNotValid
 from invoice_portal.documents.einvoice.selectors import UnknownBuyer
 from invoice_portal.documents.models import DocumentAttachment
 from invoice_portal.documents.selectors import original_of

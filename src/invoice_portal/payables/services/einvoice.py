@@ -29,9 +29,9 @@ from invoice_portal.audit.services import audit_record
 from invoice_portal.companies.models import Company
 from invoice_portal.core.errors import Conflict, ValidationFailed
 from invoice_portal.core.locks import lock_one
-from invoice_portal.documents.einvoice.intake import einvoice_read_valid
 from invoice_portal.documents.einvoice.mapping import EInvoiceNotImportable, MappedDocument, einvoice_map
 from invoice_portal.documents.einvoice.parse import EInvoice, Party
+from invoice_portal.documents.einvoice.reading import einvoice_read_valid
 from invoice_portal.invoices.models import Direction, Invoice, Kind, Source
 from invoice_portal.orders.models import Direction as OrderDirection
 from invoice_portal.orders.models import Order, OrderLine
