@@ -97,12 +97,24 @@ _CHECKS = {
 }
 
 
+def _scheme_problem(scheme: str, identifier: str) -> str:
+    """What is wrong with ``identifier`` under the format and check digit of ``scheme``; "" when nothing is (or the
+    scheme has neither)."""
+    if scheme in _FORMATS:
+        pattern, described = _FORMATS[scheme]
+        if not pattern.match(identifier):
+            return f"an id under scheme {scheme} is {described} (got '{identifier}')"
+    if scheme in _CHECKS:
+        name, ok = _CHECKS[scheme]
+        if not ok(identifier):
+            return f"'{identifier}' fails the {name} of scheme {scheme}"
+    return ""
+
+
 def scheme_check_ok(scheme: str, identifier: str) -> bool:
     """Whether ``identifier`` has the format and check digit of ``scheme`` (a Norwegian organisation number inside
     a VAT number, say); True for a scheme with neither."""
-    pattern = _FORMATS.get(scheme)
-    check = _CHECKS.get(scheme)
-    return (pattern is None or bool(pattern[0].match(identifier))) and (check is None or check[1](identifier))
+    return not _scheme_problem(scheme, identifier)
 
 
 def check_participant_id(scheme: str, identifier: str, *, field: str = "peppol_id") -> tuple[str, str]:
@@ -119,14 +131,8 @@ def check_participant_id(scheme: str, identifier: str, *, field: str = "peppol_i
         raise ValidationFailed(f"{field}: give the participant id under scheme {scheme}.", field=field)
     if not _ID_CHARS.match(identifier):
         raise ValidationFailed(f"{field}: '{identifier}' has characters a Peppol participant id cannot have.", field=field)
-    if scheme in _FORMATS:
-        pattern, described = _FORMATS[scheme]
-        if not pattern.match(identifier):
-            raise ValidationFailed(f"{field}: an id under scheme {scheme} is {described} (got '{identifier}').", field=field)
-    if scheme in _CHECKS:
-        name, ok = _CHECKS[scheme]
-        if not ok(identifier):
-            raise ValidationFailed(f"{field}: '{identifier}' fails the {name} of scheme {scheme}.", field=field)
+    if problem := _scheme_problem(scheme, identifier):
+        raise ValidationFailed(f"{field}: {problem}.", field=field)
     prefix = VAT_SCHEMES.get(scheme, "")
     if prefix and not (identifier.upper().startswith(prefix) and len(identifier) > len(prefix) + 1):
         raise ValidationFailed(f"{field}: an id under scheme {scheme} is a VAT number starting with {prefix}.", field=field)
