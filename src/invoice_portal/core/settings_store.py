@@ -14,7 +14,9 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from invoice_portal.core.models import PortalSettings
+from invoice_portal.core.prepared import Prepared
 
+_ROW = Prepared(lambda: PortalSettings.objects.filter(pk=1))  # read by every transition: its statement is built once
 _scope: ContextVar[list[PortalSettings] | None] = ContextVar("portal_settings_scope", default=None)
 
 
@@ -22,7 +24,7 @@ def portal_settings() -> PortalSettings:
     kept = _scope.get()
     if kept:
         return kept[0]
-    settings, _ = PortalSettings.objects.get_or_create(pk=1)
+    settings = _ROW.first() or PortalSettings.objects.get_or_create(pk=1)[0]
     if kept is not None:
         kept.append(settings)
     return settings

@@ -28,7 +28,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import models, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
 
 from invoice_portal.accounts.selectors import user_has_perm
 from invoice_portal.audit.services import audit_record
@@ -36,6 +36,7 @@ from invoice_portal.core.bulk import rows_update
 from invoice_portal.core.errors import Conflict, PermissionDenied, ValidationFailed
 from invoice_portal.core.locks import lock_one, lock_rows
 from invoice_portal.core.money import ZERO, quantize
+from invoice_portal.core.prepared import PreparedIn
 from invoice_portal.invoices.models import (
     CustomerLineStatus,
     Dispute,
@@ -177,6 +178,14 @@ def line_statuses_sync(
         InvoiceLine.objects.bulk_update(changed, ["customer_status", "enterprise_status"])
 
 
+def _lines_with_disputes(invoice_ids: list[Any]) -> QuerySet[InvoiceLine]:
+    open_dispute = Dispute.objects.filter(invoice_id=OuterRef("invoice_id"), line_id=OuterRef("pk"), status=DisputeStatus.OPEN)
+    return InvoiceLine.objects.filter(invoice_id__in=invoice_ids).annotate(disputed=Exists(open_dispute))
+
+
+_LINES_WITH_DISPUTES: PreparedIn[Any] = PreparedIn(_lines_with_disputes)  # read by every payment: its statement is built once
+
+
 def line_statuses_sync_many(changes: Sequence[tuple[Any, bool]]) -> None:
     """``line_statuses_sync`` for several locked invoices of one transition (``(invoice, claims_void)`` pairs, each
     invoice once): their lines and open disputes read in one query each, the changed lines stored in one update."""
@@ -187,8 +196,7 @@ def line_statuses_sync_many(changes: Sequence[tuple[Any, bool]]) -> None:
     read: dict[int, list[Any]] = {pk: [] for pk in unread}
     disputed: dict[int, set[int]] = {invoice.pk: set() for invoice, _ in synced}
     # The lines not loaded yet come with whether an open dispute names them (one query, not two).
-    open_dispute = Dispute.objects.filter(invoice_id=OuterRef("invoice_id"), line_id=OuterRef("pk"), status=DisputeStatus.OPEN)
-    for row in InvoiceLine.objects.filter(invoice_id__in=unread).annotate(disputed=Exists(open_dispute)) if unread else ():
+    for row in _LINES_WITH_DISPUTES.all(unread) if unread else ():
         read[row.invoice_id].append(row)
         if row.disputed:
             disputed[row.invoice_id].add(row.pk)

@@ -21,6 +21,7 @@ from django.db import transaction
 from invoice_portal.accounts.selectors import user_has_perm
 from invoice_portal.audit.services import audit_record
 from invoice_portal.core.errors import PermissionDenied, ValidationFailed
+from invoice_portal.core.prepared import Prepared
 from invoice_portal.invoices.models import CREDIT_NOTE_LABELS, NOTHING_TO_PAY_LABEL, DocumentWording, Invoice, Kind, Status, WordingSubject
 
 Key = tuple[str, str]
@@ -82,6 +83,7 @@ class Wording:
         return [(k.value, self.kind(k.value)) for k in Kind]
 
 
+_ALL = Prepared(lambda: DocumentWording.objects.all())  # read by every issue: its statement is built once
 _scope: ContextVar[list[Wording] | None] = ContextVar("document_wording_scope", default=None)
 
 
@@ -91,7 +93,7 @@ def current_wording() -> Wording:
     if kept:
         return kept[0]
     words = dict(DEFAULTS)
-    words.update({(row.subject, row.code): row.description for row in DocumentWording.objects.all()})
+    words.update({(row.subject, row.code): row.description for row in _ALL.all()})
     wording = Wording(words)
     if kept is not None:
         kept.append(wording)

@@ -10,6 +10,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from invoice_portal.accounts.models import RoleGrant, User
 from invoice_portal.companies.models import Company
+from invoice_portal.core.prepared import Prepared
 from invoice_portal.core.settings_store import portal_settings
 from invoice_portal.invoices.models import Direction, Dispute, DisputeStatus, Invoice, Kind, Status
 from invoice_portal.notifications.models import Message, NotificationSettings
@@ -23,9 +24,11 @@ CATCH_UP_DAYS = 7
 BILLING_ROLES = ("company_admin", "accounts_payable")
 
 
+_SETTINGS = Prepared(lambda: NotificationSettings.objects.filter(pk=1))  # read by every issue and payment
+
+
 def notification_settings() -> NotificationSettings:
-    settings, _ = NotificationSettings.objects.get_or_create(pk=1)
-    return settings
+    return _SETTINGS.first() or NotificationSettings.objects.get_or_create(pk=1)[0]
 
 
 def _unique(addresses: Iterable[str]) -> list[str]:

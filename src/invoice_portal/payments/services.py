@@ -36,6 +36,7 @@ from invoice_portal.core.errors import (
 from invoice_portal.core.ids import parse_id
 from invoice_portal.core.locks import lock_one, lock_rows
 from invoice_portal.core.money import ZERO, as_str, check_amount_limit, check_currency, parse_money
+from invoice_portal.core.prepared import PreparedIn
 from invoice_portal.core.settings_store import settings_read_once
 from invoice_portal.invoices.models import Direction, Invoice, Kind, Status
 from invoice_portal.invoices.services.documents import invoice_settle, invoices_settle
@@ -195,6 +196,9 @@ def payment_record_audit(payment: Payment, requests: Sequence[AllocationRequest]
     return {**snapshot(payment, _PAYMENT_FIELDS), "allocations": {str(r.invoice_id): str(r.amount) for r in requests}}
 
 
+_INVOICES = PreparedIn(lambda keys: Invoice.objects.filter(pk__in=keys))  # the targets every payment reads first
+
+
 @transaction.atomic
 def payment_record(
     *,
@@ -224,7 +228,7 @@ def payment_record(
     # Reads and writes that do not depend on the invoices' balances come first, nothing locked: the
     # targets as they stand (refused early with the same checks as below; kind, currency and company do
     # not change once issued), the payment, its allocation rows and the receipt.
-    seen = Invoice.objects.in_bulk([r.invoice_id for r in requests]) if requests else {}
+    seen = {invoice.pk: invoice for invoice in _INVOICES.all(sorted({r.invoice_id for r in requests}))} if requests else {}
     allowed = payer_companies(company, seen.values())
     check_targets(requests, seen, company=company, currency=currency, allowed_companies=allowed)
     with settings_read_once():

@@ -3,12 +3,16 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from invoice_portal.accounts.models import User
+from invoice_portal.core.prepared import Prepared
 from invoice_portal.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+
+_ENABLED = Prepared(lambda: WebhookEndpoint.objects.filter(enabled=True).order_by("pk"))
 
 
 def endpoints_enabled() -> list[WebhookEndpoint]:
-    """Enabled endpoints (few rows: the caller filters by event type, portable across databases)."""
-    return list(WebhookEndpoint.objects.filter(enabled=True).order_by("pk"))
+    """Enabled endpoints (few rows: the caller filters by event type, portable across databases); read by
+    every transition that writes a business event, so its statement is built once (``core.prepared``)."""
+    return _ENABLED.all()
 
 
 def endpoint_deliveries(endpoint: WebhookEndpoint, *, status: str = "") -> QuerySet[WebhookDelivery]:

@@ -27,6 +27,7 @@ from invoice_portal.core.locks import lock_one, lock_rows
 from invoice_portal.core.models import PortalSettings
 from invoice_portal.core.money import TAX_RATE_PLACES, ZERO, as_str, check_amount_limit, check_currency, minor_digits, quantize, to_decimal
 from invoice_portal.core.numbering import format_number, next_value, parse_number_format
+from invoice_portal.core.prepared import Prepared
 from invoice_portal.core.settings_store import portal_settings, settings_read_once
 from invoice_portal.invoices.line_statuses import line_statuses_sync, line_statuses_sync_many
 from invoice_portal.invoices.lines import LineSpec, parse_lines, resolve_discount_tax
@@ -187,13 +188,14 @@ def _load_lines(invoice: Invoice, *, refresh: bool = False) -> None:
     the prefetch machinery, which costs more than the read itself for one document."""
     cache = getattr(invoice, "_prefetched_objects_cache", {})
     if refresh or "lines" not in cache:
-        lines = list(InvoiceLine.objects.filter(invoice_id=invoice.pk).order_by("line_no"))
+        lines = _LINES.all(invoice=invoice.pk)
         for line in lines:
             _LINE_INVOICE.set_cached_value(line, invoice)
         _set_lines(invoice, lines)
 
 
 _LINE_INVOICE = InvoiceLine._meta.get_field("invoice")
+_LINES = Prepared(lambda invoice: InvoiceLine.objects.filter(invoice_id=invoice).order_by("line_no"), invoice=int)
 
 
 def _set_header(invoice: Invoice, fields: dict[str, Any], specs: list[LineSpec]) -> None:
