@@ -10,6 +10,9 @@ class EventsConfig(AppConfig):
         # The audit trail is the one place every transition passes; it knows nothing of events and only
         # calls the listeners registered here (see ``events.mapping``).
         from invoice_portal.audit.services import audit_listen
+        from invoice_portal.core.followups import followup_register
         from invoice_portal.events.mapping import on_audit
+        from invoice_portal.events.services import events_stamp_all
 
         audit_listen(on_audit)
+        followup_register(events_stamp_all)  # first: a transaction's events are stamped before its emails go

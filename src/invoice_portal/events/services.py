@@ -15,6 +15,7 @@ from typing import Any
 from django.db import models, transaction
 
 from invoice_portal.core.bulk import row_new, rows_insert
+from invoice_portal.core.followups import followups_after_commit
 from invoice_portal.events.models import Event, EventHead, EventType
 
 EventSubscriber = Callable[[list[Event]], object]
@@ -60,28 +61,17 @@ def events_emit(specs: list[EventSpec]) -> list[Event]:
 
 
 def _stamp_after_commit() -> None:
-    """One stamping task per transaction, however many events it writes (an import writes thousands).
+    """One stamping per transaction, however many events it writes (an import writes thousands).
 
-    With the database task queue (production) the task row is written in this transaction: the
-    workers see it together with the events or never, and it costs no commit of its own. Other
-    backends (the immediate one in tests) are handed the task after commit.
+    With the database task queue (production) it is the transaction's one follow-up task
+    (``core.followups``, which runs ``events_stamp_all``). Other backends (the immediate one in
+    tests) are handed the stamping task after commit.
     """
-    from django_tasks_db import DatabaseBackend
-
-    from invoice_portal.events.tasks import events_stamp_task
-
-    connection = transaction.get_connection()
-    if any(func in (_enqueue_stamp, _stamp_written) for _, func, _ in connection.run_on_commit):
+    if followups_after_commit():
         return
-    if connection.in_atomic_block and isinstance(events_stamp_task.get_backend(), DatabaseBackend):
-        events_stamp_task.enqueue()
-        transaction.on_commit(_stamp_written)  # marks this transaction (or savepoint) as having its task
-    else:
+    connection = transaction.get_connection()
+    if not any(func is _enqueue_stamp for _, func, _ in connection.run_on_commit):
         transaction.on_commit(_enqueue_stamp)
-
-
-def _stamp_written() -> None:
-    """Nothing to do after commit: the transaction wrote its stamping task itself."""
 
 
 def _enqueue_stamp() -> None:

@@ -32,6 +32,7 @@ from invoice_portal.audit.context import current_origin
 from invoice_portal.audit.services import audit_record, snapshot
 from invoice_portal.core.bulk import row_new, rows_insert
 from invoice_portal.core.errors import Conflict, InvalidTransition, ValidationFailed
+from invoice_portal.core.followups import followups_after_commit
 from invoice_portal.core.money import format_money
 from invoice_portal.core.settings_store import portal_settings
 from invoice_portal.invoices.models import Direction, Dispute, Invoice, Status
@@ -100,18 +101,25 @@ def message_queue(
 def _enqueue_on_commit(message_id: int) -> None:
     """Have the message delivered once the current transaction commits, and never if it rolls back.
 
-    With the database task queue (production), the task row is written in this very transaction: it
-    becomes visible to the workers together with the message, or not at all, and costs no commit of
-    its own. Any other backend (the immediate one in tests) is handed the task after commit.
+    With the database task queue (production), the transaction's one follow-up task sends it
+    (``core.followups``, which runs ``messages_deliver_new``): its row is written in this very
+    transaction, visible to the workers together with the message or not at all. Any other backend
+    (the immediate one in tests) is handed the message's own task after commit.
     """
-    from django_tasks_db import DatabaseBackend
-
-    from invoice_portal.notifications.tasks import message_deliver_task
-
-    if isinstance(message_deliver_task.get_backend(), DatabaseBackend):
-        message_deliver_task.enqueue(message_id=message_id)
-    else:
+    if not followups_after_commit():
         transaction.on_commit(lambda: _enqueue(message_id))
+
+
+def messages_deliver_new(*, batch: int = 200) -> int:
+    """Send the messages queued and never tried, oldest first (the follow-up of the transactions that wrote
+    them). ``message_deliver`` claims each, so workers running this at once send each message once; a message
+    whose attempt fails is tried again by its own delayed task, not here. Returns how many were sent."""
+    sent = 0
+    while True:
+        new = list(Message.objects.filter(status=MessageStatus.QUEUED, attempts=0).order_by("pk").values_list("pk", flat=True)[:batch])
+        sent += sum(message_deliver(message_id=pk) == MessageStatus.SENT for pk in new)
+        if len(new) < batch:
+            return sent
 
 
 def _enqueue(message_id: int, *, delay: dt.timedelta | None = None) -> None:
