@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connections, models
+from django.db import connections
 from django.db.models import QuerySet
 from django.db.transaction import TransactionManagementError
 
@@ -67,19 +67,20 @@ class _BoundQuery:
         return getattr(self._query, name)
 
 
-class Prepared[M: models.Model]:
-    """``build(**parameters)`` returns the queryset; ``kinds`` names each parameter's type (int or str).
+class Prepared[R]:
+    """``build(**parameters)`` returns the queryset (of model instances, or of ``values_list`` rows); ``kinds``
+    names each parameter's type (int or str).
 
     ``Prepared(lambda pk: Invoice.objects.select_for_update().filter(pk=pk), pk=int).one(pk=5)``
     """
 
-    def __init__(self, build: Callable[..., QuerySet[M]], **kinds: type) -> None:
+    def __init__(self, build: Callable[..., QuerySet[Any, R]], **kinds: type) -> None:
         for name, kind in kinds.items():
             if kind not in _KINDS:
                 raise TypeError(f"prepared parameter {name}: int or str, not {kind.__name__}")
         self._build, self._kinds = build, kinds
         self._compiled: dict[str, _Compiled] = {}
-        self._template: QuerySet[M] | None = None
+        self._template: QuerySet[Any, R] | None = None
 
     def _compile(self, alias: str) -> _Compiled:
         markers = {name: _marker(kind, name) for name, kind in self._kinds.items()}
@@ -96,13 +97,13 @@ class Prepared[M: models.Model]:
         self._compiled[alias] = compiled
         return compiled
 
-    def _shape(self) -> QuerySet[M]:
+    def _shape(self) -> QuerySet[Any, R]:
         """The queryset built once with markers, never run: its model, and the database it would run on."""
         if self._template is None:
             self._template = self._build(**{name: _marker(kind, name) for name, kind in self._kinds.items()})
         return self._template
 
-    def all(self, *, using: str | None = None, **values: Any) -> list[M]:
+    def all(self, *, using: str | None = None, **values: Any) -> list[R]:
         """The rows of the queryset built with ``values``, as the plain queryset would return them."""
         if values.keys() != self._kinds.keys():
             raise TypeError(f"prepared query takes {', '.join(sorted(self._kinds))}, given {', '.join(sorted(values))}")
@@ -130,7 +131,7 @@ class Prepared[M: models.Model]:
         queryset.__dict__.update(_query=_BoundQuery(template.query, compiler), _result_cache=None, _prefetch_done=False)
         return list(queryset)
 
-    def one(self, *, using: str | None = None, **values: Any) -> M:
+    def one(self, *, using: str | None = None, **values: Any) -> R:
         """The one row, or the model's ``DoesNotExist`` / ``MultipleObjectsReturned`` as ``QuerySet.get`` raises them."""
         rows = self.all(using=using, **values)
         if len(rows) == 1:
@@ -140,23 +141,23 @@ class Prepared[M: models.Model]:
             raise model.DoesNotExist(f"{model._meta.object_name} matching query does not exist.")
         raise model.MultipleObjectsReturned(f"get() returned more than one {model._meta.object_name} -- it returned {len(rows)}!")
 
-    def first(self, *, using: str | None = None, **values: Any) -> M | None:
+    def first(self, *, using: str | None = None, **values: Any) -> R | None:
         rows = self.all(using=using, **values)
         return rows[0] if rows else None
 
 
-class PreparedIn[M: models.Model]:
+class PreparedIn[R]:
     """A shape filtered by a list of integer keys (``pk__in``): one prepared statement per count of keys.
 
     ``build(keys)`` returns the queryset for a list of keys. Up to ``most`` keys, each count's statement is
     built once; more keys, or keys that are not ints, build the queryset as Django does, with the same rows.
     """
 
-    def __init__(self, build: Callable[[list[Any]], QuerySet[M]], *, most: int = 8) -> None:
+    def __init__(self, build: Callable[[list[Any]], QuerySet[Any, R]], *, most: int = 8) -> None:
         self._build, self._most = build, most
-        self._by_count: dict[int, Prepared[M]] = {}
+        self._by_count: dict[int, Prepared[R]] = {}
 
-    def all(self, keys: Sequence[Any]) -> list[M]:
+    def all(self, keys: Sequence[Any]) -> list[R]:
         if len(keys) > self._most or any(type(key) is not int for key in keys):
             return list(self._build(list(keys)))
         prepared = self._by_count.get(len(keys))

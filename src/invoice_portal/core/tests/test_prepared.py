@@ -136,3 +136,14 @@ def test_threads_run_one_prepared_shape_on_their_own_connections() -> None:
 
     results = at_once([functools.partial(read, invoice.pk) for invoice in invoices])
     assert results == [invoice.pk for invoice in invoices]
+
+
+def test_value_rows_as_values_list_returns_them() -> None:
+    invoice = make_invoice(company=make_company(), lines=2)
+    prepared = Prepared(
+        lambda pk: InvoiceLine.objects.filter(invoice_id=pk).order_by("line_no").values_list("line_no", "description"), pk=int
+    )
+    assert prepared.all(pk=invoice.pk) == list(
+        InvoiceLine.objects.filter(invoice_id=invoice.pk).order_by("line_no").values_list("line_no", "description")
+    )
+    assert prepared.all(pk=invoice.pk) == [(1, "Item 1"), (2, "Item 2")]
