@@ -35,7 +35,7 @@ from invoice_portal.core.models import NumberSequence
 from invoice_portal.core.money import check_currency
 from invoice_portal.core.numbering import format_number
 from invoice_portal.core.settings_store import portal_settings
-from invoice_portal.invoices.lines import parse_lines
+from invoice_portal.invoices.lines import LineSpec, parse_lines
 from invoice_portal.invoices.models import Direction, Invoice, InvoiceLine, Kind, Status
 from invoice_portal.invoices.seller import seller_snapshot
 from invoice_portal.invoices.services.documents import (
@@ -101,13 +101,37 @@ def document_prepare(
     _set_header(invoice, header, specs)
     _apply_totals(invoice, specs)
     if issue:
-        if not specs:
-            raise ValidationFailed("lines: a document needs at least one line to be issued.", field="lines")
-        check_not_subject_alone(invoice, specs)
-        issue_date = invoice.issue_date or timezone.localdate()
-        if invoice.due_date is not None and invoice.due_date < issue_date:
-            raise ValidationFailed("due_date: before the issue date.", field="due_date")
+        _check_issuable(invoice, specs)
     return NewDocument(invoice, issue, number)
+
+
+def _check_issuable(invoice: Invoice, specs: Sequence[LineSpec]) -> None:
+    if not specs:
+        raise ValidationFailed("lines: a document needs at least one line to be issued.", field="lines")
+    check_not_subject_alone(invoice, specs)
+    issue_date = invoice.issue_date or timezone.localdate()
+    if invoice.due_date is not None and invoice.due_date < issue_date:
+        raise ValidationFailed("due_date: before the issue date.", field="due_date")
+
+
+def document_inputs(*, company: Company, order: Order | None, currency: str) -> tuple[Any, ...]:
+    """What ``document_prepare`` reads of the rows it is given (and the currency the caller chose from them): two
+    documents prepared from the same cells with equal inputs are the same document (see ``document_renew``)."""
+    placed = None if order is None else (order.pk, order.company_id, order.currency, order.po_number)
+    return (company.pk, currency, placed)
+
+
+def document_renew(new: NewDocument, *, company: Company, order: Order | None) -> NewDocument:
+    """``new``, which ``document_prepare`` made earlier from the same cells and ``document_inputs``, made as it would
+    make it now: the rows given now, a new creation time, and the checks that depend on the day run again. Lets an
+    import's applying pass take what its validating pass computed instead of parsing and totalling every line again."""
+    invoice = new.invoice
+    invoice.company = company
+    invoice.order = order
+    invoice.created_at = timezone.now()  # row_new's one per-instance default of a document (Invoice.created_at)
+    if new.issue:
+        _check_issuable(invoice, [spec for spec, _ in invoice._pending_lines])  # type: ignore[attr-defined]
+    return new
 
 
 def _reserve_numbers(key: str, count: int) -> int:

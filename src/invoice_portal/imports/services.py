@@ -32,6 +32,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from invoice_portal.audit.context import origin
+from invoice_portal.core.collector import cyclic_gc_paused
 from invoice_portal.core.errors import ValidationFailed
 from invoice_portal.imports.bulk import documents_discard_staged
 from invoice_portal.imports.errors import BatchUnreadable, ErrorLog, RowError
@@ -106,7 +107,9 @@ def import_batch_run(*, batch_id: int, progress: ProgressCallback | None = None)
         return batch  # another worker has it, or it is finished
     writer = ProgressWriter(batch.pk, callback=progress)
     try:
-        with origin("import", f"batch:{batch.pk}"):
+        # A batch keeps its prepared documents alive from validating to applying (core.collector: collections of them
+        # would only traverse them).
+        with origin("import", f"batch:{batch.pk}"), cyclic_gc_paused():
             _run(batch, writer)
     except Exception:
         # A bug or a lost database connection: the apply transaction has rolled back; say so on the batch.
@@ -239,7 +242,7 @@ def _run(batch: ImportBatch, writer: ProgressWriter) -> None:
     started = time.monotonic()
     ImportBatch.objects.filter(pk=batch.pk).update(status=ImportStatus.RUNNING, heartbeat_at=timezone.now())
     results = Results()
-    kind = kind_class(actor=batch.created_by)
+    kind = kind.applying()
     if kind.can_stage and staged_runs():
         _apply_staged(batch, reader, kind, writer, results, started, total)
         return

@@ -92,6 +92,11 @@ class BatchKind:
         self.document_columns = [c.name for c in self.columns.values() if c.level == Level.DOCUMENT]
         self.line_columns = [c.name for c in self.columns.values() if c.level == Level.LINE]
 
+    def applying(self) -> BatchKind:
+        """The instance that plans and applies the batch again after this one validated it: a fresh one, to which a
+        kind may hand what its validating pass computed that no one else's writes can change (see ``InvoiceKind``)."""
+        return type(self)(actor=self.actor)
+
     def key(self, row: Row) -> tuple[str, ...]:
         raise NotImplementedError
 

@@ -9,11 +9,13 @@ import pytest
 
 from invoice_portal.audit.models import AuditEvent, DocumentSeal
 from invoice_portal.core.models import NumberSequence
+from invoice_portal.imports.kinds import invoices as invoice_kinds
 from invoice_portal.imports.services import import_batch_create
 from invoice_portal.imports.tests.helpers import csv_text, errors_of, invoice_row, run_import
 from invoice_portal.invoices.books import check_books
 from invoice_portal.invoices.models import Invoice, InvoiceLine
 from invoice_portal.invoices.selectors import invoices_visible_to
+from invoice_portal.orders.models import Order
 from invoice_portal.testing import Personas, make_order, pay
 
 pytestmark = pytest.mark.django_db
@@ -376,3 +378,39 @@ def test_one_invoice_per_order_holds_for_imports_within_a_batch_and_against_the_
     # Re-importing the invoice the order has is an update, not a second invoice.
     assert run_import([invoice_row(external_id="ERP-1", store_order_id="100245", notes="changed")]).status == "succeeded"
     assert Invoice.objects.filter(order=order).count() == 1
+
+
+def test_the_applying_pass_takes_the_documents_the_validating_pass_prepared(personas: Personas, monkeypatch: Any) -> None:
+    prepared: list[str] = []
+    original = invoice_kinds.document_prepare
+
+    def counted(**kwargs: Any) -> Any:
+        prepared.append(kwargs["external_id"])
+        return original(**kwargs)
+
+    monkeypatch.setattr(invoice_kinds, "document_prepare", counted)
+
+    batch = run_import(_batch(), actor=personas.finance)
+
+    assert batch.status == "succeeded", batch.errors
+    assert prepared == ["ERP-1", "ERP-2", "ERP-3"]  # once each, by the validating pass
+    first = Invoice.objects.get(external_id="ERP-1")
+    assert first.total == Decimal("30.00")
+    assert batch.started_at is not None
+    assert first.created_at >= batch.started_at
+    assert check_books() == []
+
+
+def test_an_order_changed_between_validating_and_applying_is_read_again(personas: Personas) -> None:
+    order = make_order(company=personas.acme, source="bigcommerce", external_id="100246", placed_by=personas.alice)
+    order.po_number = "PO-OLD"
+    order.save(update_fields=["po_number"])
+
+    def between_passes(phase: str, rows: int, total: int) -> None:
+        if phase == "validating" and rows == total:  # the validating pass is done; the applying pass starts next
+            Order.objects.filter(pk=order.pk).update(po_number="PO-NEW")
+
+    batch = run_import([invoice_row(external_id="ERP-10", store_order_id="100246")], progress=between_passes)
+
+    assert batch.status == "succeeded", batch.errors
+    assert Invoice.objects.get(external_id="ERP-10").po_number == "PO-NEW"
