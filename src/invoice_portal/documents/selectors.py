@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from invoice_portal.documents.models import ATTENTION_CODES, AttachmentPurpose, DocumentAttachment, InvoiceResponse, SentInvoiceResponse
 from invoice_portal.invoices.models import Invoice
@@ -46,7 +46,8 @@ def with_response_status(invoices: QuerySet[Invoice], *, attention: bool | None 
     if attention is True:
         return invoices.filter(response_code__in=ATTENTION_CODES)
     if attention is False:
-        return invoices.exclude(response_code__in=ATTENTION_CODES)
+        # Most documents have no response at all: ``NOT (NULL IN (...))`` is not true in SQL, so they are kept by name.
+        return invoices.filter(Q(response_code__isnull=True) | ~Q(response_code__in=ATTENTION_CODES))
     return invoices
 
 

@@ -14,6 +14,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from invoice_portal.core.ids import parse_id
+from invoice_portal.core.pagination import CAP, counted
 from invoice_portal.invoices.line_statuses import header_status, invoice_line_grosses
 from invoice_portal.invoices.models import (
     CustomerLineStatus,
@@ -225,16 +226,19 @@ def invoice_filter_unsorted(invoices: QuerySet[Invoice], filters: InvoiceFilters
 def _sorted(invoices: QuerySet[Invoice], f: InvoiceFilters) -> tuple[QuerySet[Invoice], bool]:
     """The filtered rows in the requested order, and whether they are a narrow number search (see below)."""
     order = SORTS.get(f.sort, SORTS["-issue_date"])
-    if f.number and invoices.order_by()[NARROW_MATCHES:].exists() is False:
+    if f.number:
         # Numbers rise with issue dates, so a prefix's matches sit together in date order; offered the
         # date index, the planner walks it under the page's LIMIT hoping to meet them early (seconds at
         # 1M rows). A prefix that matches few documents is found by the number index and sorted
-        # instead (milliseconds); a broad one is left to the planner.
-        return invoices.order_by(*_unindexed(order)), True
+        # instead (milliseconds); a broad one is left to the planner. Telling them apart is the list
+        # page's capped count, so the rows carry it and the page does not count them again.
+        invoices, matches = counted(invoices, NARROW_MATCHES)
+        if matches <= NARROW_MATCHES:
+            return invoices.order_by(*_unindexed(order)), True
     return invoices.order_by(*order), False
 
 
-NARROW_MATCHES = 10_000
+NARROW_MATCHES = CAP
 
 
 def _unindexed(order: tuple[str, ...]) -> list[OrderBy]:

@@ -62,6 +62,28 @@ def test_number_prefix_kind_and_date_filters(world: World, client) -> None:
     assert world.open.pk in due_soon
 
 
+def test_a_number_search_counts_the_documents_it_lists_under_every_further_filter(world: World, client) -> None:
+    """The number search counts its matches to choose its sort, and the page reuses that count: only while no
+    other filter (the buyer-response one, applied after the search) has narrowed the rows since."""
+    client.force_login(world.p.sales)
+    number = world.paid.number
+    found = client.get(f"{URL}?number={number}")
+    assert (ids_on_page(found), found.context["page"].paginator.count_label) == ([world.paid.pk], "1")
+    assert ">1 document</p>" in found.content.decode()
+    queried = client.get(f"{URL}?number={number}&attention=yes")
+    assert (ids_on_page(queried), queried.context["page"].paginator.count_label) == ([], "0")
+    answered = client.get(f"{URL}?number={number}&attention=no")
+    assert (ids_on_page(answered), answered.context["page"].paginator.count_label) == ([world.paid.pk], "1")
+
+
+def test_documents_without_any_buyer_response_are_listed_as_not_needing_attention(world: World, client) -> None:
+    client.force_login(world.p.sales)
+    everything = set(ids_on_page(client.get(URL)))
+    assert everything
+    assert set(ids_on_page(client.get(f"{URL}?attention=no"))) == everything
+    assert ids_on_page(client.get(f"{URL}?attention=yes")) == []
+
+
 def test_company_filter_shows_one_customer(world: World, client) -> None:
     client.force_login(world.p.sales)
     response = client.get(f"{URL}?company={world.p.globex.pk}")
