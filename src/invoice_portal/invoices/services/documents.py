@@ -429,11 +429,11 @@ def _issue_locked(*, actor: Any, invoice: Invoice, issue_date: dt.date | None, n
         invoice.number = (
             number if number is not None else format_number(template, year=year, seq=next_value(number_key(invoice.kind, year)))
         )
-        invoice.issued_at = timezone.now()
+        invoice.issued_at = invoice.updated_at = timezone.now()
         invoice.seller_snapshot = seller
         invoice.status = settled_status(total=invoice.total, allocated=invoice.allocated_total)
         content = invoice_content(invoice)
-        invoice.save(update_fields=["issue_date", "due_date", "number", "issued_at", "seller_snapshot", "status", "updated_at"])
+        rows_update(Invoice, [invoice], ["issue_date", "due_date", "number", "issued_at", "seller_snapshot", "status", "updated_at"])
         line_statuses_sync(invoice, disputed=())
         audit_record(actor=actor, obj=invoice, action="invoice.issue", before=before, after=invoice_audit_view(invoice, content=content))
         if email is not None:
