@@ -7,15 +7,18 @@ from typing import Any
 
 from invoice_portal.accounts.models import RoleGrant, User
 from invoice_portal.accounts.permissions import Level, grants_at_user_level
+from invoice_portal.core.prepared import Prepared
 
 _CACHE_ATTR = "_role_grants_cache"
+# Read by every request's first permission check: its statement is built once (``core.prepared``).
+_GRANTS = Prepared(lambda role: RoleGrant.objects.filter(role_id=role).values_list("permission", "level"), role=int)
 
 
 def role_grants(role_id: int | None) -> dict[str, str | None]:
     """The role's grants as ``{permission: level}`` (level None for seller permissions)."""
     if role_id is None:
         return {}
-    return dict(RoleGrant.objects.filter(role_id=role_id).values_list("permission", "level"))
+    return dict(_GRANTS.all(role=role_id))
 
 
 def _grants(user: User) -> dict[str, str | None]:

@@ -16,6 +16,7 @@ from invoice_portal.api.models import ApiToken, IdempotencyKey, TokenScope
 from invoice_portal.audit.services import audit_record
 from invoice_portal.core.busy import best_effort_write
 from invoice_portal.core.errors import Conflict, ValidationFailed
+from invoice_portal.core.prepared import Prepared
 
 TOKEN_SCHEME = "ipk_"  # noqa: S105 - the public marker tokens start with, not a secret
 PREFIX_LENGTH = 12
@@ -63,6 +64,10 @@ def api_token_revoke(*, actor: Any, token: ApiToken) -> ApiToken:
     return token
 
 
+# Read by every API call: its statement is built once (``core.prepared``).
+_LIVE_TOKEN = Prepared(lambda prefix: ApiToken.objects.select_related("user").filter(prefix=prefix, revoked_at__isnull=True), prefix=str)
+
+
 def api_token_resolve(raw: str) -> ApiToken | None:
     """The live token ``raw`` names, with its active owner loaded; None for anything else.
 
@@ -73,7 +78,7 @@ def api_token_resolve(raw: str) -> ApiToken | None:
     prefix = raw[len(TOKEN_SCHEME) : len(TOKEN_SCHEME) + PREFIX_LENGTH]
     if len(prefix) != PREFIX_LENGTH:
         return None
-    row = ApiToken.objects.select_related("user").filter(prefix=prefix, revoked_at__isnull=True).first()
+    row = _LIVE_TOKEN.first(prefix=prefix)
     if row is None or not hmac.compare_digest(row.token_hash, _digest(raw)) or not row.user.is_active:
         return None
     now = timezone.now()

@@ -34,6 +34,7 @@ from invoice_portal.api.selectors import company_list
 from invoice_portal.companies.models import Company, EInvoiceFormat
 from invoice_portal.companies.services import company_create, company_update
 from invoice_portal.core.errors import NotFound, ValidationFailed
+from invoice_portal.core.prepared import Prepared
 from invoice_portal.payments.selectors import company_position
 
 router = Router()
@@ -146,8 +147,16 @@ def company_out(company: Company) -> dict[str, Any]:
     }  # fmt: skip
 
 
+# Every request that names a company reads it: its statement is built once (``core.prepared``).
+_COMPANY = Prepared(lambda pk: Company.objects.filter(pk=pk), pk=int)
+
+
+def _company(company_id: int) -> Company | None:
+    return _COMPANY.first(pk=company_id) if type(company_id) is int else Company.objects.filter(pk=company_id).first()
+
+
 def get_company(company_id: int) -> Company:
-    company = Company.objects.filter(pk=company_id).first()
+    company = _company(company_id)
     if company is None:
         raise NotFound(f"No company {company_id}.")
     return company
@@ -155,7 +164,7 @@ def get_company(company_id: int) -> Company:
 
 def company_reference(company_id: int, *, field: str = "company") -> Company:
     """A company named in a request body: unknown → a 422 on that field (not a 404 of the endpoint)."""
-    company = Company.objects.filter(pk=company_id).first()
+    company = _company(company_id)
     if company is None:
         raise ValidationFailed(f"{field}: no company {company_id}.", field=field)
     return company
