@@ -222,18 +222,31 @@ def rows_insert(model: type[models.Model], objs: Sequence[models.Model]) -> None
                 copy.write_row([get(obj) for get in getters])
 
 
+_INSERTS: dict[tuple[type[models.Model], int], tuple[list[models.Field[Any, Any]], str]] = {}
+
+
+def _insert_statement(model: type[models.Model], count: int) -> tuple[list[models.Field[Any, Any]], str]:
+    """The columns and the ``INSERT … RETURNING`` of ``count`` rows of ``model``, written once per process (every
+    transition inserts the same few shapes: its document, lines, audit event, business event, message)."""
+    statement = _INSERTS.get((model, count))
+    if statement is None:
+        meta = model._meta
+        qn = connection.ops.quote_name
+        fields = [f for f in meta.concrete_fields if not f.generated and not f.primary_key]
+        row = f"({', '.join(['%s'] * len(fields))})"
+        sql = (
+            f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(str(f.column)) for f in fields)}) "
+            f"VALUES {', '.join([row] * count)} RETURNING {qn(str(meta.pk.column))}"
+        )
+        statement = _INSERTS[(model, count)] = (fields, sql)
+    return statement
+
+
 def _rows_insert_returning(model: type[models.Model], objs: Sequence[models.Model]) -> None:
     """``rows_insert`` of a few rows: the same column values, in one ``INSERT … RETURNING`` (PostgreSQL)."""
-    meta = model._meta
-    qn = connection.ops.quote_name
-    fields = [f for f in meta.concrete_fields if not f.generated and not f.primary_key]
+    fields, sql = _insert_statement(model, len(objs))
     encoded: dict[int, str] = {}
     getters = [_copy_getter(f, encoded) for f in fields]
-    row = f"({', '.join(['%s'] * len(fields))})"
-    sql = (
-        f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(str(f.column)) for f in fields)}) "
-        f"VALUES {', '.join([row] * len(objs))} RETURNING {qn(str(meta.pk.column))}"
-    )
     params = [get(obj) for obj in objs for get in getters]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
