@@ -35,11 +35,8 @@ _BIGINT = (-(2**63), 2**63 - 1)
 
 
 def _marker(kind: type, name: str) -> int | str:
-    if kind is int:
-        return next(_int_markers)
-    if kind is str:
-        return f"\u2060prepared:{name}:{next(_int_markers)}\u2060"
-    raise TypeError(f"prepared parameter {name}: int or str, not {kind.__name__}")
+    """A value no caller passes, of the parameter's kind (``Prepared`` took only int or str kinds)."""
+    return next(_int_markers) if kind is int else f"\u2060prepared:{name}:{next(_int_markers)}\u2060"
 
 
 @dataclass(frozen=True)
